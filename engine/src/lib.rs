@@ -1,0 +1,1 @@
+//! The mentoring domain and its event store.
