@@ -1,0 +1,1 @@
+//! The event store: an append-only, ordered, tamper-evident log.
