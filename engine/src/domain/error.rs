@@ -106,6 +106,8 @@ pub enum Rule {
     NoReportingLineMatch,
     /// A mentor never has more active mentees than their capacity.
     MentorCapacity,
+    /// A mentee is in at most one live match at a time.
+    MenteeMatchedOnce,
     /// In a reverse programme the mentor is the more junior.
     ReverseSeniority,
     /// In a peer programme both sides are at the same level.

@@ -1,7 +1,20 @@
 //! The mentoring domain: aggregates, commands, events and rules. Nothing here
 //! knows of storage or transport.
+//!
+//! Three aggregates, each a stream of its own:
+//! - [`programme::Programme`]: the six steps, and the roster through which
+//!   every match passes (it owns every rule that spans several people);
+//! - [`participant::Participant`]: one person's enrolment in one programme;
+//! - [`relationship::Relationship`]: one match, through its four phases.
 
 pub mod envelope;
 pub mod error;
 pub mod ids;
+pub mod participant;
+pub mod programme;
+pub mod relationship;
 pub mod sensitivity;
+pub mod validate;
+
+pub use envelope::{Audit, Envelope, EventKind, Recorded};
+pub use error::{DomainError, Rule};

@@ -1,0 +1,162 @@
+//! The application questionnaire: what a person tells the programme about
+//! themselves, and what matching reads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::error::DomainError;
+use crate::domain::ids::PersonId;
+use crate::domain::validate::{self, MAX_LONG_TEXT, MAX_SHORT_TEXT};
+
+/// The most junior level is 1; this is the most senior.
+pub const MAX_SENIORITY: u8 = 10;
+
+/// Which side of a match a participant is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Shares skills and knowledge; has a capacity.
+    Mentor,
+    /// Wants to develop, and drives the relationship.
+    Mentee,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Mentor => "mentor",
+            Self::Mentee => "mentee",
+        })
+    }
+}
+
+/// A weekly window in which a person can meet, in their own time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeeklySlot {
+    /// ISO weekday: 1 is Monday, 7 is Sunday.
+    pub weekday: u8,
+    /// Minutes after midnight when the window opens.
+    pub start_minute: u16,
+    /// Minutes after midnight when it closes; after `start_minute`.
+    pub end_minute: u16,
+}
+
+/// The application questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Questionnaire {
+    /// Mentor or mentee.
+    pub role: Role,
+    /// How the person is called (personal data).
+    pub display_name: String,
+    /// Their job title or role in the organisation.
+    pub job_title: String,
+    /// Skills they have (mentors) or want (mentees).
+    pub skills: Vec<String>,
+    /// What they want out of the programme (personal data).
+    pub goals: Vec<String>,
+    /// Interests, for affinity.
+    pub interests: Vec<String>,
+    /// Languages they can mentor or be mentored in.
+    pub languages: Vec<String>,
+    /// Offset from UTC, in minutes.
+    pub utc_offset_minutes: i16,
+    /// When they can meet.
+    pub availability: Vec<WeeklySlot>,
+    /// Their department.
+    pub department: String,
+    /// Their line manager, when they have one.
+    pub manager: Option<PersonId>,
+    /// Their level, 1 (most junior) to [`MAX_SENIORITY`].
+    pub seniority: u8,
+    /// Declared preferences about the other side (personal data).
+    pub preferences: String,
+    /// For mentors: how many mentees at once; unset takes the programme's
+    /// default. Mentees always take one mentor.
+    pub capacity: Option<u32>,
+    /// Attributes the person chose to share, for diversity programmes
+    /// (personal data).
+    pub shared_attributes: BTreeMap<String, String>,
+}
+
+impl Questionnaire {
+    /// Checks every field, naming the first one that is wrong. `person` is
+    /// the applicant, who cannot be their own manager.
+    pub fn validate(&self, person: &PersonId) -> Result<(), DomainError> {
+        validate::text(
+            "questionnaire.display_name",
+            &self.display_name,
+            MAX_SHORT_TEXT,
+        )?;
+        validate::text("questionnaire.job_title", &self.job_title, MAX_SHORT_TEXT)?;
+        validate::text_list("questionnaire.skills", &self.skills)?;
+        validate::text_list("questionnaire.goals", &self.goals)?;
+        validate::text_list("questionnaire.interests", &self.interests)?;
+        if self.languages.is_empty() {
+            return Err(DomainError::invalid(
+                "questionnaire.languages",
+                "must name at least one language",
+            ));
+        }
+        validate::text_list("questionnaire.languages", &self.languages)?;
+        validate::in_range(
+            "questionnaire.utc_offset_minutes",
+            self.utc_offset_minutes,
+            -720,
+            840,
+        )?;
+        validate::list_len("questionnaire.availability", self.availability.len())?;
+        for (index, slot) in self.availability.iter().enumerate() {
+            let field = format!("questionnaire.availability[{index}]");
+            validate::in_range(&format!("{field}.weekday"), slot.weekday, 1, 7)?;
+            validate::in_range(&format!("{field}.end_minute"), slot.end_minute, 1, 1440)?;
+            if slot.start_minute >= slot.end_minute {
+                return Err(DomainError::invalid(
+                    format!("{field}.start_minute"),
+                    "must be before end_minute",
+                ));
+            }
+        }
+        validate::text("questionnaire.department", &self.department, MAX_SHORT_TEXT)?;
+        if self.manager.as_ref() == Some(person) {
+            return Err(DomainError::invalid(
+                "questionnaire.manager",
+                "a person cannot be their own manager",
+            ));
+        }
+        validate::in_range("questionnaire.seniority", self.seniority, 1, MAX_SENIORITY)?;
+        validate::optional_text(
+            "questionnaire.preferences",
+            &self.preferences,
+            MAX_LONG_TEXT,
+        )?;
+        if let Some(capacity) = self.capacity {
+            if self.role == Role::Mentee {
+                return Err(DomainError::invalid(
+                    "questionnaire.capacity",
+                    "only mentors declare a capacity",
+                ));
+            }
+            validate::in_range(
+                "questionnaire.capacity",
+                capacity,
+                1,
+                crate::domain::programme::design::MAX_MENTOR_CAPACITY,
+            )?;
+        }
+        validate::list_len(
+            "questionnaire.shared_attributes",
+            self.shared_attributes.len(),
+        )?;
+        for (key, value) in &self.shared_attributes {
+            validate::text("questionnaire.shared_attributes", key, MAX_SHORT_TEXT)?;
+            validate::text(
+                &format!("questionnaire.shared_attributes.{key}"),
+                value,
+                MAX_SHORT_TEXT,
+            )?;
+        }
+        Ok(())
+    }
+}

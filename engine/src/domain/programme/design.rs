@@ -1,0 +1,286 @@
+//! What steps 1 and 2 of a programme record: its charter (purpose, objectives,
+//! KPI targets) and its design (type, matching, duration, cadence, capacity,
+//! training, survey, costs).
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::error::DomainError;
+use crate::domain::ids::{ModuleId, QuestionId};
+use crate::domain::validate::{self, MAX_LONG_TEXT, MAX_SHORT_TEXT};
+
+/// The longest programme accepted, in weeks (five years).
+pub const MAX_DURATION_WEEKS: u32 = 260;
+/// The largest mentor capacity accepted.
+pub const MAX_MENTOR_CAPACITY: u32 = 50;
+
+/// Step 1: why the programme exists and how its success is measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Charter {
+    /// The programme's name.
+    pub name: String,
+    /// Its purpose, in a sentence or two.
+    pub purpose: String,
+    /// The organisational objectives it serves.
+    pub objectives: Vec<String>,
+    /// Measurable targets.
+    pub kpis: KpiTargets,
+}
+
+impl Charter {
+    /// Checks every field, naming the first one that is wrong.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        validate::text("name", &self.name, MAX_SHORT_TEXT)?;
+        validate::text("purpose", &self.purpose, MAX_LONG_TEXT)?;
+        if self.objectives.is_empty() {
+            return Err(DomainError::invalid("objectives", "must name at least one"));
+        }
+        validate::text_list("objectives", &self.objectives)?;
+        self.kpis.validate()
+    }
+}
+
+/// KPI targets; an unset target is not measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KpiTargets {
+    /// Average satisfaction to reach, on the 1–5 scale.
+    pub min_satisfaction: Option<f64>,
+    /// Share of SMART goals reached, in percent.
+    pub goals_reached_percent: Option<f64>,
+    /// Share of participants retained, in percent.
+    pub retention_percent: Option<f64>,
+    /// Meetings per relationship per month.
+    pub meetings_per_month: Option<f64>,
+}
+
+impl KpiTargets {
+    fn validate(&self) -> Result<(), DomainError> {
+        if let Some(value) = self.min_satisfaction {
+            validate::finite_in_range("kpis.min_satisfaction", value, 1.0, 5.0)?;
+        }
+        if let Some(value) = self.goals_reached_percent {
+            validate::finite_in_range("kpis.goals_reached_percent", value, 0.0, 100.0)?;
+        }
+        if let Some(value) = self.retention_percent {
+            validate::finite_in_range("kpis.retention_percent", value, 0.0, 100.0)?;
+        }
+        if let Some(value) = self.meetings_per_month {
+            validate::finite_in_range("kpis.meetings_per_month", value, 0.0, 31.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The kinds of programme the engine models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeType {
+    /// One mentor, one mentee.
+    OneToOne,
+    /// One or more mentors with several mentees.
+    Group,
+    /// Two people at the same level.
+    Peer,
+    /// The junior mentors the senior.
+    Reverse,
+    /// Supporting under-represented groups; match attributes are sensitive.
+    Diversity,
+    /// One short session.
+    Flash,
+}
+
+impl ProgrammeType {
+    /// Whether a relationship holds several mentees (and may hold several
+    /// mentors); every other type pairs exactly one with one.
+    pub fn is_group(self) -> bool {
+        matches!(self, Self::Group)
+    }
+}
+
+/// How matches are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchingMode {
+    /// An administrator pairs people by hand.
+    Administrator,
+    /// The engine maximises the total score; an administrator approves.
+    Optimal,
+    /// Stable matching from both sides' rankings; an administrator approves.
+    Stable,
+    /// Each mentee picks from a ranked shortlist; the mentor accepts.
+    MenteeChoice,
+}
+
+/// How often a relationship is expected to meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cadence {
+    /// At least this many meetings a month.
+    pub meetings_per_month: u32,
+    /// Each of at least this many minutes.
+    pub min_meeting_minutes: u32,
+}
+
+impl Cadence {
+    /// Checks the cadence; `field` prefixes the field names.
+    pub fn validate(&self, field: &str) -> Result<(), DomainError> {
+        validate::in_range(
+            &format!("{field}.meetings_per_month"),
+            self.meetings_per_month,
+            1,
+            31,
+        )?;
+        validate::in_range(
+            &format!("{field}.min_meeting_minutes"),
+            self.min_meeting_minutes,
+            1,
+            crate::domain::relationship::MAX_MEETING_MINUTES,
+        )
+    }
+}
+
+/// A training module that every participant must complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingModule {
+    /// Its id.
+    pub id: ModuleId,
+    /// What it is called.
+    pub title: String,
+}
+
+/// How a survey question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    /// A rating on the 1–5 scale.
+    Rating,
+    /// Free text.
+    FreeText,
+}
+
+/// One question of the closing survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyQuestion {
+    /// Its id.
+    pub id: QuestionId,
+    /// The question as asked.
+    pub text: String,
+    /// How it is answered.
+    pub kind: AnswerKind,
+}
+
+/// The inputs of the ROI computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostInputs {
+    /// ISO 4217 currency code of every amount.
+    pub currency: String,
+    /// Cost of one mentor hour.
+    pub mentor_hour_cost: f64,
+    /// Cost of one administrator hour.
+    pub admin_hour_cost: f64,
+    /// Administrator hours planned for the whole programme.
+    pub planned_admin_hours: f64,
+    /// What replacing one leaver costs.
+    pub replacement_cost_per_leaver: f64,
+    /// Share of participants expected to leave without the programme, in
+    /// percent: the baseline that retention is measured against.
+    pub baseline_attrition_percent: f64,
+}
+
+impl CostInputs {
+    fn validate(&self) -> Result<(), DomainError> {
+        if self.currency.len() != 3 || !self.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(DomainError::invalid(
+                "costs.currency",
+                "must be a three-letter ISO 4217 code such as EUR",
+            ));
+        }
+        let money = 0.0..=1.0e9;
+        for (field, value) in [
+            ("costs.mentor_hour_cost", self.mentor_hour_cost),
+            ("costs.admin_hour_cost", self.admin_hour_cost),
+            ("costs.planned_admin_hours", self.planned_admin_hours),
+            (
+                "costs.replacement_cost_per_leaver",
+                self.replacement_cost_per_leaver,
+            ),
+        ] {
+            validate::finite_in_range(field, value, *money.start(), *money.end())?;
+        }
+        validate::finite_in_range(
+            "costs.baseline_attrition_percent",
+            self.baseline_attrition_percent,
+            0.0,
+            100.0,
+        )
+    }
+}
+
+/// Step 2: how the programme runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Design {
+    /// Its type.
+    pub programme_type: ProgrammeType,
+    /// How matches are made.
+    pub matching_mode: MatchingMode,
+    /// The first day of the programme.
+    pub starts_on: NaiveDate,
+    /// How long it runs, in weeks.
+    pub duration_weeks: u32,
+    /// The expected meeting cadence.
+    pub cadence: Cadence,
+    /// How many mentees a mentor takes unless they say otherwise.
+    pub default_mentor_capacity: u32,
+    /// The training every participant completes before being matched.
+    pub required_modules: Vec<TrainingModule>,
+    /// The closing survey.
+    pub survey: Vec<SurveyQuestion>,
+    /// The ROI inputs.
+    pub costs: CostInputs,
+}
+
+impl Design {
+    /// Checks every field, naming the first one that is wrong.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        validate::in_range("duration_weeks", self.duration_weeks, 1, MAX_DURATION_WEEKS)?;
+        self.cadence.validate("cadence")?;
+        validate::in_range(
+            "default_mentor_capacity",
+            self.default_mentor_capacity,
+            1,
+            MAX_MENTOR_CAPACITY,
+        )?;
+        validate::list_len("required_modules", self.required_modules.len())?;
+        let module_ids: Vec<&ModuleId> = self.required_modules.iter().map(|m| &m.id).collect();
+        validate::unique("required_modules", &module_ids)?;
+        for (index, module) in self.required_modules.iter().enumerate() {
+            validate::text(
+                &format!("required_modules[{index}].title"),
+                &module.title,
+                MAX_SHORT_TEXT,
+            )?;
+        }
+        validate::list_len("survey", self.survey.len())?;
+        let question_ids: Vec<&QuestionId> = self.survey.iter().map(|q| &q.id).collect();
+        validate::unique("survey", &question_ids)?;
+        for (index, question) in self.survey.iter().enumerate() {
+            validate::text(
+                &format!("survey[{index}].text"),
+                &question.text,
+                MAX_LONG_TEXT,
+            )?;
+        }
+        self.costs.validate()
+    }
+
+    /// The last day of the programme.
+    pub fn ends_on(&self) -> NaiveDate {
+        self.starts_on
+            .checked_add_days(Days::new(u64::from(self.duration_weeks) * 7))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The ids of the required modules.
+    pub fn module_ids(&self) -> impl Iterator<Item = &ModuleId> {
+        self.required_modules.iter().map(|module| &module.id)
+    }
+}

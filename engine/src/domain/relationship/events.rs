@@ -1,0 +1,272 @@
+//! What can be asked of a relationship, and what can happen to it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::agreement::{AgreementDraft, EndReason, MeetingMode, Outcome, RecognitionKind};
+use crate::domain::envelope::EventKind;
+use crate::domain::ids::{GoalId, PersonId, RelationshipId};
+use crate::domain::programme::RelationshipTerms;
+use crate::domain::sensitivity::{DeclaresSensitiveFields, SensitiveField};
+
+/// Everything that can be asked of a relationship. Members act as
+/// themselves: the signer, the author of feedback or notes, is always the
+/// envelope's actor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelationshipCommand {
+    /// Open the relationship for a confirmed match. Issued by the engine.
+    Open {
+        /// The relationship's id.
+        relationship: RelationshipId,
+        /// What it knows of its programme and its members.
+        terms: RelationshipTerms,
+    },
+    /// Preparation is done: start negotiating the agreement.
+    StartNegotiation,
+    /// Propose a (new) draft of the agreement; earlier signatures lapse.
+    DraftAgreement(AgreementDraft),
+    /// Sign the current draft.
+    SignAgreement {
+        /// The draft version being signed, so nobody signs a text they have
+        /// not seen.
+        version: u32,
+    },
+    /// Record a meeting.
+    LogMeeting {
+        /// When it began.
+        held_at: DateTime<Utc>,
+        /// How long it lasted, in minutes.
+        duration_minutes: u32,
+        /// How it was held.
+        mode: MeetingMode,
+        /// Confidential notes.
+        notes: String,
+    },
+    /// A short check-in between meetings.
+    CheckIn {
+        /// Confidential note.
+        note: String,
+    },
+    /// Record progress on a goal.
+    RecordGoalProgress {
+        /// Which goal.
+        goal: GoalId,
+        /// How far, in percent.
+        percent: u8,
+        /// Confidential note.
+        note: String,
+    },
+    /// Share a resource (an article, a template, a course).
+    ShareResource {
+        /// Its title.
+        title: String,
+        /// Where to find it (http or https).
+        link: String,
+    },
+    /// A mentor introduces the mentee to someone in their network.
+    MakeIntroduction {
+        /// Who was introduced (personal data).
+        contact: String,
+        /// Why.
+        purpose: String,
+    },
+    /// One member rates and comments on another.
+    GiveFeedback {
+        /// The member the feedback is about.
+        about: PersonId,
+        /// 1–5.
+        rating: u8,
+        /// Confidential comment.
+        comment: String,
+    },
+    /// Thank or reward a member.
+    Recognise {
+        /// Who is recognised.
+        recipient: PersonId,
+        /// How.
+        kind: RecognitionKind,
+        /// What for.
+        message: String,
+    },
+    /// Close the relationship as completed.
+    Complete(Outcome),
+    /// Close the relationship before its time.
+    EndEarly {
+        /// Why.
+        reason: EndReason,
+        /// What it achieved.
+        outcome: Outcome,
+    },
+}
+
+/// Everything that can happen to a relationship.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RelationshipEvent {
+    /// The match was confirmed: preparation begins.
+    RelationshipOpened {
+        /// The relationship's id.
+        relationship: RelationshipId,
+        /// Its programme and members.
+        terms: RelationshipTerms,
+    },
+    /// Negotiation of the agreement began.
+    NegotiationStarted,
+    /// A draft of the agreement was proposed.
+    AgreementDrafted {
+        /// 1 for the first draft, then one more for each change.
+        version: u32,
+        /// The draft.
+        draft: AgreementDraft,
+    },
+    /// One member signed a draft.
+    AgreementSigned {
+        /// Which draft.
+        version: u32,
+        /// Who signed.
+        by: PersonId,
+    },
+    /// Every member signed: the agreement is in force and growth begins.
+    AgreementConcluded {
+        /// Which draft.
+        version: u32,
+        /// From when meetings may be logged.
+        in_force_from: DateTime<Utc>,
+    },
+    /// A meeting was held.
+    MeetingLogged {
+        /// Who logged it.
+        by: PersonId,
+        /// When it began.
+        held_at: DateTime<Utc>,
+        /// Minutes.
+        duration_minutes: u32,
+        /// How.
+        mode: MeetingMode,
+        /// Confidential notes.
+        notes: String,
+    },
+    /// A member checked in.
+    CheckedIn {
+        /// Who.
+        by: PersonId,
+        /// Confidential note.
+        note: String,
+    },
+    /// Progress on a goal was recorded.
+    GoalProgressed {
+        /// Who recorded it.
+        by: PersonId,
+        /// Which goal.
+        goal: GoalId,
+        /// How far, in percent.
+        percent: u8,
+        /// Confidential note.
+        note: String,
+    },
+    /// A resource was shared.
+    ResourceShared {
+        /// Who shared it.
+        by: PersonId,
+        /// Its title.
+        title: String,
+        /// Its link.
+        link: String,
+    },
+    /// An introduction was made.
+    IntroductionMade {
+        /// The mentor who made it.
+        by: PersonId,
+        /// Who was introduced (personal data).
+        contact: String,
+        /// Why.
+        purpose: String,
+    },
+    /// Feedback was given.
+    FeedbackGiven {
+        /// Who gave it.
+        by: PersonId,
+        /// About whom.
+        about: PersonId,
+        /// 1–5.
+        rating: u8,
+        /// Confidential comment.
+        comment: String,
+    },
+    /// A member was recognised.
+    RecognitionGiven {
+        /// Who.
+        recipient: PersonId,
+        /// How.
+        kind: RecognitionKind,
+        /// What for.
+        message: String,
+    },
+    /// The relationship completed.
+    RelationshipCompleted {
+        /// What it achieved.
+        outcome: Outcome,
+    },
+    /// The relationship ended early; its members may be matched again.
+    RelationshipEndedEarly {
+        /// Why.
+        reason: EndReason,
+        /// What it achieved.
+        outcome: Outcome,
+    },
+}
+
+const MEETING_FIELDS: &[SensitiveField] =
+    &[SensitiveField::confidential("/event/MeetingLogged/notes")];
+const CHECK_IN_FIELDS: &[SensitiveField] = &[SensitiveField::confidential("/event/CheckedIn/note")];
+const PROGRESS_FIELDS: &[SensitiveField] =
+    &[SensitiveField::confidential("/event/GoalProgressed/note")];
+const INTRODUCTION_FIELDS: &[SensitiveField] =
+    &[SensitiveField::personal("/event/IntroductionMade/contact")];
+const FEEDBACK_FIELDS: &[SensitiveField] =
+    &[SensitiveField::confidential("/event/FeedbackGiven/comment")];
+const COMPLETED_FIELDS: &[SensitiveField] = &[SensitiveField::confidential(
+    "/event/RelationshipCompleted/outcome/learnt",
+)];
+const ENDED_EARLY_FIELDS: &[SensitiveField] = &[SensitiveField::confidential(
+    "/event/RelationshipEndedEarly/outcome/learnt",
+)];
+
+impl DeclaresSensitiveFields for RelationshipEvent {
+    fn sensitive_fields(&self) -> &'static [SensitiveField] {
+        match self {
+            Self::MeetingLogged { .. } => MEETING_FIELDS,
+            Self::CheckedIn { .. } => CHECK_IN_FIELDS,
+            Self::GoalProgressed { .. } => PROGRESS_FIELDS,
+            Self::IntroductionMade { .. } => INTRODUCTION_FIELDS,
+            Self::FeedbackGiven { .. } => FEEDBACK_FIELDS,
+            Self::RelationshipCompleted { .. } => COMPLETED_FIELDS,
+            Self::RelationshipEndedEarly { .. } => ENDED_EARLY_FIELDS,
+            _ => &[],
+        }
+    }
+}
+
+impl EventKind for RelationshipEvent {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::RelationshipOpened { .. } => "RelationshipOpened",
+            Self::NegotiationStarted => "NegotiationStarted",
+            Self::AgreementDrafted { .. } => "AgreementDrafted",
+            Self::AgreementSigned { .. } => "AgreementSigned",
+            Self::AgreementConcluded { .. } => "AgreementConcluded",
+            Self::MeetingLogged { .. } => "MeetingLogged",
+            Self::CheckedIn { .. } => "CheckedIn",
+            Self::GoalProgressed { .. } => "GoalProgressed",
+            Self::ResourceShared { .. } => "ResourceShared",
+            Self::IntroductionMade { .. } => "IntroductionMade",
+            Self::FeedbackGiven { .. } => "FeedbackGiven",
+            Self::RecognitionGiven { .. } => "RecognitionGiven",
+            Self::RelationshipCompleted { .. } => "RelationshipCompleted",
+            Self::RelationshipEndedEarly { .. } => "RelationshipEndedEarly",
+        }
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+}
