@@ -9,6 +9,8 @@
 
 pub mod envelope;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod ids;
 pub mod participant;
 pub mod programme;
