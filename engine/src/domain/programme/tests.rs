@@ -259,7 +259,8 @@ fn design_records_the_design_and_may_be_revised_before_onboarding() {
 
 #[test]
 fn design_names_the_invalid_design_field() {
-    let cases: Vec<(fn(&mut Design), &str)> = vec![
+    type Spoil = fn(&mut Design);
+    let cases: Vec<(Spoil, &str)> = vec![
         (|d| d.duration_weeks = 0, "duration_weeks"),
         (|d| d.default_mentor_capacity = 0, "default_mentor_capacity"),
         (
