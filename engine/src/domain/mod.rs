@@ -13,6 +13,7 @@ pub mod error;
 pub(crate) mod fixtures;
 pub mod ids;
 pub mod participant;
+pub mod process;
 pub mod programme;
 pub mod relationship;
 pub mod sensitivity;
