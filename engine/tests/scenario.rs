@@ -7,6 +7,9 @@
 //! decides on its own state, and the follow-ups of `domain::process` carry
 //! facts from one aggregate to another.
 
+// A failed step of the scenario is a failed test.
+#![allow(clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};

@@ -91,7 +91,19 @@ impl Questionnaire {
         )?;
         validate::text("questionnaire.job_title", &self.job_title, MAX_SHORT_TEXT)?;
         validate::text_list("questionnaire.skills", &self.skills)?;
+        if self.role == Role::Mentor && self.skills.is_empty() {
+            return Err(DomainError::invalid(
+                "questionnaire.skills",
+                "a mentor must name at least one skill to share",
+            ));
+        }
         validate::text_list("questionnaire.goals", &self.goals)?;
+        if self.role == Role::Mentee && self.goals.is_empty() {
+            return Err(DomainError::invalid(
+                "questionnaire.goals",
+                "a mentee must name at least one goal",
+            ));
+        }
         validate::text_list("questionnaire.interests", &self.interests)?;
         if self.languages.is_empty() {
             return Err(DomainError::invalid(

@@ -174,6 +174,18 @@ impl Relationship {
                         "relationship {relationship} is already open"
                     )));
                 }
+                if terms.mentors.is_empty() || terms.mentees.is_empty() {
+                    return Err(DomainError::rule(
+                        Rule::RelationshipShape,
+                        "a relationship needs at least one mentor and one mentee",
+                    ));
+                }
+                if let Some(both) = terms.mentors.iter().find(|m| terms.mentees.contains(m)) {
+                    return Err(DomainError::rule(
+                        Rule::NoSelfMatch,
+                        format!("{both} cannot mentor themselves"),
+                    ));
+                }
                 Ok(vec![RelationshipEvent::RelationshipOpened {
                     relationship,
                     terms,
@@ -189,7 +201,10 @@ impl Relationship {
                 self.require_member(&actor)?;
                 let terms = self.opened_terms()?;
                 draft.validate(terms.starts_on, terms.ends_on)?;
-                let version = self.draft.as_ref().map_or(1, |(version, _)| version + 1);
+                let version = self
+                    .draft
+                    .as_ref()
+                    .map_or(1, |(version, _)| version.saturating_add(1));
                 Ok(vec![RelationshipEvent::AgreementDrafted { version, draft }])
             }
             RelationshipCommand::SignAgreement { version } => self.sign(audit, actor, version),
@@ -213,10 +228,14 @@ impl Relationship {
                         ));
                     }
                 }
-                if held_at > audit.at {
+                let ends_at = held_at + chrono::Duration::minutes(i64::from(duration_minutes));
+                if ends_at > audit.at {
                     return Err(DomainError::rule(
                         Rule::MeetingNotInFuture,
-                        format!("the meeting at {held_at} is after now ({})", audit.at),
+                        format!(
+                            "the meeting at {held_at} ends at {ends_at}, after now ({})",
+                            audit.at
+                        ),
                     ));
                 }
                 Ok(vec![RelationshipEvent::MeetingLogged {
@@ -257,8 +276,12 @@ impl Relationship {
                 self.require_member(&actor)?;
                 validate::text("title", &title, MAX_SHORT_TEXT)?;
                 validate::text("link", &link, 2_000)?;
-                let is_web_link = (link.starts_with("https://") || link.starts_with("http://"))
-                    && !link.contains(char::is_whitespace);
+                let host = link
+                    .strip_prefix("https://")
+                    .or_else(|| link.strip_prefix("http://"))
+                    .and_then(|rest| rest.split(['/', '?', '#']).next())
+                    .unwrap_or_default();
+                let is_web_link = !host.is_empty() && !link.contains(char::is_whitespace);
                 if !is_web_link {
                     return Err(DomainError::invalid(
                         "link",
@@ -380,6 +403,9 @@ impl Relationship {
                 "drafted",
             ));
         };
+        if version > *current {
+            return Err(DomainError::not_found("agreement draft", version));
+        }
         if *current != version {
             return Err(DomainError::Conflict(format!(
                 "draft {version} was replaced by draft {current}; read and sign that one"
