@@ -13,13 +13,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use cqrs_es::Aggregate;
 use mentorship_engine::domain::ids::*;
 use mentorship_engine::domain::participant::*;
 use mentorship_engine::domain::process::{self, FollowUp};
 use mentorship_engine::domain::programme::design::*;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
-use mentorship_engine::domain::{Audit, DomainError, EventKind, Rule};
+use mentorship_engine::domain::schema;
+use mentorship_engine::domain::{Audit, DomainError, EventKind, Recorded, Rule};
+use serde_json::Value;
 
 #[derive(Default)]
 struct Office {
@@ -29,6 +32,8 @@ struct Office {
     participants: BTreeMap<String, Participant>,
     relationships: BTreeMap<RelationshipId, Relationship>,
     events: Vec<&'static str>,
+    /// Every event as it would be stored: stream type, type name, payload.
+    stored: Vec<(&'static str, &'static str, serde_json::Value)>,
 }
 
 fn id<T>(parse: fn(&str, String) -> Result<T, DomainError>, value: &str) -> T {
@@ -62,8 +67,13 @@ impl Office {
         }
     }
 
-    fn record<E: EventKind>(&mut self, events: &[E]) {
-        self.events.extend(events.iter().map(EventKind::name));
+    fn record<E: EventKind>(&mut self, stream_type: &'static str, audit: &Audit, events: &[E]) {
+        for event in events {
+            self.events.push(event.name());
+            let payload = serde_json::to_value(Recorded::new(audit.clone(), event.clone()))
+                .expect("every event serialises");
+            self.stored.push((stream_type, event.name(), payload));
+        }
     }
 
     fn programme(
@@ -80,7 +90,7 @@ impl Office {
             state.evolve(event.clone());
             follow_ups.extend(process::after_programme_event(event));
         }
-        self.record(&events);
+        self.record(Programme::TYPE, &audit, &events);
         self.follow(follow_ups)
     }
 
@@ -101,7 +111,7 @@ impl Office {
             state.evolve(event.clone());
             follow_ups.extend(process::after_participant_event(state, event));
         }
-        self.record(&events);
+        self.record(Participant::TYPE, &audit, &events);
         self.follow(follow_ups)
     }
 
@@ -120,7 +130,7 @@ impl Office {
             state.evolve(event.clone());
             follow_ups.extend(process::after_relationship_event(state, event));
         }
-        self.record(&events);
+        self.record(Relationship::TYPE, &audit, &events);
         self.follow(follow_ups)
     }
 
@@ -583,11 +593,18 @@ fn a_programme_runs_from_definition_to_closure() {
                 respondent,
                 &p,
                 ProgrammeCommand::RespondToSurvey {
-                    answers: vec![SurveyAnswer {
-                        question: id(QuestionId::parse, "overall"),
-                        rating: Some(4),
-                        text: None,
-                    }],
+                    answers: vec![
+                        SurveyAnswer {
+                            question: id(QuestionId::parse, "overall"),
+                            rating: Some(4),
+                            text: None,
+                        },
+                        SurveyAnswer {
+                            question: id(QuestionId::parse, "comment"),
+                            rating: None,
+                            text: Some(format!("{respondent} would do it again")),
+                        },
+                    ],
                 },
             )
             .expect("survey answered");
@@ -659,10 +676,58 @@ fn a_programme_runs_from_definition_to_closure() {
     assert_eq!(count("RelationshipReleased"), 5);
     assert_eq!(count("ProgrammeClosed"), 1);
 
+    assert_every_event_matches_the_schema(&office.stored);
+
     // A closed programme accepts nothing more.
     let after = office.programme("admin", &p, ProgrammeCommand::StartMomentum);
     assert!(
         matches!(after, Err(DomainError::WrongState { .. })),
         "{after:?}"
     );
+}
+
+/// Every stored event's type is in the schema under its tag, and every
+/// declared sensitive field points at a field that exists in the payload.
+fn assert_every_event_matches_the_schema(stored: &[(&str, &str, Value)]) {
+    let mut sealed = 0;
+    for (stream_type, name, payload) in stored {
+        let fields = schema::sensitive_fields(stream_type, name)
+            .unwrap_or_else(|| panic!("{stream_type}/{name} is not in the schema"));
+        let tagged = match &payload["event"] {
+            Value::String(tag) => tag == name,
+            Value::Object(map) => map.len() == 1 && map.contains_key(*name),
+            _ => false,
+        };
+        assert!(
+            tagged,
+            "{name} is not serialised under its own name: {payload}"
+        );
+        for field in fields {
+            let found = resolve(payload, field.pointer);
+            assert!(
+                !found.is_empty() || field.pointer.contains('*'),
+                "{name}: {} resolves to nothing",
+                field.pointer
+            );
+            sealed += found.len();
+        }
+    }
+    assert!(sealed > 0, "the scenario stored no sensitive field at all");
+}
+
+/// The values at `pointer` in `value`, where a `*` segment stands for every
+/// element of an array.
+fn resolve<'a>(value: &'a Value, pointer: &str) -> Vec<&'a Value> {
+    let mut current = vec![value];
+    for segment in pointer.split('/').skip(1) {
+        current = current
+            .into_iter()
+            .flat_map(|value| match (segment, value) {
+                ("*", Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+                (key, Value::Object(map)) => map.get(key).into_iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+    }
+    current
 }

@@ -16,6 +16,7 @@ pub mod participant;
 pub mod process;
 pub mod programme;
 pub mod relationship;
+pub mod schema;
 pub mod sensitivity;
 pub mod validate;
 

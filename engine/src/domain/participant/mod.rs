@@ -107,12 +107,21 @@ const APPLICATION_FIELDS: &[SensitiveField] = &[
     SensitiveField::personal("/event/ApplicationSubmitted/questionnaire/shared_attributes"),
 ];
 
+impl ParticipantEvent {
+    /// Every participant event type, with its sensitive fields.
+    pub const TYPES: &'static [(&'static str, &'static [SensitiveField])] = &[
+        ("ApplicationSubmitted", APPLICATION_FIELDS),
+        ("ApplicationApproved", &[]),
+        ("ApplicationRejected", &[]),
+        ("TrainingModuleCompleted", &[]),
+        ("ParticipantOnboarded", &[]),
+        ("ParticipantWithdrawn", &[]),
+    ];
+}
+
 impl DeclaresSensitiveFields for ParticipantEvent {
     fn sensitive_fields(&self) -> &'static [SensitiveField] {
-        match self {
-            Self::ApplicationSubmitted { .. } => APPLICATION_FIELDS,
-            _ => &[],
-        }
+        crate::domain::schema::fields_in(Self::TYPES, self.name())
     }
 }
 

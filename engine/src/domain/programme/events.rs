@@ -143,12 +143,30 @@ const SURVEY_RESPONDED_FIELDS: &[SensitiveField] = &[SensitiveField::personal(
     "/event/SurveyResponded/answers/*/text",
 )];
 
+impl ProgrammeEvent {
+    /// Every programme event type, with its sensitive fields.
+    pub const TYPES: &'static [(&'static str, &'static [SensitiveField])] = &[
+        ("ProgrammeDefined", &[]),
+        ("ProgrammeDesigned", &[]),
+        ("OnboardingOpened", &[]),
+        ("ParticipantRostered", &[]),
+        ("ParticipantUnrostered", &[]),
+        ("MatchingStarted", &[]),
+        ("MatchProposed", &[]),
+        ("MatchAccepted", &[]),
+        ("MatchConfirmed", &[]),
+        ("MatchDeclined", &[]),
+        ("RelationshipReleased", &[]),
+        ("MomentumStarted", &[]),
+        ("MeasurementStarted", &[]),
+        ("SurveyResponded", SURVEY_RESPONDED_FIELDS),
+        ("ProgrammeClosed", &[]),
+    ];
+}
+
 impl DeclaresSensitiveFields for ProgrammeEvent {
     fn sensitive_fields(&self) -> &'static [SensitiveField] {
-        match self {
-            Self::SurveyResponded { .. } => SURVEY_RESPONDED_FIELDS,
-            _ => &[],
-        }
+        crate::domain::schema::fields_in(Self::TYPES, self.name())
     }
 }
 

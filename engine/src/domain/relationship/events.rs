@@ -231,18 +231,29 @@ const ENDED_EARLY_FIELDS: &[SensitiveField] = &[SensitiveField::confidential(
     "/event/RelationshipEndedEarly/outcome/learnt",
 )];
 
+impl RelationshipEvent {
+    /// Every relationship event type, with its sensitive fields.
+    pub const TYPES: &'static [(&'static str, &'static [SensitiveField])] = &[
+        ("RelationshipOpened", &[]),
+        ("NegotiationStarted", &[]),
+        ("AgreementDrafted", &[]),
+        ("AgreementSigned", &[]),
+        ("AgreementConcluded", &[]),
+        ("MeetingLogged", MEETING_FIELDS),
+        ("CheckedIn", CHECK_IN_FIELDS),
+        ("GoalProgressed", PROGRESS_FIELDS),
+        ("ResourceShared", &[]),
+        ("IntroductionMade", INTRODUCTION_FIELDS),
+        ("FeedbackGiven", FEEDBACK_FIELDS),
+        ("RecognitionGiven", &[]),
+        ("RelationshipCompleted", COMPLETED_FIELDS),
+        ("RelationshipEndedEarly", ENDED_EARLY_FIELDS),
+    ];
+}
+
 impl DeclaresSensitiveFields for RelationshipEvent {
     fn sensitive_fields(&self) -> &'static [SensitiveField] {
-        match self {
-            Self::MeetingLogged { .. } => MEETING_FIELDS,
-            Self::CheckedIn { .. } => CHECK_IN_FIELDS,
-            Self::GoalProgressed { .. } => PROGRESS_FIELDS,
-            Self::IntroductionMade { .. } => INTRODUCTION_FIELDS,
-            Self::FeedbackGiven { .. } => FEEDBACK_FIELDS,
-            Self::RelationshipCompleted { .. } => COMPLETED_FIELDS,
-            Self::RelationshipEndedEarly { .. } => ENDED_EARLY_FIELDS,
-            _ => &[],
-        }
+        crate::domain::schema::fields_in(Self::TYPES, self.name())
     }
 }
 
