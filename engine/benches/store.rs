@@ -1,0 +1,3 @@
+//! Throughput and latency of the event log.
+
+fn main() {}
