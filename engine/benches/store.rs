@@ -213,7 +213,7 @@ fn main() {
     runtime.block_on(async {
         let path = tmp.path().join("appends");
         let log = Arc::new(SledLog::open(&path, LogConfig::default()).unwrap());
-        let window = Duration::from_secs(3);
+        let window = Duration::from_secs(std::env::var("STORE_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3));
         for writers in [1usize, 8, 64] {
             let (_, rate) = appends(&log, writers, window, 1, &format!("single{writers}")).await;
             println!(
