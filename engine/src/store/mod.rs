@@ -1,1 +1,79 @@
 //! The event store: an append-only, ordered, tamper-evident log.
+//!
+//! # Ordering
+//!
+//! Every event has two numbers. Its *position* is its place in the whole log:
+//! 1 for the first event ever written, then 2, 3, ... without gap. Its
+//! *revision* is its place in its stream (one aggregate instance): 1 for the
+//! stream's first event, without gap. Both are assigned inside the commit, by
+//! the single writer, so they follow commit order; position 0 and revision 0
+//! mean "before the first".
+//!
+//! ```text
+//!  position:   1     2     3     4     5     6
+//!            ┌─────┬─────┬─────┬─────┬─────┬─────┐
+//!            │ A#1 │ B#1 │ A#2 │ A#3 │ B#2 │ C#1 │   stream#revision
+//!            └─────┴─────┴─────┴─────┴─────┴─────┘
+//!                          └── one append ──┘         (contiguous, atomic)
+//! ```
+//!
+//! An append names the revision it expects its stream to be at; if the
+//! stream moved, nothing is written and the caller gets the current
+//! revision. An append carries a command id; a second append with the same
+//! id writes nothing and returns the first one's outcome, also after a
+//! restart, because the id is indexed in the same atomic write as the events.
+//!
+//! # Durability
+//!
+//! **An append is durable when it returns `Ok`.** One writer thread owns the
+//! write path. Appenders queue their requests; the writer takes all queued
+//! requests as one group, checks and plans them in order, writes the group
+//! in one atomic sled batch, flushes sled, `fdatasync`s sled's data file (and
+//! `fsync`s any new file and the directories), and only then publishes the
+//! new head and answers the group. The sync cost is shared by the group, so
+//! throughput grows with the number of concurrent appenders. Readers never
+//! see past the durable head. See [`durability`] for why sled's own `flush`
+//! is not enough.
+//!
+//! # The hash chain
+//!
+//! Each event is stored as `hash ‖ canonical bytes`, where the canonical
+//! bytes ([`canonical`]) encode every field of the event in a fixed,
+//! language-neutral layout and `hash = SHA-256(previous hash ‖ canonical)`.
+//! Altering, removing or reordering any stored event breaks the link at its
+//! position, and `verify` names it.
+//!
+//! ```text
+//!   0x00…00 ──► H1 = SHA-256(0x00…00 ‖ C1) ──► H2 = SHA-256(H1 ‖ C2) ──► …
+//! ```
+//!
+//! Confidential and personal fields are *sealed* ([`seal`]): the canonical
+//! bytes carry `{"$sealed": hex(SHA-256(salt ‖ value))}` in their place, and
+//! the salt and value are kept beside the log under that digest. Hiding a
+//! field from a reader, or erasing it for good, touches no byte the chain
+//! covers, so the chain verifies without ever seeing confidential text.
+
+pub mod canonical;
+pub mod cqrs;
+pub mod durability;
+pub mod error;
+pub mod keys;
+pub mod log;
+pub mod memory;
+pub mod model;
+mod plan;
+mod record;
+pub mod seal;
+pub mod sled_log;
+mod writer;
+
+pub use cqrs::LogRepository;
+pub use error::StoreError;
+pub use log::{EventLog, LogConfig};
+pub use memory::MemoryLog;
+pub use model::{
+    AppendOutcome, AppendRequest, ExpectedRevision, NewEvent, RecordedEvent, SealedField, Snapshot,
+    StreamRef, Verification,
+};
+pub use seal::{EventSchema, OpenSchema};
+pub use sled_log::SledLog;

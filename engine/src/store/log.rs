@@ -1,0 +1,132 @@
+//! The contract every backend of the event log keeps.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use cqrs_es::persist::EventUpcaster;
+use tokio::sync::watch;
+
+use super::error::StoreError;
+use super::model::{
+    AppendOutcome, AppendRequest, RecordedEvent, Snapshot, StreamRef, Verification,
+};
+use super::seal::{EventSchema, OpenSchema};
+use crate::domain::sensitivity::Sensitivity;
+
+/// An append-only, ordered, idempotent, tamper-evident log of events.
+///
+/// **An append is durable when it returns `Ok`**: its events survive a killed
+/// process and a power loss from that moment on. Every event gets a global
+/// position (from 1, gapless, in commit order) and a revision in its stream
+/// (from 1, gapless). An append is atomic: all of its events, in one
+/// contiguous range of positions, or none. An append whose expected revision
+/// does not match writes nothing and fails with [`StoreError::Conflict`]. An
+/// append whose command id was seen before writes nothing and returns the
+/// first append's outcome with `duplicate` set. Readers never see an event
+/// before it is durable.
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends the request's events to its stream, atomically and durably.
+    fn append(
+        &self,
+        request: AppendRequest,
+    ) -> impl Future<Output = Result<AppendOutcome, StoreError>> + Send;
+
+    /// The events of `stream` from revision `from_revision` (inclusive; 0 or
+    /// 1 for all), in order, upcast and with sensitive fields put back.
+    fn read_stream(
+        &self,
+        stream: &StreamRef,
+        from_revision: u64,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// At most `limit` events of the whole log from position `from_position`
+    /// (inclusive; 0 or 1 for the start), in order, upcast and with sensitive
+    /// fields put back.
+    fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// The revision of `stream` (0 when it has no event).
+    fn stream_revision(
+        &self,
+        stream: &StreamRef,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The position of the last durable event (0 for an empty log).
+    fn head(&self) -> u64;
+
+    /// A receiver that sees every new head position once it is durable.
+    fn subscribe_head(&self) -> watch::Receiver<u64>;
+
+    /// Walks the whole log and checks every event's bytes, position and hash
+    /// link, and every held sealed value against its digest.
+    fn verify(&self) -> impl Future<Output = Result<Verification, StoreError>> + Send;
+
+    /// The latest snapshot of `stream`, if any.
+    fn snapshot(
+        &self,
+        stream: &StreamRef,
+    ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send;
+
+    /// Replaces the snapshot of `stream`. Snapshots are a cache: losing one
+    /// costs a longer replay, never an event.
+    fn put_snapshot(
+        &self,
+        stream: &StreamRef,
+        snapshot: Snapshot,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Destroys the value and salt of every sealed field of class
+    /// `sensitivity` in the events of `stream`, durably, and drops the
+    /// stream's snapshot. The chain still verifies; readers see the field's
+    /// `{"$sealed": digest}` marker from then on. Returns how many fields were
+    /// erased.
+    fn erase(
+        &self,
+        stream: &StreamRef,
+        sensitivity: Sensitivity,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+}
+
+/// What a backend needs besides its storage: the schema of sensitive fields
+/// and the upcasters applied on every read.
+#[derive(Clone)]
+pub struct LogConfig {
+    /// Which event types exist and which of their fields are sealed.
+    pub schema: Arc<dyn EventSchema>,
+    /// Applied in order to every event read whose type and version they
+    /// accept.
+    pub upcasters: Arc<Vec<Box<dyn EventUpcaster>>>,
+}
+
+impl LogConfig {
+    /// A configuration with `schema` and no upcaster.
+    pub fn new(schema: impl EventSchema) -> Self {
+        Self {
+            schema: Arc::new(schema),
+            upcasters: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Adds upcasters, applied in the order given.
+    pub fn with_upcasters(mut self, upcasters: Vec<Box<dyn EventUpcaster>>) -> Self {
+        self.upcasters = Arc::new(upcasters);
+        self
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self::new(OpenSchema)
+    }
+}
+
+impl std::fmt::Debug for LogConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogConfig")
+            .field("upcasters", &self.upcasters.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,199 @@
+//! Kill a writing process with SIGKILL at random moments; after each kill the
+//! log must hold every acknowledged event, intact, and keep working.
+//!
+//! The writer is this test executable itself, re-run with
+//! `STORE_CRASH_DIR` set so that only `crash_writer` does anything. It prints
+//! `ACK first last stream command` on stdout, line by line, only after the
+//! append returned `Ok`.
+//!
+//! The long run: `cargo test -p mentorship-engine --release --test store_crash -- --ignored`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod store_support;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mentorship_engine::store::{EventLog, ExpectedRevision, SledLog, Verification};
+use serde_json::{json, Value};
+use store_support::*;
+
+const WRITERS: usize = 8;
+
+/// The payload of event `k` of command `command_id`: the parent recomputes it.
+fn payload(command_id: &str, k: usize) -> Value {
+    json!({"cmd": command_id, "k": k, "pad": "x".repeat(64 + command_id.len() % 50)})
+}
+
+#[test]
+fn crash_writer() {
+    let (Ok(dir), Ok(cycle)) = (
+        std::env::var("STORE_CRASH_DIR"),
+        std::env::var("STORE_CRASH_CYCLE"),
+    ) else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let log = std::sync::Arc::new(SledLog::open(&dir, config()).unwrap());
+        let mut tasks = Vec::new();
+        for writer in 0..WRITERS {
+            let log = log.clone();
+            let cycle = cycle.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = format!("w{}", writer % 4);
+                for seq in 0.. {
+                    let command_id = format!("c{cycle}-{writer}-{seq}");
+                    let count = 1 + seq % 3;
+                    let events = (0..count).map(|k| noted(payload(&command_id, k))).collect();
+                    let revision = log.stream_revision(&stream(&id)).await.unwrap();
+                    let request = append(&id, ExpectedRevision::at(revision), &command_id, events);
+                    if let Ok(outcome) = log.append(request).await {
+                        let line = format!(
+                            "ACK {} {} {} {}\n",
+                            outcome.first_position, outcome.last_position, id, command_id
+                        );
+                        let mut stdout = std::io::stdout().lock();
+                        stdout.write_all(line.as_bytes()).unwrap();
+                        stdout.flush().unwrap();
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+}
+
+struct Ack {
+    first: u64,
+    last: u64,
+    stream_id: String,
+    command_id: String,
+}
+
+fn parse_acks(output: &str) -> Vec<Ack> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.strip_prefix("ACK ")?.split(' ');
+            Some(Ack {
+                first: parts.next()?.parse().ok()?,
+                last: parts.next()?.parse().ok()?,
+                stream_id: parts.next()?.to_owned(),
+                command_id: parts.next()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// A small deterministic generator for kill delays.
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+async fn check(dir: &Path, acks: &[Ack], cycle: usize) -> u64 {
+    let log = SledLog::open(dir, config())
+        .unwrap_or_else(|e| panic!("cycle {cycle}: the log does not reopen: {e}"));
+    let head = log.head();
+    match log.verify().await.unwrap() {
+        Verification::Intact { count, .. } => assert_eq!(count, head, "cycle {cycle}"),
+        broken => panic!("cycle {cycle}: {broken:?}"),
+    }
+    let all = log.read_all(1, usize::MAX).await.unwrap();
+    assert_eq!(all.len() as u64, head, "cycle {cycle}: gap in positions");
+    for ack in acks {
+        assert!(
+            ack.last <= head,
+            "cycle {cycle}: acknowledged {} lost",
+            ack.command_id
+        );
+        for (k, position) in (ack.first..=ack.last).enumerate() {
+            let event = &all[position as usize - 1];
+            assert_eq!(
+                event.command_id, ack.command_id,
+                "cycle {cycle} position {position}"
+            );
+            assert_eq!(event.stream.stream_id, ack.stream_id);
+            assert_eq!(event.payload, payload(&ack.command_id, k));
+        }
+    }
+    let probe = log
+        .append(append(
+            "probe",
+            ExpectedRevision::Any,
+            &format!("probe-{cycle}"),
+            vec![noted(json!({}))],
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("cycle {cycle}: the log refuses appends: {e}"));
+    assert_eq!(probe.first_position, head + 1);
+    log.close().unwrap();
+    head + 1
+}
+
+async fn kill_and_recover(cycles: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let exe = std::env::current_exe().unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ u64::from(std::process::id());
+    let mut acks = Vec::new();
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        let mut child = Command::new(&exe)
+            .args(["crash_writer", "--exact", "--nocapture", "--test-threads=1"])
+            .env("STORE_CRASH_DIR", &path)
+            .env("STORE_CRASH_CYCLE", cycle.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + next(&mut seed) % 180));
+        child.kill().unwrap();
+        let mut output = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut output)
+            .unwrap();
+        child.wait().unwrap();
+        let new = parse_acks(&output);
+        acks.extend(new);
+        check(&path, &acks, cycle).await;
+    }
+    eprintln!(
+        "{cycles} kills, {} acknowledged appends checked, {:?}",
+        acks.len(),
+        started.elapsed()
+    );
+    assert!(!acks.is_empty(), "the writer never acknowledged anything");
+}
+
+#[tokio::test]
+async fn sigkill_at_random_moments_loses_no_acknowledged_event() {
+    if std::env::var("STORE_CRASH_DIR").is_ok() {
+        return;
+    }
+    kill_and_recover(50).await;
+}
+
+#[tokio::test]
+#[ignore = "long: 1000 kills; run with --release -- --ignored"]
+async fn sigkill_a_thousand_times_loses_no_acknowledged_event() {
+    if std::env::var("STORE_CRASH_DIR").is_ok() {
+        return;
+    }
+    kill_and_recover(1000).await;
+}

@@ -1,0 +1,32 @@
+//! The probe behind `scripts/strace-event-log.sh`: 200 sequential appends, so
+//! that strace can count one `fdatasync` per group commit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod store_support;
+
+use mentorship_engine::store::{EventLog, ExpectedRevision, SledLog};
+use serde_json::json;
+use store_support::*;
+
+/// How many appends the probe makes, each awaited before the next.
+const APPENDS: u64 = 200;
+
+#[tokio::test]
+#[ignore = "run under strace by scripts/strace-event-log.sh"]
+async fn durability_probe_appends_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SledLog::open(dir.path(), config()).unwrap();
+    for i in 0..APPENDS {
+        log.append(append(
+            "probe",
+            ExpectedRevision::at(i),
+            &format!("c{i}"),
+            vec![noted(json!({"i": i}))],
+        ))
+        .await
+        .unwrap();
+    }
+    assert_eq!(log.head(), APPENDS);
+    log.close().unwrap();
+}
