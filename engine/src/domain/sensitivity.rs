@@ -51,3 +51,64 @@ pub trait DeclaresSensitiveFields {
     /// serialised by the aggregate's event type.
     fn sensitive_fields(&self) -> &'static [SensitiveField];
 }
+
+/// What an erased field reads as once decoded: the store replaces an erased
+/// value by a `{"$sealed": digest}` marker, and the domain's event types must
+/// still decode so that history replays. Free text becomes this placeholder;
+/// lists and maps become empty.
+pub const ERASED_TEXT: &str = "[erased]";
+
+/// A value that can stand in for an erased one.
+pub trait Erasable: Sized {
+    /// The value an erased field decodes to.
+    fn erased() -> Self;
+}
+
+impl Erasable for String {
+    fn erased() -> Self {
+        ERASED_TEXT.to_owned()
+    }
+}
+
+impl<T> Erasable for Vec<T> {
+    fn erased() -> Self {
+        Vec::new()
+    }
+}
+
+impl<K: Ord, V> Erasable for std::collections::BTreeMap<K, V> {
+    fn erased() -> Self {
+        std::collections::BTreeMap::new()
+    }
+}
+
+impl<T: Erasable> Erasable for Option<T> {
+    fn erased() -> Self {
+        Some(T::erased())
+    }
+}
+
+/// Either the value, or the marker the store leaves where an erased or
+/// withheld value was.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ValueOrMarker<T> {
+    Value(T),
+    Marker {
+        #[serde(rename = "$sealed")]
+        _digest: String,
+    },
+}
+
+/// `deserialize_with` for every sensitive field: decodes the value, or its
+/// erasure marker as [`Erasable::erased`].
+pub fn erasable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Erasable,
+{
+    match <ValueOrMarker<T> as serde::Deserialize>::deserialize(deserializer)? {
+        ValueOrMarker::Value(value) => Ok(value),
+        ValueOrMarker::Marker { .. } => Ok(T::erased()),
+    }
+}

@@ -49,12 +49,14 @@ pub struct Questionnaire {
     /// Mentor or mentee.
     pub role: Role,
     /// How the person is called (personal data).
+    #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
     pub display_name: String,
     /// Their job title or role in the organisation.
     pub job_title: String,
     /// Skills they have (mentors) or want (mentees).
     pub skills: Vec<String>,
     /// What they want out of the programme (personal data).
+    #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
     pub goals: Vec<String>,
     /// Interests, for affinity.
     pub interests: Vec<String>,
@@ -71,12 +73,14 @@ pub struct Questionnaire {
     /// Their level, 1 (most junior) to [`MAX_SENIORITY`].
     pub seniority: u8,
     /// Declared preferences about the other side (personal data).
+    #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
     pub preferences: String,
     /// For mentors: how many mentees at once; unset takes the programme's
     /// default. Mentees always take one mentor.
     pub capacity: Option<u32>,
     /// Attributes the person chose to share, for diversity programmes
     /// (personal data).
+    #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
     pub shared_attributes: BTreeMap<String, String>,
 }
 

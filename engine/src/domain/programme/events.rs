@@ -53,7 +53,11 @@ pub struct SurveyAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,
     /// The text, for free-text questions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::domain::sensitivity::erasable"
+    )]
     pub text: Option<String>,
 }
 

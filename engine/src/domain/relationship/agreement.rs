@@ -128,6 +128,7 @@ pub struct Outcome {
     /// The mentees' satisfaction, 1–5.
     pub mentee_satisfaction: Option<u8>,
     /// What was learnt (confidential).
+    #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
     pub learnt: String,
 }
 

@@ -143,6 +143,7 @@ pub enum RelationshipEvent {
         /// How.
         mode: MeetingMode,
         /// Confidential notes.
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         notes: String,
     },
     /// A member checked in.
@@ -150,6 +151,7 @@ pub enum RelationshipEvent {
         /// Who.
         by: PersonId,
         /// Confidential note.
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         note: String,
     },
     /// Progress on a goal was recorded.
@@ -161,6 +163,7 @@ pub enum RelationshipEvent {
         /// How far, in percent.
         percent: u8,
         /// Confidential note.
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         note: String,
     },
     /// A resource was shared.
@@ -177,6 +180,7 @@ pub enum RelationshipEvent {
         /// The mentor who made it.
         by: PersonId,
         /// Who was introduced (personal data).
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         contact: String,
         /// Why.
         purpose: String,
@@ -190,6 +194,7 @@ pub enum RelationshipEvent {
         /// 1–5.
         rating: u8,
         /// Confidential comment.
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         comment: String,
     },
     /// A member was recognised.
