@@ -249,6 +249,12 @@ async fn idempotent_retries_survive_a_reopen(h: &mut impl Harness) {
         .unwrap();
     assert_eq!(after, again);
     assert_eq!(h.log().head(), 2);
+    let known = h.log().command_outcome("cmd-1").await.unwrap();
+    assert_eq!(
+        known.map(|o| (o.first_position, o.last_position, o.revision)),
+        Some((1, 2, 2))
+    );
+    assert_eq!(h.log().command_outcome("cmd-unknown").await.unwrap(), None);
 }
 
 async fn snapshots_replace_and_load_with_the_tail(h: &mut impl Harness) {

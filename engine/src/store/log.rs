@@ -54,6 +54,14 @@ pub trait EventLog: Send + Sync + 'static {
         stream: &StreamRef,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// The outcome of the append that carried `command_id`, if one did: how
+    /// a caller tells, before deciding anew, that a command already
+    /// happened.
+    fn command_outcome(
+        &self,
+        command_id: &str,
+    ) -> impl Future<Output = Result<Option<AppendOutcome>, StoreError>> + Send;
+
     /// The position of the last durable event (0 for an empty log).
     fn head(&self) -> u64;
 

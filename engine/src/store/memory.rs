@@ -153,6 +153,11 @@ impl EventLog for MemoryLog {
         self.state()?.stream_revision(stream)
     }
 
+    async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        let state = self.state()?;
+        state.command(command_id)
+    }
+
     fn head(&self) -> u64 {
         *self.head.borrow()
     }

@@ -263,6 +263,11 @@ impl EventLog for SledLog {
         Ok(revision)
     }
 
+    async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        let outcome = self.shared.log.command(command_id)?;
+        Ok(outcome.filter(|outcome| outcome.last_position <= self.head()))
+    }
+
     fn head(&self) -> u64 {
         *self.shared.head.borrow()
     }
