@@ -6,4 +6,5 @@
 //! log that the aggregates are persisted in, with its backends.
 
 pub mod domain;
+pub mod facade;
 pub mod store;

@@ -1,0 +1,481 @@
+//! The facade on real logs: races for the same mentor, idempotent retries,
+//! expected revisions and follow-ups.
+
+use std::sync::Arc;
+
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{AggregateError, CqrsFramework};
+
+use super::*;
+use crate::domain::fixtures::*;
+use crate::domain::participant::Role;
+use crate::domain::programme::design::ProgrammeType;
+use crate::domain::programme::Step;
+use crate::domain::schema;
+use crate::domain::Rule;
+use crate::store::{LogConfig, MemoryLog, SledLog};
+
+fn memory_engine() -> Engine<MemoryLog> {
+    Engine::new(Arc::new(MemoryLog::new(LogConfig::new(
+        schema::sensitive_fields,
+    ))))
+}
+
+fn command_audit(actor: &str, command_id: &str) -> Audit {
+    let mut audit = audit(actor);
+    audit.command_id = CommandId::parse("command_id", command_id).expect("valid id");
+    audit
+}
+
+fn cmd<C>(actor: &str, command_id: &str, command: C) -> Envelope<C> {
+    Envelope::new(command_audit(actor, command_id), command)
+}
+
+/// Defines, designs and opens a one-to-one programme without modules, then
+/// onboards mentor `m1` (capacity 1) and `mentees`, and starts matching.
+async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]) {
+    let p = programme_id();
+    let mut no_training = design(ProgrammeType::OneToOne);
+    no_training.required_modules.clear();
+    let steps = vec![
+        ProgrammeCommand::Define {
+            programme: p.clone(),
+            charter: charter(),
+        },
+        ProgrammeCommand::Design(no_training),
+        ProgrammeCommand::OpenOnboarding,
+    ];
+    for (index, step) in steps.into_iter().enumerate() {
+        engine
+            .programme(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
+            .await
+            .expect("set up");
+    }
+    let mut people = vec![("m1", Role::Mentor)];
+    people.extend(mentees.iter().map(|mentee| (*mentee, Role::Mentee)));
+    for (who, role) in people {
+        let mut answers = questionnaire(role);
+        if role == Role::Mentor {
+            answers.capacity = Some(1);
+        }
+        engine
+            .apply(
+                &p,
+                &person(who),
+                answers,
+                command_audit(who, &format!("apply-{who}")),
+                None,
+            )
+            .await
+            .expect("applied");
+        engine
+            .participant(
+                &p,
+                &person(who),
+                cmd(
+                    ADMIN,
+                    &format!("approve-{who}"),
+                    ParticipantCommand::Approve,
+                ),
+                None,
+            )
+            .await
+            .expect("approved, and so onboarded");
+    }
+    engine
+        .programme(
+            &p,
+            cmd(ADMIN, "start-matching", ProgrammeCommand::StartMatching),
+            None,
+        )
+        .await
+        .expect("matching");
+}
+
+fn propose(relationship: &str, mentee: &str) -> ProgrammeCommand {
+    ProgrammeCommand::ProposeMatch {
+        relationship: relationship_id(relationship),
+        mentors: vec![person("m1")],
+        mentees: vec![person(mentee)],
+    }
+}
+
+async fn count_events<L: EventLog>(engine: &Engine<L>, event_type: &str) -> usize {
+    engine
+        .log()
+        .read_all(1, usize::MAX)
+        .await
+        .expect("readable")
+        .iter()
+        .filter(|event| event.event_type == event_type)
+        .count()
+}
+
+/// Many proposals race for the one seat of mentor `m1`: exactly one wins,
+/// every other is refused by the capacity rule, and the log holds one
+/// proposal.
+async fn racing_matches_for_a_full_mentor_cannot_both_succeed<L: EventLog>(engine: Engine<L>) {
+    let mentees: Vec<String> = (1..=12).map(|n| format!("e{n}")).collect();
+    let names: Vec<&str> = mentees.iter().map(String::as_str).collect();
+    programme_in_matching(&engine, &names).await;
+    let p = programme_id();
+    let races = mentees.iter().map(|mentee| {
+        let engine = engine.clone();
+        let p = p.clone();
+        let mentee = mentee.clone();
+        tokio::spawn(async move {
+            engine
+                .programme(
+                    &p,
+                    cmd(
+                        ADMIN,
+                        &format!("propose-{mentee}"),
+                        propose(&format!("r-{mentee}"), &mentee),
+                    ),
+                    None,
+                )
+                .await
+        })
+    });
+    let results = futures_join(races).await;
+    let won = results.iter().filter(|result| result.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    for result in results.iter().filter(|result| result.is_err()) {
+        assert!(
+            matches!(
+                result,
+                Err(EngineError::Domain(DomainError::RuleViolated {
+                    rule: Rule::MentorCapacity,
+                    ..
+                }))
+            ),
+            "{result:?}"
+        );
+    }
+    assert_eq!(count_events(&engine, "MatchProposed").await, 1);
+    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    assert_eq!(programme.mentor_load(&person("m1")), 1);
+}
+
+async fn futures_join<T: Send + 'static>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<T> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await.expect("the task ran"));
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_matches_on_the_memory_log() {
+    racing_matches_for_a_full_mentor_cannot_both_succeed(memory_engine()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_matches_on_sled() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = SledLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens");
+    racing_matches_for_a_full_mentor_cannot_both_succeed(Engine::new(Arc::new(log))).await;
+}
+
+/// The race at its barest: two decisions taken at the same revision, each
+/// valid on its own; the store admits one append and refuses the other
+/// without writing it.
+#[tokio::test]
+async fn two_decisions_at_the_same_revision_cannot_both_append() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1", "e2"]).await;
+    let p = programme_id();
+    let (state, revision) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let mut appends = Vec::new();
+    for mentee in ["e1", "e2"] {
+        let audit = command_audit(ADMIN, &format!("bare-{mentee}"));
+        let events = state
+            .decide(&audit, propose(&format!("r-{mentee}"), mentee))
+            .expect("valid alone");
+        appends.push(AppendRequest {
+            stream: StreamRef::new("programme", p.as_str()),
+            expected: ExpectedRevision::at(revision),
+            command_id: audit.command_id.to_string(),
+            actor: audit.actor.to_string(),
+            at: audit.at,
+            events: events
+                .iter()
+                .map(|event| new_event(&audit, event).expect("serialises"))
+                .collect(),
+        });
+    }
+    let (first, second) = tokio::join!(
+        engine.log().append(appends[0].clone()),
+        engine.log().append(appends[1].clone())
+    );
+    let outcomes = [first, second];
+    assert_eq!(outcomes.iter().filter(|outcome| outcome.is_ok()).count(), 1);
+    assert!(outcomes
+        .iter()
+        .any(|outcome| matches!(outcome, Err(StoreError::Conflict { .. }))));
+    assert_eq!(count_events(&engine, "MatchProposed").await, 1);
+}
+
+/// The same race through cqrs-es's own framework on the in-memory log: the
+/// loser gets cqrs-es's optimistic-lock error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_matches_through_cqrs_framework() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1", "e2"]).await;
+    let repository = LogRepository::new(Arc::clone(engine.log()));
+    let framework = Arc::new(CqrsFramework::new(
+        PersistedEventStore::<_, Programme>::new_event_store(repository),
+        vec![],
+        (),
+    ));
+    let p = programme_id();
+    let mut tasks = Vec::new();
+    for mentee in ["e1", "e2"] {
+        let framework = Arc::clone(&framework);
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            let at = now().to_rfc3339();
+            let metadata = std::collections::HashMap::from([
+                ("command_id".to_owned(), format!("cqrs-{mentee}")),
+                ("actor".to_owned(), ADMIN.to_owned()),
+                ("at".to_owned(), at),
+            ]);
+            framework
+                .execute_with_metadata(
+                    p.as_str(),
+                    cmd(
+                        ADMIN,
+                        &format!("cqrs-{mentee}"),
+                        propose(&format!("r-{mentee}"), mentee),
+                    ),
+                    metadata,
+                )
+                .await
+        }));
+    }
+    let results = futures_join(tasks.into_iter()).await;
+    assert_eq!(
+        results.iter().filter(|result| result.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(results.iter().any(|result| matches!(
+        result,
+        Err(AggregateError::AggregateConflict)
+            | Err(AggregateError::UserError(DomainError::RuleViolated {
+                rule: Rule::MentorCapacity,
+                ..
+            }))
+    )));
+    assert_eq!(count_events(&engine, "MatchProposed").await, 1);
+}
+
+#[tokio::test]
+async fn a_retried_command_returns_its_first_receipt_and_writes_nothing() {
+    let engine = memory_engine();
+    let p = programme_id();
+    let define = || {
+        cmd(
+            ADMIN,
+            "define-once",
+            ProgrammeCommand::Define {
+                programme: programme_id(),
+                charter: charter(),
+            },
+        )
+    };
+    let first = engine.programme(&p, define(), None).await.expect("defined");
+    assert!(!first.duplicate);
+    let head = engine.log().head();
+    // Deciding anew would refuse (the programme exists); the retry is
+    // recognised by its id first.
+    let again = engine
+        .programme(&p, define(), None)
+        .await
+        .expect("same result");
+    assert!(again.duplicate);
+    assert_eq!(
+        (again.revision, again.last_position),
+        (first.revision, first.last_position)
+    );
+    assert_eq!(engine.log().head(), head);
+}
+
+#[tokio::test]
+async fn an_expected_revision_that_does_not_match_is_refused_and_writes_nothing() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1"]).await;
+    let p = programme_id();
+    let (_, revision) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let head = engine.log().head();
+    let result = engine
+        .programme(
+            &p,
+            cmd(ADMIN, "stale", propose("r1", "e1")),
+            Some(revision - 1),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(EngineError::RevisionConflict { expected, current, .. }) if expected == revision - 1 && current == revision),
+        "{result:?}"
+    );
+    assert_eq!(engine.log().head(), head);
+    engine
+        .programme(&p, cmd(ADMIN, "fresh", propose("r1", "e1")), Some(revision))
+        .await
+        .expect("accepted at the current revision");
+}
+
+#[tokio::test]
+async fn commands_on_a_missing_stream_are_not_found() {
+    let engine = memory_engine();
+    let result = engine
+        .programme(
+            &programme_id(),
+            cmd(ADMIN, "x", ProgrammeCommand::OpenOnboarding),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(EngineError::Domain(DomainError::NotFound {
+                what: "programme",
+                ..
+            }))
+        ),
+        "{result:?}"
+    );
+    let result = engine
+        .relationship(
+            &relationship_id("nope"),
+            cmd("m1", "y", RelationshipCommand::StartNegotiation),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(EngineError::Domain(DomainError::NotFound {
+                what: "relationship",
+                ..
+            }))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(engine.log().head(), 0);
+}
+
+#[tokio::test]
+async fn follow_ups_roster_open_and_release_and_are_not_repeated_on_retry() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1"]).await;
+    assert_eq!(count_events(&engine, "ParticipantRostered").await, 2);
+    let p = programme_id();
+    engine
+        .programme(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
+        .await
+        .expect("proposed");
+    for member in ["e1", "m1"] {
+        let respond = cmd(
+            member,
+            &format!("accept-{member}"),
+            ProgrammeCommand::RespondToMatch {
+                relationship: relationship_id("r1"),
+                accept: true,
+            },
+        );
+        let receipt = engine
+            .programme(&p, respond.clone(), None)
+            .await
+            .expect("accepted");
+        // The final acceptance opens the relationship: its position is the
+        // receipt's last position.
+        if member == "m1" {
+            assert_eq!(receipt.last_position, engine.log().head());
+            let retry = engine.programme(&p, respond, None).await.expect("retried");
+            assert!(retry.duplicate);
+        }
+    }
+    assert_eq!(count_events(&engine, "RelationshipOpened").await, 1);
+    let (relationship, _) = engine.load::<Relationship>("r1").await.expect("loads");
+    assert_eq!(
+        relationship.terms.map(|terms| terms.mentees),
+        Some(vec![person("e1")])
+    );
+
+    engine
+        .relationship(
+            &relationship_id("r1"),
+            cmd(
+                "e1",
+                "end-r1",
+                RelationshipCommand::EndEarly {
+                    reason: crate::domain::relationship::EndReason::Mismatch,
+                    outcome: outcome_without_goals(),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("ended");
+    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    assert_eq!(programme.mentor_load(&person("m1")), 0);
+    assert!(programme
+        .failed_pairs
+        .contains(&(person("m1"), person("e1"))));
+    assert_eq!(count_events(&engine, "RelationshipReleased").await, 1);
+}
+
+fn outcome_without_goals() -> crate::domain::relationship::Outcome {
+    crate::domain::relationship::Outcome {
+        goals_reached: vec![],
+        ..outcome()
+    }
+}
+
+#[tokio::test]
+async fn withdrawing_a_matched_participant_is_refused_on_both_streams() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1", "e2"]).await;
+    let p = programme_id();
+    engine
+        .programme(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
+        .await
+        .expect("proposed");
+    let head = engine.log().head();
+    let result = engine
+        .withdraw(&p, &person("e1"), command_audit("e1", "leave-e1"), None)
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(EngineError::Domain(DomainError::RuleViolated {
+                rule: Rule::WithdrawOnlyWhenUnmatched,
+                ..
+            }))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(engine.log().head(), head);
+    engine
+        .withdraw(&p, &person("e2"), command_audit("e2", "leave-e2"), None)
+        .await
+        .expect("an unmatched participant withdraws");
+    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    assert_eq!(
+        programme.roster[&person("e2")].status,
+        RosterStatus::Withdrawn
+    );
+    let (participant, _) = engine
+        .load::<Participant>(&participant_stream_id(&p, &person("e2")))
+        .await
+        .expect("loads");
+    assert_eq!(
+        participant.status,
+        crate::domain::participant::EnrolmentStatus::Withdrawn
+    );
+    assert_eq!(programme.step, Step::Matching);
+}
