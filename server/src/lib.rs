@@ -1,8 +1,13 @@
-//! The network face of the engine: tonic services, authentication, error
-//! mapping and the command-line binary.
+//! The network face of the engine: tonic services, caller identification,
+//! error mapping and the command-line binary.
 //!
 //! This crate adapts requests to the engine's facade and maps results back; it
 //! holds no business rule. Every decision about programmes, participants and
 //! relationships lives in `mentorship-engine`.
 
+pub mod app;
+pub mod caller;
 pub mod cli;
+pub mod convert;
+pub mod services;
+pub mod status;

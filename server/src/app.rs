@@ -1,0 +1,167 @@
+//! Serving: open the store, build the services, listen, and stop gracefully.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mentorship_engine::domain::schema;
+use mentorship_engine::facade::Engine;
+use mentorship_engine::store::{LogConfig, SledLog, StoreError};
+use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
+use mentorship_proto::v1::participant_service_server::ParticipantServiceServer;
+use mentorship_proto::v1::programme_service_server::ProgrammeServiceServer;
+use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::InterceptorLayer;
+use tonic::transport::Server;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::caller;
+use crate::services::event_store::EventStoreApi;
+use crate::services::participant::ParticipantApi;
+use crate::services::programme::ProgrammeApi;
+use crate::services::relationship::RelationshipApi;
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The store did not open.
+    #[error("cannot open the store in {path}: {source}")]
+    Store {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: StoreError,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// Where.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The transport failed.
+    #[error("the server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// Reflection could not be built from the contract.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Where the log lives inside the data directory.
+pub fn log_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("log")
+}
+
+/// Opens the log of record in `data_dir`.
+pub fn open_log(data_dir: &Path) -> Result<SledLog, ServeError> {
+    let path = log_path(data_dir);
+    SledLog::open(&path, LogConfig::new(schema::sensitive_fields))
+        .map_err(|source| ServeError::Store { path, source })
+}
+
+/// Serves the API on `address` from the store in `data_dir` until SIGTERM or
+/// Ctrl-C; in-flight requests finish before the store is closed.
+pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeError> {
+    let log = Arc::new(open_log(data_dir)?);
+    let engine = Engine::new(Arc::clone(&log));
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { address, source })?;
+    tracing::warn!(
+        "development mode: callers name themselves in the {} header; do not expose this server",
+        caller::ACTOR_HEADER
+    );
+    if !bound.ip().is_loopback() {
+        tracing::warn!(%bound, "listening on a non-loopback address in development mode");
+    }
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<ProgrammeServiceServer<ProgrammeApi<SledLog>>>()
+        .await;
+    health
+        .set_serving::<ParticipantServiceServer<ParticipantApi<SledLog>>>()
+        .await;
+    health
+        .set_serving::<RelationshipServiceServer<RelationshipApi<SledLog>>>()
+        .await;
+    health
+        .set_serving::<EventStoreServiceServer<EventStoreApi<SledLog>>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(mentorship_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(mentorship_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    // The line end-to-end tests and operators wait for.
+    println!("listening on {bound}");
+    tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
+
+    Server::builder()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(TraceLayer::new_for_grpc().make_span_with(
+            |request: &tonic::codegen::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, path = %request.uri().path())
+            },
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(InterceptorLayer::new(caller::development))
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(ProgrammeServiceServer::new(ProgrammeApi::new(
+            engine.clone(),
+        )))
+        .add_service(ParticipantServiceServer::new(ParticipantApi::new(
+            engine.clone(),
+        )))
+        .add_service(RelationshipServiceServer::new(RelationshipApi::new(engine)))
+        .add_service(EventStoreServiceServer::new(EventStoreApi::new(
+            Arc::clone(&log),
+        )))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
+        .await?;
+    tracing::info!("stopped accepting requests; in-flight requests finished");
+    drop(log);
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupted; shutting down"),
+        () = terminate => tracing::info!("terminated; shutting down"),
+    }
+}

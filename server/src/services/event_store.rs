@@ -1,0 +1,266 @@
+//! `mentorship.v1.EventStoreService`: reads, live subscription and
+//! verification of the log of record.
+//!
+//! Sealed fields (confidential and personal text) are sent as their digest
+//! markers: the canonical bytes and hashes are complete, so the chain can be
+//! recomputed from these replies alone, and no reader of the raw log sees
+//! the text.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use mentorship_engine::store::{EventLog, RecordedEvent, StreamRef, Verification};
+use mentorship_proto::v1 as pb;
+use pb::event_store_service_server::EventStoreService;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+use crate::caller;
+use crate::convert::event::event;
+use crate::status::{from_store, invalid_field};
+
+/// The page size of `ReadAll` when the request names none.
+const DEFAULT_PAGE: u32 = 100;
+/// The largest page of `ReadAll`.
+const MAX_PAGE: u32 = 10_000;
+/// How many events a subscription reads from the log at a time.
+const SUBSCRIPTION_BATCH: usize = 512;
+
+/// Serves the log.
+pub struct EventStoreApi<L> {
+    log: Arc<L>,
+}
+
+impl<L> EventStoreApi<L> {
+    /// A service on `log`.
+    pub fn new(log: Arc<L>) -> Self {
+        Self { log }
+    }
+}
+
+/// Which events a filter admits.
+#[derive(Clone, Default)]
+struct Filter {
+    stream_types: Vec<String>,
+    event_types: Vec<String>,
+}
+
+impl Filter {
+    fn from(filter: Option<&pb::EventFilter>) -> Self {
+        filter
+            .map(|filter| Self {
+                stream_types: filter.stream_types.clone(),
+                event_types: filter.event_types.clone(),
+            })
+            .unwrap_or_default()
+    }
+
+    fn admits(&self, event: &RecordedEvent) -> bool {
+        (self.stream_types.is_empty() || self.stream_types.contains(&event.stream.stream_type))
+            && (self.event_types.is_empty() || self.event_types.contains(&event.event_type))
+    }
+}
+
+/// The hash of the event before `position` (32 zero bytes before the first).
+async fn previous_hash<L: EventLog>(log: &L, position: u64) -> Result<[u8; 32], Status> {
+    if position <= 1 {
+        return Ok([0; 32]);
+    }
+    let before = log.read_all(position - 1, 1).await.map_err(from_store)?;
+    before
+        .first()
+        .map(|event| event.hash)
+        .ok_or_else(|| Status::data_loss(format!("position {} is missing", position - 1)))
+}
+
+/// Events on the wire, each with its previous hash, sealed fields withheld.
+async fn on_the_wire<L: EventLog>(
+    log: &L,
+    events: &[RecordedEvent],
+    filter: &Filter,
+) -> Result<Vec<pb::Event>, Status> {
+    let mut wire = Vec::with_capacity(events.len());
+    let mut previous: Option<(u64, [u8; 32])> = None;
+    for recorded in events {
+        let before = match previous {
+            Some((position, hash)) if position + 1 == recorded.position => hash,
+            _ => previous_hash(log, recorded.position).await?,
+        };
+        previous = Some((recorded.position, recorded.hash));
+        if filter.admits(recorded) {
+            wire.push(event(recorded, before, |_| false));
+        }
+    }
+    Ok(wire)
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SubscribeReply, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl<L: EventLog> EventStoreService for EventStoreApi<L> {
+    async fn read_stream(
+        &self,
+        request: Request<pb::ReadStreamRequest>,
+    ) -> Result<Response<pb::ReadEventsReply>, Status> {
+        caller::of(&request)?;
+        let body = request.get_ref();
+        if body.stream_type.is_empty() {
+            return Err(invalid_field("stream_type", "is required"));
+        }
+        if body.stream_id.is_empty() {
+            return Err(invalid_field("stream_id", "is required"));
+        }
+        let stream = StreamRef::new(body.stream_type.clone(), body.stream_id.clone());
+        let head = self.log.head();
+        let events = self
+            .log
+            .read_stream(&stream, body.from_revision)
+            .await
+            .map_err(from_store)?;
+        let next = events.last().map_or(0, |event| event.revision + 1);
+        Ok(Response::new(pb::ReadEventsReply {
+            events: on_the_wire(self.log.as_ref(), &events, &Filter::default()).await?,
+            next_position: next,
+            head_position: head,
+        }))
+    }
+
+    async fn read_all(
+        &self,
+        request: Request<pb::ReadAllRequest>,
+    ) -> Result<Response<pb::ReadEventsReply>, Status> {
+        caller::of(&request)?;
+        let body = request.get_ref();
+        let limit = match body.limit {
+            0 => DEFAULT_PAGE,
+            limit if limit > MAX_PAGE => {
+                return Err(invalid_field(
+                    "limit",
+                    format!("must be at most {MAX_PAGE}"),
+                ))
+            }
+            limit => limit,
+        };
+        let filter = Filter::from(body.filter.as_ref());
+        let head = self.log.head();
+        let from = body.from_position.max(1);
+        let events = self
+            .log
+            .read_all(from, limit as usize)
+            .await
+            .map_err(from_store)?;
+        let next = events.last().map_or(from, |event| event.position + 1);
+        Ok(Response::new(pb::ReadEventsReply {
+            events: on_the_wire(self.log.as_ref(), &events, &filter).await?,
+            next_position: next,
+            head_position: head,
+        }))
+    }
+
+    type SubscribeStream = EventStream;
+
+    async fn subscribe(
+        &self,
+        request: Request<pb::SubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
+        caller::of(&request)?;
+        let body = request.into_inner();
+        let filter = Filter::from(body.filter.as_ref());
+        let log = Arc::clone(&self.log);
+        let (sender, receiver) = mpsc::channel(SUBSCRIPTION_BATCH);
+        tokio::spawn(follow(log, body.from_position.max(1), filter, sender));
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn verify(
+        &self,
+        request: Request<pb::VerifyRequest>,
+    ) -> Result<Response<pb::VerifyReply>, Status> {
+        caller::of(&request)?;
+        let verification = self.log.verify().await.map_err(from_store)?;
+        Ok(Response::new(verify_reply(verification)))
+    }
+}
+
+/// The reply to `Verify`.
+pub fn verify_reply(verification: Verification) -> pb::VerifyReply {
+    match verification {
+        Verification::Intact { count, head_hash } => pb::VerifyReply {
+            intact: true,
+            count,
+            head_hash: head_hash.to_vec(),
+            first_bad_position: 0,
+            detail: String::new(),
+        },
+        Verification::Broken { position, detail } => pb::VerifyReply {
+            intact: false,
+            count: position.saturating_sub(1),
+            head_hash: Vec::new(),
+            first_bad_position: position,
+            detail,
+        },
+    }
+}
+
+/// Sends history from `next`, then `CaughtUp`, then each event as it
+/// commits. The position of the next event to send is the only state, so
+/// the seam between history and live can neither skip nor repeat an event.
+async fn follow<L: EventLog>(
+    log: Arc<L>,
+    mut next: u64,
+    filter: Filter,
+    sender: mpsc::Sender<Result<pb::SubscribeReply, Status>>,
+) {
+    let mut heads = log.subscribe_head();
+    let mut caught_up = false;
+    loop {
+        let head = *heads.borrow_and_update();
+        while next <= head {
+            let batch = match log.read_all(next, SUBSCRIPTION_BATCH).await {
+                Ok(batch) if !batch.is_empty() => batch,
+                Ok(_) => break,
+                Err(error) => {
+                    let _ = sender.send(Err(from_store(error))).await;
+                    return;
+                }
+            };
+            let wire = match on_the_wire(log.as_ref(), &batch, &filter).await {
+                Ok(wire) => wire,
+                Err(status) => {
+                    let _ = sender.send(Err(status)).await;
+                    return;
+                }
+            };
+            next = batch.last().map_or(next, |event| event.position + 1);
+            for event in wire {
+                let item = pb::SubscribeReply {
+                    item: Some(pb::subscribe_reply::Item::Event(event)),
+                };
+                if sender.send(Ok(item)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        if !caught_up {
+            caught_up = true;
+            let marker = pb::SubscribeReply {
+                item: Some(pb::subscribe_reply::Item::CaughtUp(pb::CaughtUp {
+                    position: next - 1,
+                })),
+            };
+            if sender.send(Ok(marker)).await.is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            changed = heads.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = sender.closed() => return,
+        }
+    }
+}

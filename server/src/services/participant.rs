@@ -1,0 +1,130 @@
+//! `mentorship.v1.ParticipantService`.
+
+use mentorship_engine::domain::ids::{ModuleId, PersonId, ProgrammeId};
+use mentorship_engine::domain::participant::ParticipantCommand;
+use mentorship_engine::facade::Engine;
+use mentorship_engine::store::EventLog;
+use mentorship_proto::v1 as pb;
+use pb::participant_service_server::ParticipantService;
+use tonic::{Request, Response, Status};
+
+use super::Command;
+use crate::caller;
+use crate::convert::common::{id, reply};
+use crate::convert::participant::questionnaire;
+use crate::status::from_engine;
+
+/// Serves participant commands.
+pub struct ParticipantApi<L> {
+    engine: Engine<L>,
+}
+
+impl<L> ParticipantApi<L> {
+    /// A service on `engine`.
+    pub fn new(engine: Engine<L>) -> Self {
+        Self { engine }
+    }
+}
+
+#[allow(clippy::result_large_err)]
+fn addressed(programme: &str, person: &str) -> Result<(ProgrammeId, PersonId), Status> {
+    Ok((
+        id(ProgrammeId::parse, "programme_id", programme)?,
+        id(PersonId::parse, "person_id", person)?,
+    ))
+}
+
+impl<L: EventLog> ParticipantApi<L> {
+    async fn run(
+        &self,
+        request: Request<pb::ParticipantRequest>,
+        order: ParticipantCommand,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
+        let expected = command.options.expected_revision;
+        self.engine
+            .participant(&programme, &person, command.envelope(order), expected)
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> ParticipantService for ParticipantApi<L> {
+    async fn apply(
+        &self,
+        request: Request<pb::ApplyRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
+        let answers = questionnaire(body.questionnaire.as_ref())?;
+        let audit = caller::audit(&command.caller, &command.options);
+        self.engine
+            .apply(
+                &programme,
+                &person,
+                answers,
+                audit,
+                command.options.expected_revision,
+            )
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+
+    async fn approve_application(
+        &self,
+        request: Request<pb::ParticipantRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        self.run(request, ParticipantCommand::Approve).await
+    }
+
+    async fn reject_application(
+        &self,
+        request: Request<pb::ParticipantRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        self.run(request, ParticipantCommand::Reject).await
+    }
+
+    async fn complete_module(
+        &self,
+        request: Request<pb::CompleteModuleRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
+        let order = ParticipantCommand::CompleteModule {
+            module: id(ModuleId::parse, "module_id", &body.module_id)?,
+        };
+        let expected = command.options.expected_revision;
+        self.engine
+            .participant(&programme, &person, command.envelope(order), expected)
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+
+    async fn withdraw(
+        &self,
+        request: Request<pb::ParticipantRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
+        let audit = caller::audit(&command.caller, &command.options);
+        self.engine
+            .withdraw(
+                &programme,
+                &person,
+                audit,
+                command.options.expected_revision,
+            )
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+}

@@ -1,0 +1,230 @@
+//! Every error the server returns is mapped to a `tonic::Status` here, and
+//! nowhere else, so that each class of failure always reaches the client
+//! with the same code and the same kind of details.
+//!
+//! | error | code | details |
+//! |---|---|---|
+//! | invalid input | `INVALID_ARGUMENT` | `google.rpc.BadRequest` naming the field |
+//! | wrong step or phase | `FAILED_PRECONDITION` | `google.rpc.PreconditionFailure` (type `STATE`) |
+//! | a rule refused | `FAILED_PRECONDITION` | `google.rpc.PreconditionFailure` (type `RULE`, subject = rule name) |
+//! | revision conflict | `ABORTED` | `google.rpc.ErrorInfo` with the current revision |
+//! | other conflict | `ALREADY_EXISTS` | |
+//! | unknown id | `NOT_FOUND` | |
+//! | store unavailable | `UNAVAILABLE` | retry with the same command id |
+//! | store corrupt, internal | `INTERNAL` / `DATA_LOSS` | |
+
+use std::collections::HashMap;
+
+use mentorship_engine::domain::DomainError;
+use mentorship_engine::facade::EngineError;
+use mentorship_engine::store::StoreError;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// The error domain named in `ErrorInfo` details.
+pub const ERROR_DOMAIN: &str = "mentorship.v1";
+
+/// A request field that failed conversion or validation.
+pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Status {
+    let field = field.into();
+    let reason = reason.into();
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!("invalid {field}: {reason}"),
+        ErrorDetails::with_bad_request_violation(field, reason),
+    )
+}
+
+/// Maps a domain refusal; `prefix` is the request's path to the message the
+/// domain validated (e.g. `charter.`), so that the field named is the one
+/// the client sent.
+pub fn from_domain(error: DomainError, prefix: &str) -> Status {
+    match error {
+        DomainError::InvalidInput { field, reason } => {
+            invalid_field(format!("{prefix}{field}"), reason)
+        }
+        DomainError::WrongState {
+            subject,
+            ref current,
+            ref required,
+        } => Status::with_error_details(
+            Code::FailedPrecondition,
+            error.to_string(),
+            ErrorDetails::with_precondition_failure_violation(
+                "STATE",
+                subject,
+                format!("{subject} is {current}; needs {required}"),
+            ),
+        ),
+        DomainError::RuleViolated { rule, ref detail } => Status::with_error_details(
+            Code::FailedPrecondition,
+            error.to_string(),
+            ErrorDetails::with_precondition_failure_violation("RULE", rule.to_string(), detail),
+        ),
+        DomainError::Conflict(detail) => Status::already_exists(detail),
+        DomainError::NotFound { .. } => Status::not_found(error.to_string()),
+    }
+}
+
+/// Maps any engine failure.
+pub fn from_engine(error: EngineError, prefix: &str) -> Status {
+    match error {
+        EngineError::Domain(error) => from_domain(error, prefix),
+        EngineError::RevisionConflict {
+            stream,
+            expected,
+            current,
+        } => Status::with_error_details(
+            Code::Aborted,
+            format!("{stream} is at revision {current}, not {expected}"),
+            ErrorDetails::with_error_info(
+                "REVISION_CONFLICT",
+                ERROR_DOMAIN,
+                HashMap::from([
+                    ("stream".to_owned(), stream.to_string()),
+                    ("expected_revision".to_owned(), expected.to_string()),
+                    ("current_revision".to_owned(), current.to_string()),
+                ]),
+            ),
+        ),
+        EngineError::Store(error) => from_store(error),
+    }
+}
+
+/// Maps a store failure.
+pub fn from_store(error: StoreError) -> Status {
+    match error {
+        StoreError::Conflict {
+            stream, current, ..
+        } => Status::with_error_details(
+            Code::Aborted,
+            format!("{stream} changed concurrently; it is at revision {current}"),
+            ErrorDetails::with_error_info(
+                "REVISION_CONFLICT",
+                ERROR_DOMAIN,
+                HashMap::from([
+                    ("stream".to_owned(), stream.to_string()),
+                    ("current_revision".to_owned(), current.to_string()),
+                ]),
+            ),
+        ),
+        StoreError::NotFound { .. } => Status::not_found(error.to_string()),
+        StoreError::InvalidData { .. } => Status::internal(error.to_string()),
+        StoreError::Corrupt { .. } => Status::data_loss(error.to_string()),
+        StoreError::Unavailable { .. } | StoreError::Io(_) => {
+            Status::unavailable(format!("{error}; retry with the same command id"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mentorship_engine::domain::Rule;
+    use mentorship_engine::store::StreamRef;
+
+    use super::*;
+
+    #[test]
+    fn every_error_class_maps_to_its_code() {
+        let cases: Vec<(EngineError, Code)> = vec![
+            (
+                DomainError::invalid("name", "must not be blank").into(),
+                Code::InvalidArgument,
+            ),
+            (
+                DomainError::wrong_state("programme", "defined", "designed").into(),
+                Code::FailedPrecondition,
+            ),
+            (
+                DomainError::rule(Rule::MentorCapacity, "full").into(),
+                Code::FailedPrecondition,
+            ),
+            (
+                DomainError::Conflict("exists".into()).into(),
+                Code::AlreadyExists,
+            ),
+            (
+                DomainError::not_found("programme", "p").into(),
+                Code::NotFound,
+            ),
+            (
+                EngineError::RevisionConflict {
+                    stream: StreamRef::new("programme", "p"),
+                    expected: 1,
+                    current: 2,
+                },
+                Code::Aborted,
+            ),
+            (
+                StoreError::Conflict {
+                    stream: StreamRef::new("programme", "p"),
+                    expected: mentorship_engine::store::ExpectedRevision::Exact(1),
+                    current: 2,
+                }
+                .into(),
+                Code::Aborted,
+            ),
+            (StoreError::corrupt(3, "bad").into(), Code::DataLoss),
+            (StoreError::invalid("bad").into(), Code::Internal),
+            (
+                StoreError::Unavailable {
+                    detail: "closed".into(),
+                }
+                .into(),
+                Code::Unavailable,
+            ),
+        ];
+        for (error, code) in cases {
+            let text = error.to_string();
+            assert_eq!(from_engine(error, "").code(), code, "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_input_names_the_request_field_in_bad_request_details() {
+        let status = from_domain(
+            DomainError::invalid("name", "must not be blank"),
+            "charter.",
+        );
+        let details = status.get_error_details();
+        let violations = details.bad_request().map(|b| b.field_violations.clone());
+        let violation = violations
+            .and_then(|v| v.into_iter().next())
+            .expect("one violation");
+        assert_eq!(violation.field, "charter.name");
+        assert_eq!(violation.description, "must not be blank");
+    }
+
+    #[test]
+    fn a_refusing_rule_is_named() {
+        let status = from_domain(DomainError::rule(Rule::MentorCapacity, "full"), "");
+        let details = status.get_error_details();
+        let violation = details
+            .precondition_failure()
+            .and_then(|p| p.violations.first().cloned())
+            .expect("one violation");
+        assert_eq!(violation.r#type, "RULE");
+        assert_eq!(violation.subject, "mentor_capacity");
+    }
+
+    #[test]
+    fn a_revision_conflict_carries_the_current_revision() {
+        let status = from_engine(
+            EngineError::RevisionConflict {
+                stream: StreamRef::new("programme", "p"),
+                expected: 1,
+                current: 4,
+            },
+            "",
+        );
+        let info = status
+            .get_error_details()
+            .error_info()
+            .cloned()
+            .expect("info");
+        assert_eq!(
+            info.metadata.get("current_revision").map(String::as_str),
+            Some("4")
+        );
+    }
+}
