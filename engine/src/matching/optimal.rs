@@ -33,14 +33,18 @@
 //! # Pruning, without losing exactness
 //!
 //! Scoring every pair is unavoidable, but putting 20 million edges into the
-//! graph is not necessary: each mentee keeps only its `top_k` best mentors.
+//! graph is not necessary: each mentee keeps only its `top_k` best mentors,
+//! and each mentor its `top_k` best mentees (without the mentor side, a
+//! mentor nobody ranks high would keep free places that unmatched mentees
+//! could fill, and the certificate below would fail for all of them).
 //! After solving, the potentials give a dual solution (`u(i)` for each mentee,
 //! a price `p(a)` for each mentor; `u(i) + p(a) ≥ w(i,a)` on every kept edge,
 //! with equality on the chosen ones). If every *pruned* edge satisfies it too,
 //! the dual is feasible for the whole problem and weak duality proves the
 //! pruned solution optimal for the whole problem. Each mentee's pruned edges
-//! score at most its best left-out score, so most mentees pass on one
-//! comparison; the rest have their whole row re-scored. Any mentee with a
+//! score at most the smaller of its own and the mentor's best left-out
+//! scores, so most mentees pass without scoring anything; the rest have their
+//! whole row re-scored. Any mentee with a
 //! violated edge gets its full row, and the problem is solved again. The
 //! loop ends because a full row can never be violated: the result is always
 //! the exact optimum, pruning only makes it fast.
@@ -79,7 +83,8 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
     let mentees = pool.open_mentees();
     let mentors = pool.open_mentors();
     let k = top_k.unwrap_or(usize::MAX).max(1);
-    let mut rows: Vec<Row> = pool.per_mentee(&mentees, |i| pool.top_mentors(i, &mentors, k));
+    let pruned = prune(pool, &mentees, &mentors, k);
+    let mut rows = pruned.rows;
     let remaining: Vec<u32> = pool.mentors.iter().map(|m| m.remaining).collect();
     let wmax = pool.weights.max_score();
     let mut stats = SolveStats::default();
@@ -87,7 +92,15 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
         stats.rounds += 1;
         stats.edges = rows.iter().map(|row| row.edges.len()).sum();
         let solver = Solver::solve(&rows, &remaining, wmax);
-        let violated = certify(pool, &mentees, &mentors, &rows, &solver, wmax);
+        let violated = certify(
+            pool,
+            &mentees,
+            &mentors,
+            &rows,
+            &pruned.mentor_left_out,
+            &solver,
+            wmax,
+        );
         if violated.is_empty() {
             let pairs = mentees
                 .iter()
@@ -103,40 +116,159 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
             return (pairs, stats);
         }
         stats.widened += violated.len();
-        let widened = pool.per_mentee(
-            &violated.iter().map(|j| mentees[*j]).collect::<Vec<_>>(),
-            |i| pool.top_mentors(i, &mentors, usize::MAX),
-        );
+        let widened = pool.per_mentee(&violated, |j| {
+            pool.top_mentors(mentees[j], &mentors, usize::MAX)
+        });
         for (j, row) in violated.into_iter().zip(widened) {
             rows[j] = row;
         }
     }
 }
 
+/// The pruned graph: each mentee's `k` best mentors, plus, for each mentor,
+/// its `k` best mentees (so that a mentor nobody ranks high still meets the
+/// mentees who would fill its places).
+struct Pruned {
+    /// By local mentee; `left_out` is the best score outside its own top k.
+    rows: Vec<Row>,
+    /// By mentor index: the best score of a mentee outside its top k.
+    mentor_left_out: Vec<i64>,
+}
+
+/// One chunk's rows, and each mentor's best (score, local mentee) in it.
+/// The second element is the best score dropped from the list early.
+type ChunkResult = (Vec<Row>, Vec<(Vec<(i64, u32)>, i64)>);
+
+fn prune(pool: &Pool<'_>, mentees: &[usize], mentors: &[usize], k: usize) -> Pruned {
+    let m = pool.mentors.len();
+    // Rows, and per chunk of mentees each mentor's best mentees; merged in a
+    // total order, so the result does not depend on the chunking.
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 16);
+    let locals: Vec<usize> = (0..mentees.len()).collect();
+    let chunk = locals.len().div_ceil(threads).max(1);
+    let order = |x: &(i64, u32), y: &(i64, u32)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+    // Unpruned (`k` unbounded) rows are full, and the mentor side adds nothing.
+    let mk = k.min(1 << 20);
+    let work = |part: &[usize]| {
+        let mut best: Vec<(Vec<(i64, u32)>, i64)> = vec![(Vec::new(), 0); m];
+        let mut rows = Vec::with_capacity(part.len());
+        let mut all: Vec<(i64, u32)> = Vec::with_capacity(mentors.len());
+        for &j in part {
+            all.clear();
+            let i = mentees[j];
+            for &a in mentors {
+                if let Some(score) = pool.acceptable(a, i) {
+                    let a32 = u32::try_from(a).unwrap_or(u32::MAX);
+                    all.push((score, a32));
+                    let (list, dropped) = &mut best[a];
+                    list.push((score, u32::try_from(j).unwrap_or(u32::MAX)));
+                    if list.len() >= 4 * mk {
+                        list.select_nth_unstable_by(mk - 1, order);
+                        let worst = list[mk..].iter().map(|edge| edge.0).max().unwrap_or(0);
+                        *dropped = (*dropped).max(worst);
+                        list.truncate(mk);
+                    }
+                }
+            }
+            let mut left_out = 0;
+            if all.len() > k {
+                all.select_nth_unstable_by(k, order);
+                left_out = all[k..].iter().map(|edge| edge.0).max().unwrap_or(0);
+                all.truncate(k);
+            }
+            rows.push(Row {
+                edges: all.clone(),
+                left_out,
+            });
+        }
+        (rows, best)
+    };
+    let parts: Vec<ChunkResult> = if threads == 1 || locals.len() < 256 {
+        vec![work(&locals)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = locals
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || work(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| match handle.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
+    };
+    let mut rows = Vec::with_capacity(mentees.len());
+    let mut best: Vec<Vec<(i64, u32)>> = vec![Vec::new(); m];
+    let mut mentor_left_out = vec![0; m];
+    for (part_rows, part_best) in parts {
+        rows.extend(part_rows);
+        for (a, (list, dropped)) in part_best.into_iter().enumerate() {
+            best[a].extend(list);
+            mentor_left_out[a] = mentor_left_out[a].max(dropped);
+        }
+    }
+    for (a, list) in best.iter_mut().enumerate() {
+        if list.len() > mk {
+            list.select_nth_unstable_by(mk, order);
+            let worst = list[mk..].iter().map(|edge| edge.0).max().unwrap_or(0);
+            mentor_left_out[a] = mentor_left_out[a].max(worst);
+            list.truncate(mk);
+        }
+        for &(score, j) in list.iter() {
+            let a32 = u32::try_from(a).unwrap_or(u32::MAX);
+            let row = &mut rows[j as usize];
+            if !row.edges.contains(&(score, a32)) {
+                row.edges.push((score, a32));
+            }
+        }
+    }
+    for row in &mut rows {
+        row.edges.sort_unstable_by(order);
+    }
+    Pruned {
+        rows,
+        mentor_left_out,
+    }
+}
+
 /// The local mentees (positions in `mentees`) with a pruned edge that the
-/// solver's dual does not cover.
+/// solver's dual does not cover. A pruned edge (i, a) scores at most the
+/// smaller of i's and a's best left-out scores, which settles most mentees
+/// without scoring anything; the rest are re-scored in full.
 fn certify(
     pool: &Pool<'_>,
     mentees: &[usize],
     mentors: &[usize],
     rows: &[Row],
+    mentor_left_out: &[i64],
     solver: &Solver,
     wmax: i64,
 ) -> Vec<usize> {
     let price = |a: usize| (-solver.pi_mentor[a]).max(0);
-    let min_price = mentors.iter().map(|a| price(*a)).min().unwrap_or(0);
+    let surplus = |j: usize| (wmax + solver.pi_mentee[j]).max(0);
     let suspects: Vec<usize> = (0..mentees.len())
         .filter(|j| {
-            let surplus = (wmax + solver.pi_mentee[*j]).max(0);
-            rows[*j].left_out > 0 && rows[*j].left_out > surplus + min_price
+            let (left_out, u) = (rows[*j].left_out, surplus(*j));
+            left_out > u
+                && mentors
+                    .iter()
+                    .any(|a| left_out.min(mentor_left_out[*a]) > u + price(*a))
         })
         .collect();
     // `per_mentee` maps any index list; here the local positions.
     let verdicts = pool.per_mentee(&suspects, |j| {
-        let surplus = (wmax + solver.pi_mentee[j]).max(0);
+        let kept: Vec<u32> = rows[j].edges.iter().map(|edge| edge.1).collect();
         mentors.iter().any(|a| {
-            pool.acceptable(*a, mentees[j])
-                .is_some_and(|w| w > price(*a) + surplus)
+            !kept.contains(&u32::try_from(*a).unwrap_or(u32::MAX))
+                && pool
+                    .acceptable(*a, mentees[j])
+                    .is_some_and(|w| w > price(*a) + surplus(j))
         })
     });
     suspects
