@@ -7,7 +7,8 @@
 //! instance.
 //!
 //! `cargo bench -p mentorship-engine --bench matching` (release profile).
-//! Arguments after `--`: number of instances (default 3), mentees, mentors.
+//! Arguments after `--`: number of instances (default 3), mentees, mentors,
+//! optimal mode's `top_k`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -31,7 +32,10 @@ fn main() {
     let mentees = args.get(1).copied().unwrap_or(10_000);
     let mentors = args.get(2).copied().unwrap_or(2_000);
     let weights = MatchingWeights::default();
-    let config = MatchingConfig::default();
+    let config = MatchingConfig {
+        top_k: args.get(3).copied().or(MatchingConfig::default().top_k),
+        ..MatchingConfig::default()
+    };
     println!(
         "matching benchmark: {mentees} mentees x {mentors} mentors, {} cores, top_k {:?}",
         std::thread::available_parallelism().map_or(1, usize::from),

@@ -57,6 +57,11 @@ pub const ALGORITHM: &str = "optimal-ssp/1";
 /// certificate is checked; a speed knob, never an approximation.
 pub const DEFAULT_TOP_K: usize = 32;
 
+/// Each mentor keeps `MENTOR_SIDE` times `top_k` of its best mentees:
+/// mentors are the scarce side, and a mentor's price is set by the mentees
+/// competing for it, well beyond its capacity.
+const MENTOR_SIDE: usize = 1;
+
 /// One chosen pair, by pool index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Pair {
@@ -70,8 +75,8 @@ pub(crate) struct Pair {
 pub struct SolveStats {
     /// Edges in the final graph.
     pub edges: usize,
-    /// How many times the graph was solved (1 when pruning was certified
-    /// at once).
+    /// How many times the graph was solved from scratch (1 when pruning
+    /// was certified at once, or repaired in place).
     pub rounds: usize,
     /// Mentees whose full row had to be added.
     pub widened: usize,
@@ -88,10 +93,10 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
     let remaining: Vec<u32> = pool.mentors.iter().map(|m| m.remaining).collect();
     let wmax = pool.weights.max_score();
     let mut stats = SolveStats::default();
+    let (mut solver, mut search, mut holders) = Solver::solve(&rows, &remaining, wmax);
+    stats.rounds = 1;
     loop {
-        stats.rounds += 1;
         stats.edges = rows.iter().map(|row| row.edges.len()).sum();
-        let solver = Solver::solve(&rows, &remaining, wmax);
         let violated = certify(
             pool,
             &mentees,
@@ -119,8 +124,22 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
         let widened = pool.per_mentee(&violated, |j| {
             pool.top_mentors(mentees[j], &mentors, usize::MAX)
         });
-        for (j, row) in violated.into_iter().zip(widened) {
-            rows[j] = row;
+        let all_unmatched = violated.iter().all(|j| solver.assigned[*j].is_none());
+        for (j, row) in violated.iter().zip(widened) {
+            rows[*j] = row;
+        }
+        if all_unmatched {
+            // Warm repair: route each widened mentee again, keeping the rest.
+            for j in violated {
+                solver.reopen(j, &rows[j], wmax);
+                search.run(j, &rows, &remaining, &holders, &mut solver, wmax);
+                search.augment(j, &mut holders, &mut solver);
+            }
+        } else {
+            // A matched mentee cannot be withdrawn without upsetting its
+            // mentor's reduced costs: solve again from scratch.
+            stats.rounds += 1;
+            (solver, search, holders) = Solver::solve(&rows, &remaining, wmax);
         }
     }
 }
@@ -151,7 +170,7 @@ fn prune(pool: &Pool<'_>, mentees: &[usize], mentors: &[usize], k: usize) -> Pru
     let chunk = locals.len().div_ceil(threads).max(1);
     let order = |x: &(i64, u32), y: &(i64, u32)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
     // Unpruned (`k` unbounded) rows are full, and the mentor side adds nothing.
-    let mk = k.min(1 << 20);
+    let mk = k.saturating_mul(MENTOR_SIDE).min(1 << 20);
     let work = |part: &[usize]| {
         let mut best: Vec<(Vec<(i64, u32)>, i64)> = vec![(Vec::new(), 0); m];
         let mut rows = Vec::with_capacity(part.len());
@@ -261,14 +280,17 @@ fn certify(
                     .any(|a| left_out.min(mentor_left_out[*a]) > u + price(*a))
         })
         .collect();
-    // `per_mentee` maps any index list; here the local positions.
+    // `per_mentee` maps any index list; here the local positions. Only the
+    // pairs the bounds cannot settle are scored.
     let verdicts = pool.per_mentee(&suspects, |j| {
-        let kept: Vec<u32> = rows[j].edges.iter().map(|edge| edge.1).collect();
+        let (left_out, u) = (rows[j].left_out, surplus(j));
         mentors.iter().any(|a| {
-            !kept.contains(&u32::try_from(*a).unwrap_or(u32::MAX))
+            let a32 = u32::try_from(*a).unwrap_or(u32::MAX);
+            left_out.min(mentor_left_out[*a]) > u + price(*a)
+                && !rows[j].edges.iter().any(|edge| edge.1 == a32)
                 && pool
                     .acceptable(*a, mentees[j])
-                    .is_some_and(|w| w > price(*a) + surplus(j))
+                    .is_some_and(|w| w > price(*a) + u)
         })
     });
     suspects
@@ -296,7 +318,7 @@ struct Solver {
 }
 
 impl Solver {
-    fn solve(rows: &[Row], remaining: &[u32], wmax: i64) -> Self {
+    fn solve(rows: &[Row], remaining: &[u32], wmax: i64) -> (Self, Search, Holders) {
         let (n, m) = (rows.len(), remaining.len());
         let mut solver = Self {
             assigned: vec![None; n],
@@ -304,14 +326,32 @@ impl Solver {
             pi_mentor: vec![0; m],
         };
         let mut search = Search::new(n, m);
-        let mut holders: Vec<Vec<(u32, i64)>> = vec![Vec::new(); m];
+        let mut holders: Holders = vec![Vec::new(); m];
         for root in 0..n {
             search.run(root, rows, remaining, &holders, &mut solver, wmax);
             search.augment(root, &mut holders, &mut solver);
         }
-        solver
+        (solver, search, holders)
+    }
+
+    /// Takes unmatched mentee `j`, whose row has grown, out of the flow and
+    /// gives it a potential under which every edge of its new row has a
+    /// non-negative reduced cost, so it can be routed again as a new root.
+    /// Sound because an unmatched mentee has no edge into it once its unit
+    /// is withdrawn: no other reduced cost depends on its potential.
+    fn reopen(&mut self, j: usize, row: &Row, wmax: i64) {
+        let needed = row
+            .edges
+            .iter()
+            .map(|&(w, a)| w - wmax + self.pi_mentor[a as usize])
+            .max()
+            .unwrap_or(-wmax);
+        self.pi_mentee[j] = needed.max(-wmax);
     }
 }
+
+/// Per mentor: the local mentees it holds, with their pair scores.
+type Holders = Vec<Vec<(u32, i64)>>;
 
 /// Dijkstra's scratch space, reused from one search to the next; `stamp`
 /// tells whether an entry belongs to the current search.

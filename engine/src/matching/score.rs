@@ -236,6 +236,15 @@ pub(crate) fn weigh(grades: &[u32; CRITERIA], weights: &[u32; CRITERIA]) -> i64 
 
 /// How many elements two sorted, duplicate-free slices share.
 pub(crate) fn shared(a: &[u32], b: &[u32]) -> u32 {
+    // Short lists (the usual case): a branch-free count of equal pairs,
+    // which the compiler vectorises; a merge only for long ones.
+    if a.len() * b.len() <= 64 {
+        let mut count = 0;
+        for x in a {
+            count += b.iter().map(|y| u32::from(x == y)).sum::<u32>();
+        }
+        return count;
+    }
     let (mut i, mut j, mut count) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -344,6 +353,11 @@ pub(crate) struct Wish<'a> {
 }
 
 impl Wish<'_> {
+    /// Whether this side declared nothing at all (the common case).
+    fn is_silent(&self) -> bool {
+        self.preferred.is_empty() && self.avoided.is_empty() && self.words.is_empty()
+    }
+
     /// `None` when this side avoids the other; else its grade.
     fn grade(&self) -> Option<u32> {
         if self.avoided.binary_search(&self.other).is_ok() {
@@ -361,6 +375,9 @@ impl Wish<'_> {
 
 /// The average of both sides' wishes; 0 when either avoids the other.
 pub(crate) fn preferences(mentee: &Wish<'_>, mentor: &Wish<'_>) -> u32 {
+    if mentee.is_silent() && mentor.is_silent() {
+        return FULL / 2;
+    }
     match (mentee.grade(), mentor.grade()) {
         (Some(a), Some(b)) => (a + b) / 2,
         _ => 0,
