@@ -49,7 +49,7 @@
 //! loop ends because a full row can never be violated: the result is always
 //! the exact optimum, pruning only makes it fast.
 
-use super::pool::{Pool, Row};
+use super::pool::{Pool, Row, Scratch};
 
 /// The version of this algorithm, recorded in each run.
 pub const ALGORITHM: &str = "optimal-ssp/1";
@@ -121,9 +121,7 @@ pub(crate) fn assign(pool: &Pool<'_>, top_k: Option<usize>) -> (Vec<Pair>, Solve
             return (pairs, stats);
         }
         stats.widened += violated.len();
-        let widened = pool.per_mentee(&violated, |j| {
-            pool.top_mentors(mentees[j], &mentors, usize::MAX)
-        });
+        let widened = pool.per_mentee(&violated, |j| pool.top_mentors(mentees[j], usize::MAX));
         let all_unmatched = violated.iter().all(|j| solver.assigned[*j].is_none());
         for (j, row) in violated.iter().zip(widened) {
             rows[*j] = row;
@@ -175,21 +173,18 @@ fn prune(pool: &Pool<'_>, mentees: &[usize], mentors: &[usize], k: usize) -> Pru
         let mut best: Vec<(Vec<(i64, u32)>, i64)> = vec![(Vec::new(), 0); m];
         let mut rows = Vec::with_capacity(part.len());
         let mut all: Vec<(i64, u32)> = Vec::with_capacity(mentors.len());
+        let mut scratch = Scratch::new(pool);
         for &j in part {
             all.clear();
-            let i = mentees[j];
-            for &a in mentors {
-                if let Some(score) = pool.acceptable(a, i) {
-                    let a32 = u32::try_from(a).unwrap_or(u32::MAX);
-                    all.push((score, a32));
-                    let (list, dropped) = &mut best[a];
-                    list.push((score, u32::try_from(j).unwrap_or(u32::MAX)));
-                    if list.len() >= 4 * mk {
-                        list.select_nth_unstable_by(mk - 1, order);
-                        let worst = list[mk..].iter().map(|edge| edge.0).max().unwrap_or(0);
-                        *dropped = (*dropped).max(worst);
-                        list.truncate(mk);
-                    }
+            pool.row(mentees[j], &mut scratch, &mut all);
+            for &(score, a) in &all {
+                let (list, dropped) = &mut best[a as usize];
+                list.push((score, u32::try_from(j).unwrap_or(u32::MAX)));
+                if list.len() >= 4 * mk {
+                    list.select_nth_unstable_by(mk - 1, order);
+                    let worst = list[mk..].iter().map(|edge| edge.0).max().unwrap_or(0);
+                    *dropped = (*dropped).max(worst);
+                    list.truncate(mk);
                 }
             }
             let mut left_out = 0;

@@ -85,6 +85,27 @@ pub(crate) struct Pool<'a> {
     pub(crate) mentees: Vec<Person>,
     /// For each mentee, the mentor indices of its failed pairs, sorted.
     pub(crate) failed: Vec<Vec<u32>>,
+    /// Mentors that can take someone in this run, ascending.
+    open: Vec<usize>,
+    /// Inverted indexes over the open mentors, by word: who has the skill,
+    /// who names it as a goal or skill, who shares the interest, who speaks
+    /// the language. A row is scored by walking the mentee's few words'
+    /// lists instead of comparing lists pair by pair.
+    postings: [Vec<Vec<u32>>; 4],
+}
+
+/// Per-thread counters for scoring one row, indexed by mentor.
+pub(crate) struct Scratch {
+    counts: [Vec<u16>; 4],
+}
+
+impl Scratch {
+    pub(crate) fn new(pool: &Pool<'_>) -> Self {
+        let m = pool.mentors.len();
+        Self {
+            counts: [vec![0; m], vec![0; m], vec![0; m], vec![0; m]],
+        }
+    }
 }
 
 #[derive(Default)]
@@ -236,6 +257,28 @@ impl<'a> Pool<'a> {
         for list in &mut failed {
             list.sort_unstable();
         }
+        let open: Vec<usize> = (0..mentors.len())
+            .filter(|a| mentors[*a].onboarded && mentors[*a].remaining > 0)
+            .collect();
+        let words = interner.words.len();
+        let mut postings: [Vec<Vec<u32>>; 4] = std::array::from_fn(|_| vec![Vec::new(); words]);
+        for &a in &open {
+            let mentor = &mentors[a];
+            let a32 = u32::try_from(a).unwrap_or(u32::MAX);
+            for (family, list) in [
+                &mentor.skills,
+                &mentor.goals_and_skills,
+                &mentor.interests,
+                &mentor.languages,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                for word in list {
+                    postings[family][*word as usize].push(a32);
+                }
+            }
+        }
         Self {
             input,
             weights: *weights,
@@ -244,7 +287,82 @@ impl<'a> Pool<'a> {
             mentors,
             mentees,
             failed,
+            open,
+            postings,
         }
+    }
+
+    /// Every acceptable (score, mentor) of mentee `i` among the open
+    /// mentors, in mentor order, appended to `out`. Equal, pair by pair, to
+    /// [`Pool::acceptable`]; the set criteria come from the inverted indexes.
+    pub(crate) fn row(&self, i: usize, scratch: &mut Scratch, out: &mut Vec<(i64, u32)>) {
+        let mentee = &self.mentees[i];
+        for (family, words) in [
+            &mentee.skills,
+            &mentee.goals,
+            &mentee.interests,
+            &mentee.languages,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let counts = &mut scratch.counts[family];
+            for word in words {
+                for a in &self.postings[family][*word as usize] {
+                    counts[*a as usize] += 1;
+                }
+            }
+        }
+        let w = &self.weight_array;
+        for &a in &self.open {
+            let shared = [
+                std::mem::take(&mut scratch.counts[0][a]),
+                std::mem::take(&mut scratch.counts[1][a]),
+                std::mem::take(&mut scratch.counts[2][a]),
+                std::mem::take(&mut scratch.counts[3][a]),
+            ];
+            if self.excluded(a, i).is_some() {
+                continue;
+            }
+            let mentor = &self.mentors[a];
+            let grades = [
+                score::ratio(u32::from(shared[0]), mentee.skills.len()),
+                score::ratio(u32::from(shared[1]), mentee.goals.len()),
+                score::ratio(
+                    u32::from(shared[2]),
+                    mentee.interests.len().min(mentor.interests.len()),
+                ),
+                if shared[3] > 0 { score::FULL } else { 0 },
+                score::time_zone(mentee.utc_offset, mentor.utc_offset),
+                score::availability(&mentee.availability, &mentor.availability),
+                score::seniority(self.programme_type, mentor.seniority, mentee.seniority),
+                self.preference_grade(a, i),
+            ];
+            let total = score::weigh(&grades, w);
+            if total > 0 {
+                out.push((total, u32::try_from(a).unwrap_or(u32::MAX)));
+            }
+        }
+    }
+
+    fn preference_grade(&self, a: usize, i: usize) -> u32 {
+        let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
+        score::preferences(
+            &Wish {
+                other: mentor.key,
+                preferred: &mentee.preferred,
+                avoided: &mentee.avoided,
+                words: &mentee.wish_words,
+                other_profile: &mentor.profile_words,
+            },
+            &Wish {
+                other: mentee.key,
+                preferred: &mentor.preferred,
+                avoided: &mentor.avoided,
+                words: &mentor.wish_words,
+                other_profile: &mentee.profile_words,
+            },
+        )
     }
 
     /// The first hard constraint excluding the pair, if any.
@@ -264,22 +382,7 @@ impl<'a> Pool<'a> {
             score::time_zone(mentee.utc_offset, mentor.utc_offset),
             score::availability(&mentee.availability, &mentor.availability),
             score::seniority(self.programme_type, mentor.seniority, mentee.seniority),
-            score::preferences(
-                &Wish {
-                    other: mentor.key,
-                    preferred: &mentee.preferred,
-                    avoided: &mentee.avoided,
-                    words: &mentee.wish_words,
-                    other_profile: &mentor.profile_words,
-                },
-                &Wish {
-                    other: mentee.key,
-                    preferred: &mentor.preferred,
-                    avoided: &mentor.avoided,
-                    words: &mentor.wish_words,
-                    other_profile: &mentee.profile_words,
-                },
-            ),
+            self.preference_grade(a, i),
         ]
     }
 
@@ -306,9 +409,7 @@ impl<'a> Pool<'a> {
 
     /// Mentors that can take someone in this run.
     pub(crate) fn open_mentors(&self) -> Vec<usize> {
-        (0..self.mentors.len())
-            .filter(|a| self.mentors[*a].onboarded && self.mentors[*a].remaining > 0)
-            .collect()
+        self.open.clone()
     }
 
     /// Mentees that can be matched in this run.
@@ -351,17 +452,12 @@ impl<'a> Pool<'a> {
         })
     }
 
-    /// Mentee `i`'s acceptable mentors among `open`, best first (score
+    /// Mentee `i`'s acceptable mentors among the open ones, best first (score
     /// descending, then mentor index ascending), at most `k` of them, and
     /// the best score left out (0 when none was).
-    pub(crate) fn top_mentors(&self, i: usize, open: &[usize], k: usize) -> Row {
-        let mut all: Vec<(i64, u32)> = open
-            .iter()
-            .filter_map(|a| {
-                let score = self.acceptable(*a, i)?;
-                Some((score, u32::try_from(*a).ok()?))
-            })
-            .collect();
+    pub(crate) fn top_mentors(&self, i: usize, k: usize) -> Row {
+        let mut all = Vec::new();
+        self.row(i, &mut Scratch::new(self), &mut all);
         let order = |x: &(i64, u32), y: &(i64, u32)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
         let mut left_out = 0;
         if all.len() > k {

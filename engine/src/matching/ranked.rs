@@ -13,7 +13,6 @@ const FIRST: usize = 16;
 pub(crate) struct Ranked<'p, 'a> {
     pool: &'p Pool<'a>,
     pub(crate) mentees: Vec<usize>,
-    mentors: Vec<usize>,
     rows: Vec<Row>,
     full: Vec<bool>,
     next: Vec<usize>,
@@ -23,14 +22,12 @@ impl<'p, 'a> Ranked<'p, 'a> {
     /// The rows of every open mentee over every open mentor.
     pub(crate) fn new(pool: &'p Pool<'a>) -> Self {
         let mentees = pool.open_mentees();
-        let mentors = pool.open_mentors();
-        let rows = pool.per_mentee(&mentees, |i| pool.top_mentors(i, &mentors, FIRST));
+        let rows = pool.per_mentee(&mentees, |i| pool.top_mentors(i, FIRST));
         let full = rows.iter().map(|row| row.left_out == 0).collect();
         let next = vec![0; mentees.len()];
         Self {
             pool,
             mentees,
-            mentors,
             rows,
             full,
             next,
@@ -41,9 +38,7 @@ impl<'p, 'a> Ranked<'p, 'a> {
     pub(crate) fn next(&mut self, j: usize) -> Option<(i64, usize)> {
         if self.next[j] >= self.rows[j].edges.len() && !self.full[j] {
             // The full row's prefix is the short row: same order, same ties.
-            self.rows[j] = self
-                .pool
-                .top_mentors(self.mentees[j], &self.mentors, usize::MAX);
+            self.rows[j] = self.pool.top_mentors(self.mentees[j], usize::MAX);
             self.full[j] = true;
         }
         let (score, mentor) = *self.rows[j].edges.get(self.next[j])?;

@@ -260,7 +260,8 @@ pub(crate) fn shared(a: &[u32], b: &[u32]) -> u32 {
     count
 }
 
-fn ratio(part: u32, whole: usize) -> u32 {
+/// `part / whole` in per mille (0 when `whole` is 0).
+pub(crate) fn ratio(part: u32, whole: usize) -> u32 {
     let whole = u32::try_from(whole).unwrap_or(u32::MAX);
     (part.min(whole) * FULL).checked_div(whole).unwrap_or(0)
 }

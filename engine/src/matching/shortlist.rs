@@ -16,8 +16,7 @@ pub const DEFAULT_LEN: usize = 5;
 /// index.
 pub(crate) fn shortlists(pool: &Pool<'_>, k: usize) -> Vec<(usize, Vec<(i64, usize)>)> {
     let mentees = pool.open_mentees();
-    let mentors = pool.open_mentors();
-    let rows = pool.per_mentee(&mentees, |i| pool.top_mentors(i, &mentors, k));
+    let rows = pool.per_mentee(&mentees, |i| pool.top_mentors(i, k));
     mentees
         .into_iter()
         .zip(rows)
