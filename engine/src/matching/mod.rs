@@ -85,6 +85,8 @@ mod run;
 pub mod score;
 pub mod shortlist;
 pub mod stable;
+#[cfg(test)]
+mod tests;
 
 pub use candidate::{Candidate, MatchingInput};
 pub use constraints::Constraint;
