@@ -16,6 +16,14 @@
 //! the fit of what the mentor offers to what the mentee wants, which is what
 //! a mentor is asked to judge too. Ties: a mentee prefers the mentor with the
 //! smaller id, a mentor the mentee with the smaller id.
+//!
+//! A consequence worth knowing: with one common ranking of pairs, the stable
+//! matching is unique and equals the greedy one (best pair first), so today
+//! stable mode proposes what the greedy baseline does, and optimal mode
+//! trades some stability for a higher total. Stable mode earns its keep once
+//! each side gets a view of its own (e.g. a mentor's own wishes weighted
+//! above the mentee's); the algorithm and its tests already take the two
+//! rankings separately in spirit, only the scores coincide.
 
 use std::collections::VecDeque;
 
