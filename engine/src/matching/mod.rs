@@ -1,0 +1,96 @@
+//! Matching: who should mentor whom, why, and why not.
+//!
+//! # The objective
+//!
+//! A programme has onboarded mentors, each with a capacity (how many
+//! mentees at once) and a current load, and onboarded mentees who want one
+//! mentor each. Matching proposes (mentor, mentee) pairs; an administrator
+//! approves them or, in mentee-choice mode, the mentee picks and the mentor
+//! accepts. The programme aggregate re-checks every rule when a proposal is
+//! made; matching only makes good proposals it will not refuse.
+//!
+//! Every pair gets a **score** from the application data (skills wanted
+//! against skills offered, goals, interests, a shared language, time-zone
+//! distance, common weekly hours, the seniority gap the programme type asks
+//! for, declared preferences), each criterion graded 0–1000 and weighted by
+//! the programme's weights ([`score`]). Scores are integers (millipoints),
+//! so that sums, comparisons, ties and re-runs are exact.
+//!
+//! ```text
+//!  MatchingInput ──▶ Pool (interned, sorted) ──▶ score every eligible pair
+//!   (candidates,        │                              │
+//!    failed pairs,      │ hard constraints             ├─ optimal:   max Σ score  (min-cost flow)
+//!    programme type)    │ (constraints.rs)             ├─ stable:    deferred acceptance
+//!                       ▼                              └─ shortlist: top k per mentee
+//!                   explain_pair ◀──────────── MatchRun (log position, weights,
+//!                                               algorithm version, proposals)
+//! ```
+//!
+//! # The constraints
+//!
+//! Hard constraints are never traded against score: a pair is **eligible**
+//! only if both are onboarded and on their side, they are different people,
+//! the mentee is in no live match, the mentor has a free place, neither is
+//! in the other's reporting line, the pair was never declined or ended early,
+//! and, in reverse and peer programmes, the seniority rule holds. A pair is
+//! **acceptable** if it is eligible and scores above zero: only acceptable
+//! pairs are ever proposed, since a zero pair adds nothing to any objective.
+//!
+//! The three modes, chosen by the programme's design
+//! ([`MatchingMode`](crate::domain::programme::design::MatchingMode)):
+//!
+//! - **Optimal** ([`optimal`]): the set of acceptable pairs, at most one per
+//!   mentee and at most the remaining capacity per mentor, that maximises
+//!   the total score. Not the largest number of pairs: leaving a mentee
+//!   unmatched is better than a pair that lowers the total. Exact, by
+//!   min-cost flow; pruned for speed but certified optimal by its dual.
+//! - **Stable** ([`stable`]): mentee-proposing deferred acceptance with
+//!   capacities; no blocking pair.
+//! - **Mentee choice** ([`shortlist`]): the `k` best acceptable mentors with a
+//!   free place, per mentee, ranked, each with its breakdown.
+//!
+//! Administrator mode has no algorithm and is refused by [`run`].
+//!
+//! Matching proposes one-to-one pairs. A mentor with capacity `c` may get up
+//! to `c` mentees, each as its own pair; forming groups for a group
+//! programme from those pairs is out of scope here.
+//!
+//! # Reproducibility and purity
+//!
+//! This module does no I/O, reads no clock and draws no random number. The
+//! input is sorted by person id on construction, every tie is broken by
+//! ids, and the only parallelism (scoring rows on every core) returns its
+//! results in input order. So [`run`] on the same input, weights, mode and
+//! configuration returns an identical [`MatchRun`], whatever the order in
+//! which candidates were given and however many cores ran it. A run records
+//! the log position its input was read at, the weights, and the algorithm
+//! and scoring versions, so last month's run can be reproduced and a changed
+//! scoring rule is visible in the record.
+//!
+//! # Explanations
+//!
+//! Every proposal carries its [`Breakdown`]: one part per criterion, adding
+//! up exactly to the score. [`explain_pair`] answers "why not this mentor
+//! for this mentee?": the hard constraint that excludes them, or what the
+//! mentee got instead and to whom the mentor's places went, with scores.
+
+mod candidate;
+pub mod constraints;
+mod explain;
+mod greedy;
+pub mod optimal;
+mod pool;
+mod ranked;
+mod run;
+pub mod score;
+pub mod shortlist;
+pub mod stable;
+#[cfg(test)]
+mod tests;
+
+pub use candidate::{Candidate, MatchingInput};
+pub use constraints::Constraint;
+pub use explain::{explain_pair, Choice, PairExplanation};
+pub use optimal::SolveStats;
+pub use run::{greedy_baseline, run, run_with_stats, MatchRun, MatchingConfig, Proposal};
+pub use score::{Breakdown, Criterion, MatchingWeights, Part};

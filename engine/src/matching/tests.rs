@@ -1,0 +1,301 @@
+//! Examples of the matching module on a programme built from domain events:
+//! the input is read from the programme's state, every hard constraint is
+//! named in its explanation, and a pair that lost is told who won.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::domain::fixtures::{
+    charter, design, person, programme_id, questionnaire, relationship_id, roster_entry,
+};
+use crate::domain::ids::PersonId;
+use crate::domain::participant::{Questionnaire, Role};
+use crate::domain::programme::design::{MatchingMode, ProgrammeType};
+use crate::domain::programme::{Programme, ProgrammeEvent, RosterEntry};
+use crate::domain::Rule;
+
+struct Office {
+    programme: Programme,
+    questionnaires: BTreeMap<PersonId, Questionnaire>,
+}
+
+impl Office {
+    fn new(programme_type: ProgrammeType) -> Self {
+        let mut programme = Programme::default();
+        for event in [
+            ProgrammeEvent::ProgrammeDefined {
+                programme: programme_id(),
+                charter: charter(),
+            },
+            ProgrammeEvent::ProgrammeDesigned {
+                design: design(programme_type),
+            },
+            ProgrammeEvent::OnboardingOpened,
+        ] {
+            programme.evolve(event);
+        }
+        Self {
+            programme,
+            questionnaires: BTreeMap::new(),
+        }
+    }
+
+    fn roster(&mut self, entry: RosterEntry, edit: impl FnOnce(&mut Questionnaire)) {
+        let mut answers = questionnaire(entry.role);
+        answers.manager = entry.manager.clone();
+        answers.seniority = entry.seniority;
+        edit(&mut answers);
+        self.questionnaires.insert(entry.person.clone(), answers);
+        self.programme
+            .evolve(ProgrammeEvent::ParticipantRostered { entry });
+    }
+
+    fn input(&self) -> MatchingInput {
+        MatchingInput::from_programme(&self.programme, &self.questionnaires).unwrap()
+    }
+}
+
+fn mentor(id: &str, capacity: u32) -> RosterEntry {
+    roster_entry(id, Role::Mentor, capacity)
+}
+
+fn mentee(id: &str) -> RosterEntry {
+    roster_entry(id, Role::Mentee, 1)
+}
+
+fn optimal(input: &MatchingInput) -> MatchRun {
+    run(
+        input,
+        &MatchingWeights::default(),
+        MatchingMode::Optimal,
+        &MatchingConfig::default(),
+        7,
+    )
+    .unwrap()
+}
+
+fn explain(input: &MatchingInput, run: &MatchRun, a: &str, e: &str) -> PairExplanation {
+    explain_pair(input, run, &person(a), &person(e)).unwrap()
+}
+
+fn excluded_by(explanation: &PairExplanation) -> Option<(Constraint, Rule)> {
+    match explanation {
+        PairExplanation::Excluded { constraint, rule } => Some((*constraint, *rule)),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_input_is_read_from_the_programme_state() {
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 2), |_| {});
+    office.roster(mentee("bo"), |_| {});
+    office.programme.evolve(ProgrammeEvent::MatchingStarted);
+    office.programme.evolve(ProgrammeEvent::MatchProposed {
+        relationship: relationship_id("r1"),
+        mentors: vec![person("ana")],
+        mentees: vec![person("bo")],
+    });
+    let input = office.input();
+    assert_eq!(input.mentors()[0].load, 1);
+    assert_eq!(input.mentees()[0].load, 1);
+    office.programme.evolve(ProgrammeEvent::MatchDeclined {
+        relationship: relationship_id("r1"),
+        by: person("bo"),
+    });
+    let input = office.input();
+    assert_eq!(input.mentors()[0].load, 0);
+    assert!(input
+        .failed_pairs()
+        .contains(&(person("ana"), person("bo"))));
+    let run = optimal(&input);
+    assert!(run.proposals.is_empty());
+    assert_eq!(
+        excluded_by(&explain(&input, &run, "ana", "bo")),
+        Some((Constraint::FailedPair, Rule::NoRematchOfFailedPair))
+    );
+}
+
+#[test]
+fn a_rostered_person_without_questionnaire_fails_closed() {
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 2), |_| {});
+    office.questionnaires.clear();
+    assert!(MatchingInput::from_programme(&office.programme, &office.questionnaires).is_err());
+}
+
+#[test]
+fn every_hard_constraint_is_named() {
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("boss", 3), |_| {});
+    office.roster(
+        RosterEntry {
+            manager: Some(person("boss")),
+            ..mentor("lead", 3)
+        },
+        |_| {},
+    );
+    office.roster(
+        RosterEntry {
+            manager: Some(person("lead")),
+            ..mentee("dev")
+        },
+        |_| {},
+    );
+    office.roster(mentee("other"), |_| {});
+    office.roster(mentor("gone", 1), |_| {});
+    office
+        .programme
+        .evolve(ProgrammeEvent::ParticipantUnrostered {
+            person: person("gone"),
+        });
+    let input = office.input();
+    let run = optimal(&input);
+    // Direct manager, and the manager's manager.
+    assert_eq!(
+        excluded_by(&explain(&input, &run, "lead", "dev")),
+        Some((Constraint::ReportingLine, Rule::NoReportingLineMatch))
+    );
+    assert_eq!(
+        excluded_by(&explain(&input, &run, "boss", "dev")),
+        Some((Constraint::ReportingLine, Rule::NoReportingLineMatch))
+    );
+    assert_eq!(
+        excluded_by(&explain(&input, &run, "gone", "other")),
+        Some((Constraint::MentorNotOnboarded, Rule::OnlyOnboardedMatched))
+    );
+    assert_eq!(
+        excluded_by(&explain(&input, &run, "dev", "other")),
+        Some((Constraint::UnknownMentor, Rule::RoleFitsSide))
+    );
+    for proposal in &run.proposals {
+        assert_ne!(proposal.mentee, person("dev"));
+    }
+}
+
+#[test]
+fn seniority_rules_of_reverse_and_peer_programmes_are_hard() {
+    for (programme_type, constraint) in [
+        (ProgrammeType::Reverse, Constraint::ReverseSeniority),
+        (ProgrammeType::Peer, Constraint::PeerSeniority),
+    ] {
+        let mut office = Office::new(programme_type);
+        office.roster(
+            RosterEntry {
+                seniority: 7,
+                ..mentor("ana", 1)
+            },
+            |_| {},
+        );
+        office.roster(
+            RosterEntry {
+                seniority: 3,
+                ..mentee("bo")
+            },
+            |_| {},
+        );
+        let input = office.input();
+        let run = optimal(&input);
+        assert_eq!(
+            excluded_by(&explain(&input, &run, "ana", "bo")),
+            Some((constraint, constraint.rule()))
+        );
+    }
+}
+
+#[test]
+fn a_pair_that_lost_is_told_who_took_the_place() {
+    // One place; the mentee who wants exactly the mentor's skills wins it.
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 1), |q| {
+        q.skills = vec!["rust".into(), "kubernetes".into()];
+    });
+    office.roster(mentee("bo"), |q| q.skills = vec!["rust".into()]);
+    office.roster(mentee("cy"), |q| q.skills = vec!["painting".into()]);
+    let input = office.input();
+    let run = optimal(&input);
+    assert_eq!(run.proposals.len(), 1);
+    assert_eq!(run.proposals[0].mentee, person("bo"));
+    assert_eq!(run.log_position, 7);
+    let winner = run.proposals[0].score;
+    match explain(&input, &run, "ana", "bo") {
+        PairExplanation::Proposed { breakdown, rank } => {
+            assert_eq!(breakdown.total, winner);
+            assert_eq!(rank, None);
+        }
+        other => panic!("expected a proposal, got {other:?}"),
+    }
+    match explain(&input, &run, "ana", "cy") {
+        PairExplanation::NotChosen {
+            breakdown,
+            mentee_got,
+            mentor_places_went_to,
+            free_places,
+        } => {
+            assert!(breakdown.total < winner);
+            assert!(mentee_got.is_empty());
+            assert_eq!(
+                mentor_places_went_to,
+                vec![Choice {
+                    person: person("bo"),
+                    score: winner
+                }]
+            );
+            assert_eq!(free_places, 0);
+            let skills = &breakdown.parts[0];
+            assert_eq!((skills.criterion, skills.grade), (Criterion::Skills, 0));
+        }
+        other => panic!("expected not chosen, got {other:?}"),
+    }
+}
+
+#[test]
+fn administrator_mode_has_nothing_to_run() {
+    let office = Office::new(ProgrammeType::OneToOne);
+    let input = office.input();
+    assert!(run(
+        &input,
+        &MatchingWeights::default(),
+        MatchingMode::Administrator,
+        &MatchingConfig::default(),
+        0
+    )
+    .is_err());
+}
+
+#[test]
+fn shortlists_rank_the_best_mentors_first_with_their_breakdowns() {
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 1), |q| q.skills = vec!["rust".into()]);
+    office.roster(mentor("ben", 1), |q| q.skills = vec!["go".into()]);
+    office.roster(mentor("cat", 1), |q| {
+        q.skills = vec!["rust".into(), "go".into()];
+    });
+    office.roster(mentee("dev"), |q| {
+        q.skills = vec!["rust".into(), "go".into()]
+    });
+    let input = office.input();
+    let config = MatchingConfig {
+        shortlist_len: 2,
+        ..MatchingConfig::default()
+    };
+    let run = run(
+        &input,
+        &MatchingWeights::default(),
+        MatchingMode::MenteeChoice,
+        &config,
+        0,
+    )
+    .unwrap();
+    let ranked: Vec<(&str, Option<u32>)> = run
+        .proposals
+        .iter()
+        .map(|p| (p.mentor.as_str(), p.rank))
+        .collect();
+    // cat covers both skills; ana and ben tie and ana wins on id.
+    assert_eq!(ranked, vec![("cat", Some(1)), ("ana", Some(2))]);
+    match explain(&input, &run, "ben", "dev") {
+        PairExplanation::NotChosen { mentee_got, .. } => assert_eq!(mentee_got.len(), 2),
+        other => panic!("expected not chosen, got {other:?}"),
+    }
+}

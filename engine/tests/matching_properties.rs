@@ -1,0 +1,335 @@
+//! Property tests of the matching module on small random instances: optimal
+//! mode equals the exact optimum (Kuhn–Munkres on capacities expanded into
+//! places), stable mode has no blocking pair, no mode ever breaks a hard
+//! constraint, every breakdown adds up, and a run depends only on its input.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod matching_support;
+
+use std::collections::{BTreeMap, HashMap};
+
+use matching_support::{instance, Rng, Shape};
+use mentorship_engine::domain::ids::PersonId;
+use mentorship_engine::domain::programme::design::{MatchingMode, ProgrammeType};
+use mentorship_engine::matching::{
+    greedy_baseline, run, Candidate, MatchRun, MatchingConfig, MatchingInput, MatchingWeights,
+};
+use pathfinding::kuhn_munkres::kuhn_munkres;
+use pathfinding::matrix::Matrix;
+use proptest::prelude::*;
+
+const TYPES: [ProgrammeType; 6] = [
+    ProgrammeType::OneToOne,
+    ProgrammeType::Group,
+    ProgrammeType::Peer,
+    ProgrammeType::Reverse,
+    ProgrammeType::Diversity,
+    ProgrammeType::Flash,
+];
+
+fn small(seed: u64, mentors: usize, mentees: usize, type_index: usize) -> MatchingInput {
+    instance(
+        seed,
+        Shape {
+            mentors,
+            mentees,
+            programme_type: TYPES[type_index % TYPES.len()],
+            vocabulary: 6,
+            max_capacity: 3,
+            oddity: 10,
+        },
+    )
+}
+
+fn weights_from(seed: u64) -> MatchingWeights {
+    if seed % 3 == 0 {
+        return MatchingWeights::default();
+    }
+    let mut rng = Rng::new(seed ^ 0xABCD);
+    let mut w = || rng.below(50) as u32;
+    MatchingWeights {
+        skills: w() + 1,
+        goals: w(),
+        interests: w(),
+        languages: w(),
+        time_zone: w(),
+        availability: w(),
+        seniority: w(),
+        preferences: w(),
+    }
+}
+
+fn run_mode(
+    input: &MatchingInput,
+    weights: &MatchingWeights,
+    mode: MatchingMode,
+    config: MatchingConfig,
+) -> MatchRun {
+    run(input, weights, mode, &config, 42).expect("a valid run")
+}
+
+/// Every acceptable pair with its score: a shortlist long enough to hold
+/// every mentor.
+fn acceptable_pairs(
+    input: &MatchingInput,
+    weights: &MatchingWeights,
+) -> BTreeMap<(PersonId, PersonId), i64> {
+    let config = MatchingConfig {
+        shortlist_len: 10_000,
+        top_k: None,
+    };
+    run_mode(input, weights, MatchingMode::MenteeChoice, config)
+        .proposals
+        .into_iter()
+        .map(|p| ((p.mentor, p.mentee), p.score))
+        .collect()
+}
+
+/// The exact optimum by Kuhn–Munkres: rows are mentees, columns are every
+/// mentor's free places plus one "unmatched" column per mentee (score 0).
+fn kuhn_munkres_optimum(input: &MatchingInput, weights: &MatchingWeights) -> i64 {
+    let scores = acceptable_pairs(input, weights);
+    let mentees = input.mentees();
+    if mentees.is_empty() {
+        return 0;
+    }
+    let mut columns: Vec<Option<&PersonId>> = Vec::new();
+    for mentor in input.mentors() {
+        if mentor.onboarded {
+            for _ in 0..mentor.remaining() {
+                columns.push(Some(&mentor.person));
+            }
+        }
+    }
+    columns.extend(std::iter::repeat_n(None, mentees.len()));
+    let mut matrix = Matrix::new(mentees.len(), columns.len(), 0i64);
+    for (row, mentee) in mentees.iter().enumerate() {
+        for (column, mentor) in columns.iter().enumerate() {
+            if let Some(mentor) = mentor {
+                let key = ((*mentor).clone(), mentee.person.clone());
+                matrix[(row, column)] = scores.get(&key).copied().unwrap_or(0);
+            }
+        }
+    }
+    kuhn_munkres(&matrix).0
+}
+
+/// The first hard constraint the pair breaks, checked on the raw candidates
+/// independently of the module's own code.
+fn violation(
+    input: &MatchingInput,
+    mentor: &Candidate,
+    mentee: &Candidate,
+) -> Option<&'static str> {
+    let managers: HashMap<&PersonId, &PersonId> = input
+        .mentors()
+        .iter()
+        .chain(input.mentees())
+        .filter_map(|c| c.manager.as_ref().map(|m| (&c.person, m)))
+        .collect();
+    let above = |who: &PersonId, target: &PersonId| {
+        let mut cursor = who;
+        for _ in 0..100 {
+            match managers.get(cursor) {
+                Some(m) if *m == target => return true,
+                Some(m) => cursor = m,
+                None => return false,
+            }
+        }
+        false
+    };
+    if !mentor.onboarded || !mentee.onboarded {
+        return Some("not onboarded");
+    }
+    if mentor.person == mentee.person {
+        return Some("same person");
+    }
+    if mentee.load > 0 {
+        return Some("mentee already matched");
+    }
+    if above(&mentee.person, &mentor.person) || above(&mentor.person, &mentee.person) {
+        return Some("reporting line");
+    }
+    if input
+        .failed_pairs()
+        .contains(&(mentor.person.clone(), mentee.person.clone()))
+    {
+        return Some("failed pair");
+    }
+    match input.programme_type() {
+        ProgrammeType::Reverse if mentor.seniority >= mentee.seniority => Some("reverse"),
+        ProgrammeType::Peer if mentor.seniority != mentee.seniority => Some("peer"),
+        _ => None,
+    }
+}
+
+fn assert_feasible(input: &MatchingInput, run: &MatchRun, one_per_mentee: bool) {
+    let mut per_mentor: BTreeMap<&PersonId, u32> = BTreeMap::new();
+    let mut per_mentee: BTreeMap<&PersonId, u32> = BTreeMap::new();
+    for proposal in &run.proposals {
+        let mentor = &input.mentors()[input.mentor_index(&proposal.mentor).expect("a mentor")];
+        let mentee = &input.mentees()[input.mentee_index(&proposal.mentee).expect("a mentee")];
+        assert_eq!(violation(input, mentor, mentee), None, "{proposal:?}");
+        assert!(proposal.score > 0);
+        *per_mentor.entry(&proposal.mentor).or_default() += 1;
+        *per_mentee.entry(&proposal.mentee).or_default() += 1;
+    }
+    for (person, count) in per_mentor {
+        let mentor = &input.mentors()[input.mentor_index(person).unwrap()];
+        if one_per_mentee {
+            assert!(count <= mentor.remaining(), "{person} over capacity");
+        } else {
+            assert!(mentor.remaining() > 0, "{person} shortlisted when full");
+        }
+    }
+    if one_per_mentee {
+        assert!(per_mentee.values().all(|count| *count == 1));
+    }
+}
+
+fn shuffled(input: &MatchingInput, seed: u64) -> MatchingInput {
+    let mut rng = Rng::new(seed);
+    let mut candidates: Vec<Candidate> = input
+        .mentors()
+        .iter()
+        .chain(input.mentees())
+        .cloned()
+        .collect();
+    for k in (1..candidates.len()).rev() {
+        candidates.swap(k, rng.below(k + 1));
+    }
+    MatchingInput::new(
+        input.programme_type(),
+        candidates,
+        input.failed_pairs().clone(),
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn optimal_mode_equals_the_kuhn_munkres_optimum(
+        seed in any::<u64>(), mentors in 0usize..6, mentees in 0usize..8, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let weights = weights_from(seed);
+        let exact = kuhn_munkres_optimum(&input, &weights);
+        // Unpruned, and pruned hard enough that the certificate must widen rows.
+        for top_k in [None, Some(1), Some(2)] {
+            let config = MatchingConfig { top_k, ..MatchingConfig::default() };
+            let run = run_mode(&input, &weights, MatchingMode::Optimal, config);
+            prop_assert_eq!(run.total_score, exact, "top_k {:?}", top_k);
+            assert_feasible(&input, &run, true);
+        }
+    }
+
+    #[test]
+    fn stable_mode_never_has_a_blocking_pair(
+        seed in any::<u64>(), mentors in 0usize..6, mentees in 0usize..8, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let weights = weights_from(seed);
+        let run = run_mode(&input, &weights, MatchingMode::Stable, MatchingConfig::default());
+        assert_feasible(&input, &run, true);
+        let got: BTreeMap<&PersonId, (&PersonId, i64)> =
+            run.proposals.iter().map(|p| (&p.mentee, (&p.mentor, p.score))).collect();
+        let mut held: BTreeMap<&PersonId, Vec<(i64, &PersonId)>> = BTreeMap::new();
+        for p in &run.proposals {
+            held.entry(&p.mentor).or_default().push((p.score, &p.mentee));
+        }
+        for ((mentor, mentee), score) in acceptable_pairs(&input, &weights) {
+            if got.get(&mentee).is_some_and(|(m, _)| **m == mentor) {
+                continue;
+            }
+            // Does the mentee prefer this mentor (score, then smaller id)?
+            let mentee_prefers = match got.get(&mentee) {
+                None => true,
+                Some((current, current_score)) => {
+                    score > *current_score || (score == *current_score && mentor < **current)
+                }
+            };
+            let capacity = input.mentors()[input.mentor_index(&mentor).unwrap()].remaining();
+            let holders = held.get(&mentor).cloned().unwrap_or_default();
+            let mentor_prefers = (holders.len() as u32) < capacity
+                || holders.iter().any(|(held_score, held_mentee)| {
+                    score > *held_score || (score == *held_score && mentee < **held_mentee)
+                });
+            prop_assert!(
+                !(mentee_prefers && mentor_prefers),
+                "blocking pair {} {} ({})", mentor, mentee, score
+            );
+        }
+    }
+
+    #[test]
+    fn no_mode_ever_breaks_a_hard_constraint_and_every_breakdown_adds_up(
+        seed in any::<u64>(), mentors in 0usize..8, mentees in 0usize..10, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let weights = weights_from(seed);
+        for mode in [MatchingMode::Optimal, MatchingMode::Stable, MatchingMode::MenteeChoice] {
+            let run = run_mode(&input, &weights, mode, MatchingConfig::default());
+            assert_feasible(&input, &run, mode != MatchingMode::MenteeChoice);
+            for p in &run.proposals {
+                prop_assert_eq!(p.breakdown.parts.iter().map(|part| part.points).sum::<i64>(), p.score);
+                prop_assert_eq!(p.breakdown.total, p.score);
+                for part in &p.breakdown.parts {
+                    prop_assert!(part.grade <= 1000);
+                    prop_assert_eq!(part.points, i64::from(part.grade) * i64::from(part.weight));
+                }
+            }
+            prop_assert_eq!(run.total_score, run.proposals.iter().map(|p| p.score).sum::<i64>());
+        }
+        let greedy = greedy_baseline(&input, &weights).unwrap();
+        let greedy_run = MatchRun { proposals: greedy, ..run_mode(&input, &weights, MatchingMode::Stable, MatchingConfig::default()) };
+        assert_feasible(&input, &greedy_run, true);
+    }
+
+    #[test]
+    fn the_same_input_in_any_order_gives_the_same_run(
+        seed in any::<u64>(), mentors in 0usize..8, mentees in 0usize..10, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let other = shuffled(&input, seed.rotate_left(7));
+        prop_assert_eq!(&input, &other);
+        let weights = weights_from(seed);
+        for mode in [MatchingMode::Optimal, MatchingMode::Stable, MatchingMode::MenteeChoice] {
+            let first = run_mode(&input, &weights, mode, MatchingConfig::default());
+            let again = run_mode(&other, &weights, mode, MatchingConfig::default());
+            prop_assert_eq!(
+                serde_json::to_string(&first).unwrap(),
+                serde_json::to_string(&again).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn optimal_mode_is_never_below_greedy(
+        seed in any::<u64>(), mentors in 0usize..10, mentees in 0usize..16, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let weights = weights_from(seed);
+        let optimal = run_mode(&input, &weights, MatchingMode::Optimal, MatchingConfig::default());
+        let greedy: i64 = greedy_baseline(&input, &weights).unwrap().iter().map(|p| p.score).sum();
+        prop_assert!(optimal.total_score >= greedy);
+    }
+}
+
+#[test]
+fn a_run_round_trips_through_json() {
+    let input = small(7, 5, 8, 0);
+    let run = run_mode(
+        &input,
+        &MatchingWeights::default(),
+        MatchingMode::Optimal,
+        MatchingConfig::default(),
+    );
+    let json = serde_json::to_string(&run).unwrap();
+    let back: MatchRun = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, run);
+    assert_eq!(run.log_position, 42);
+    assert_eq!(run.algorithm, "optimal-ssp/1 score/1");
+}
