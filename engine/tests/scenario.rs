@@ -325,6 +325,7 @@ fn design() -> Design {
             replacement_cost_per_leaver: 30_000.0,
             baseline_attrition_percent: 12.0,
         },
+        matching_weights: Default::default(),
     }
 }
 

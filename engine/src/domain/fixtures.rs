@@ -144,6 +144,7 @@ pub(crate) fn design(programme_type: ProgrammeType) -> Design {
             replacement_cost_per_leaver: 40_000.0,
             baseline_attrition_percent: 15.0,
         },
+        matching_weights: Default::default(),
     }
 }
 

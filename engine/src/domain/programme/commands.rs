@@ -3,6 +3,7 @@
 use super::design::{Charter, Design};
 use super::events::{RosterEntry, SurveyAnswer};
 use crate::domain::ids::{PersonId, ProgrammeId, RelationshipId};
+use crate::matching::MatchRun;
 
 /// Everything that can be asked of a programme. The actor, time and reason
 /// travel in the [`crate::domain::envelope::Envelope`].
@@ -65,4 +66,28 @@ pub enum ProgrammeCommand {
     },
     /// Close the programme.
     Close,
+    /// Record the proposals of a matching run. Issued by the engine, which
+    /// runs the matching on the programme as it stood at a log position.
+    RecordMatchRun(Box<MatchRun>),
+    /// Approve a proposal of a run (in mentee-choice mode: the mentee picks
+    /// it); it becomes a proposed match, through every matching rule.
+    ApproveProposal {
+        /// The run.
+        run_number: u32,
+        /// The proposal's mentor.
+        mentor: PersonId,
+        /// The proposal's mentee.
+        mentee: PersonId,
+        /// The id the relationship will have.
+        relationship: RelationshipId,
+    },
+    /// Decline a proposal of a run; the pair is never proposed again.
+    DeclineProposal {
+        /// The run.
+        run_number: u32,
+        /// The proposal's mentor.
+        mentor: PersonId,
+        /// The proposal's mentee.
+        mentee: PersonId,
+    },
 }

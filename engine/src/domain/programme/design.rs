@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::error::DomainError;
 use crate::domain::ids::{ModuleId, QuestionId};
 use crate::domain::validate::{self, MAX_LONG_TEXT, MAX_SHORT_TEXT};
+use crate::matching::MatchingWeights;
 
 /// The longest programme accepted, in weeks (five years).
 pub const MAX_DURATION_WEEKS: u32 = 260;
@@ -236,6 +237,9 @@ pub struct Design {
     pub survey: Vec<SurveyQuestion>,
     /// The ROI inputs.
     pub costs: CostInputs,
+    /// How much each matching criterion weighs; recorded in every match run.
+    #[serde(default)]
+    pub matching_weights: MatchingWeights,
 }
 
 impl Design {
@@ -269,7 +273,15 @@ impl Design {
                 MAX_LONG_TEXT,
             )?;
         }
-        self.costs.validate()
+        self.costs.validate()?;
+        self.matching_weights
+            .validate()
+            .map_err(|error| match error {
+                DomainError::InvalidInput { field, reason } => {
+                    DomainError::invalid(format!("matching_{field}"), reason)
+                }
+                other => other,
+            })
     }
 
     /// The last day of the programme.

@@ -7,6 +7,7 @@ use crate::domain::envelope::EventKind;
 use crate::domain::ids::{PersonId, QuestionId, RelationshipId};
 use crate::domain::participant::Role;
 use crate::domain::sensitivity::{DeclaresSensitiveFields, SensitiveField};
+use crate::matching::MatchRun;
 
 /// One participant as the programme's roster knows them: the facts that
 /// matching rules read.
@@ -141,6 +142,35 @@ pub enum ProgrammeEvent {
     },
     /// The programme closed; it accepts nothing more.
     ProgrammeClosed,
+    /// A matching run's proposals were recorded, with everything needed to
+    /// reproduce them (input position, weights, algorithm version).
+    MatchRunRecorded {
+        /// The run's number in this programme, from 1.
+        run_number: u32,
+        /// The run.
+        run: Box<MatchRun>,
+    },
+    /// A proposal of a run was approved (or, in mentee-choice mode, picked
+    /// by its mentee) and became a proposed match.
+    ProposalApproved {
+        /// The run.
+        run_number: u32,
+        /// The proposal's mentor.
+        mentor: PersonId,
+        /// The proposal's mentee.
+        mentee: PersonId,
+        /// The relationship it is proposed as.
+        relationship: RelationshipId,
+    },
+    /// A proposal of a run was declined; the pair is never proposed again.
+    ProposalDeclined {
+        /// The run.
+        run_number: u32,
+        /// The proposal's mentor.
+        mentor: PersonId,
+        /// The proposal's mentee.
+        mentee: PersonId,
+    },
 }
 
 const SURVEY_RESPONDED_FIELDS: &[SensitiveField] = &[SensitiveField::personal(
@@ -165,6 +195,9 @@ impl ProgrammeEvent {
         ("MeasurementStarted", &[]),
         ("SurveyResponded", SURVEY_RESPONDED_FIELDS),
         ("ProgrammeClosed", &[]),
+        ("MatchRunRecorded", &[]),
+        ("ProposalApproved", &[]),
+        ("ProposalDeclined", &[]),
     ];
 }
 
@@ -192,6 +225,9 @@ impl EventKind for ProgrammeEvent {
             Self::MeasurementStarted => "MeasurementStarted",
             Self::SurveyResponded { .. } => "SurveyResponded",
             Self::ProgrammeClosed => "ProgrammeClosed",
+            Self::MatchRunRecorded { .. } => "MatchRunRecorded",
+            Self::ProposalApproved { .. } => "ProposalApproved",
+            Self::ProposalDeclined { .. } => "ProposalDeclined",
         }
     }
 

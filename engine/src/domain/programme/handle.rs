@@ -88,6 +88,32 @@ impl Programme {
                 Ok(vec![ProgrammeEvent::MeasurementStarted])
             }
             ProgrammeCommand::RespondToSurvey { answers } => self.respond_to_survey(audit, answers),
+            ProgrammeCommand::RecordMatchRun(run) => {
+                self.require_step(&[Step::Matching, Step::Momentum])?;
+                let run_number = u32::try_from(self.match_runs.len())
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(1);
+                Ok(vec![ProgrammeEvent::MatchRunRecorded { run_number, run }])
+            }
+            ProgrammeCommand::ApproveProposal {
+                run_number,
+                mentor,
+                mentee,
+                relationship,
+            } => self.approve_proposal(audit, run_number, mentor, mentee, relationship),
+            ProgrammeCommand::DeclineProposal {
+                run_number,
+                mentor,
+                mentee,
+            } => {
+                self.require_step(&[Step::Matching, Step::Momentum])?;
+                self.pending_proposal(run_number, &mentor, &mentee)?;
+                Ok(vec![ProgrammeEvent::ProposalDeclined {
+                    run_number,
+                    mentor,
+                    mentee,
+                }])
+            }
             ProgrammeCommand::Close => {
                 self.require_step(&[Step::Measurement])?;
                 let live: Vec<String> = self
@@ -408,6 +434,56 @@ impl Programme {
             mentors: entry.mentors.clone(),
             mentees: entry.mentees.clone(),
         })
+    }
+
+    fn pending_proposal(
+        &self,
+        run_number: u32,
+        mentor: &PersonId,
+        mentee: &PersonId,
+    ) -> Result<&super::RunRecord, DomainError> {
+        let run = self
+            .match_runs
+            .get(&run_number)
+            .ok_or_else(|| DomainError::not_found("match run", run_number))?;
+        let proposal = run.proposal(mentor, mentee).ok_or_else(|| {
+            DomainError::not_found("proposal", format!("{mentor}→{mentee} in run {run_number}"))
+        })?;
+        if proposal.status != super::ProposalStatus::Pending {
+            return Err(DomainError::wrong_state(
+                "proposal",
+                proposal.status,
+                "pending",
+            ));
+        }
+        Ok(run)
+    }
+
+    fn approve_proposal(
+        &self,
+        audit: &Audit,
+        run_number: u32,
+        mentor: PersonId,
+        mentee: PersonId,
+        relationship: RelationshipId,
+    ) -> Decision {
+        self.require_step(&[Step::Matching, Step::Momentum])?;
+        let run = self.pending_proposal(run_number, &mentor, &mentee)?;
+        let actor = audit.actor.as_person();
+        if run.mode == super::design::MatchingMode::MenteeChoice && actor != mentee {
+            return Err(DomainError::rule(
+                Rule::OnlyMembers,
+                format!("in mentee-choice mode only {mentee} picks from their shortlist"),
+            ));
+        }
+        let mut events = vec![ProgrammeEvent::ProposalApproved {
+            run_number,
+            mentor: mentor.clone(),
+            mentee: mentee.clone(),
+            relationship: relationship.clone(),
+        }];
+        events.extend(self.propose_match(relationship, vec![mentor], vec![mentee])?);
+        Ok(events)
     }
 
     fn respond_to_survey(&self, audit: &Audit, answers: Vec<SurveyAnswer>) -> Decision {

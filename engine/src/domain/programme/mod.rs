@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 pub use commands::ProgrammeCommand;
 pub use design::{Charter, Design};
 pub use events::{ProgrammeEvent, RelationshipTerms, RosterEntry, SurveyAnswer};
-pub use roster::{MatchEntry, MatchStatus, RosterStatus, RosteredPerson};
+pub use roster::{
+    MatchEntry, MatchStatus, ProposalStatus, RosterStatus, RosteredPerson, RunProposal, RunRecord,
+};
 
 use crate::domain::envelope::{Envelope, Recorded};
 use crate::domain::error::DomainError;
@@ -99,6 +101,9 @@ pub struct Programme {
     pub failed_pairs: BTreeSet<(PersonId, PersonId)>,
     /// Who has answered the closing survey.
     pub survey_respondents: BTreeSet<PersonId>,
+    /// Every matching run recorded, by run number.
+    #[serde(default)]
+    pub match_runs: BTreeMap<u32, RunRecord>,
 }
 
 /// The events a programme records, stamped with their audit facts.
@@ -193,6 +198,45 @@ impl Programme {
                 self.survey_respondents.insert(respondent);
             }
             ProgrammeEvent::ProgrammeClosed => self.step = Step::Closed,
+            ProgrammeEvent::MatchRunRecorded { run_number, run } => {
+                let proposals = run
+                    .proposals
+                    .iter()
+                    .map(|proposal| RunProposal {
+                        mentor: proposal.mentor.clone(),
+                        mentee: proposal.mentee.clone(),
+                        status: ProposalStatus::Pending,
+                    })
+                    .collect();
+                self.match_runs.insert(
+                    run_number,
+                    RunRecord {
+                        mode: run.mode,
+                        log_position: run.log_position,
+                        proposals,
+                    },
+                );
+            }
+            ProgrammeEvent::ProposalApproved {
+                run_number,
+                mentor,
+                mentee,
+                ..
+            } => {
+                if let Some(run) = self.match_runs.get_mut(&run_number) {
+                    run.set_status(&mentor, &mentee, ProposalStatus::Approved);
+                }
+            }
+            ProgrammeEvent::ProposalDeclined {
+                run_number,
+                mentor,
+                mentee,
+            } => {
+                if let Some(run) = self.match_runs.get_mut(&run_number) {
+                    run.set_status(&mentor, &mentee, ProposalStatus::Declined);
+                }
+                self.failed_pairs.insert((mentor, mentee));
+            }
         }
     }
 

@@ -134,3 +134,71 @@ impl Programme {
         })
     }
 }
+
+/// Where a proposal of a matching run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    /// Waiting for a decision.
+    Pending,
+    /// Approved (or picked): it became a proposed match.
+    Approved,
+    /// Declined.
+    Declined,
+}
+
+impl fmt::Display for ProposalStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Declined => "declined",
+        })
+    }
+}
+
+/// One proposal of a recorded run, as the programme tracks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProposal {
+    /// The mentor.
+    pub mentor: PersonId,
+    /// The mentee.
+    pub mentee: PersonId,
+    /// Where it stands.
+    pub status: ProposalStatus,
+}
+
+/// A recorded matching run, as the programme tracks it: its mode and input
+/// position, and the decision on each proposal. The full run, with scores and
+/// breakdowns, stays in its `MatchRunRecorded` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The mode that ran.
+    pub mode: crate::domain::programme::design::MatchingMode,
+    /// The log position the run's input was read at.
+    pub log_position: u64,
+    /// Its proposals.
+    pub proposals: Vec<RunProposal>,
+}
+
+impl RunRecord {
+    /// The proposal of `mentor` to `mentee`, if the run made it.
+    pub fn proposal(&self, mentor: &PersonId, mentee: &PersonId) -> Option<&RunProposal> {
+        self.proposals
+            .iter()
+            .find(|proposal| &proposal.mentor == mentor && &proposal.mentee == mentee)
+    }
+
+    pub(super) fn set_status(
+        &mut self,
+        mentor: &PersonId,
+        mentee: &PersonId,
+        status: ProposalStatus,
+    ) {
+        for proposal in &mut self.proposals {
+            if &proposal.mentor == mentor && &proposal.mentee == mentee {
+                proposal.status = status;
+            }
+        }
+    }
+}

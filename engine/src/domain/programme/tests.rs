@@ -418,6 +418,21 @@ fn a_closed_programme_accepts_nothing_more() {
             }],
         },
         ProgrammeCommand::Close,
+        ProgrammeCommand::RecordMatchRun(Box::new(run_of(
+            super::design::MatchingMode::Optimal,
+            &[("m1", "e2")],
+        ))),
+        ProgrammeCommand::ApproveProposal {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e2"),
+            relationship: relationship_id("r9"),
+        },
+        ProgrammeCommand::DeclineProposal {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e2"),
+        },
     ];
     for command in commands {
         let result = framework()
@@ -1019,4 +1034,223 @@ fn rule_programme_closes_when_no_active_relationship() {
         .given(active)
         .when(by(ADMIN, ProgrammeCommand::Close))
         .then_expect_events(vec![recorded(ADMIN, ProgrammeEvent::ProgrammeClosed)]);
+}
+
+// ---- matching runs -----------------------------------------------------
+
+fn run_of(mode: super::design::MatchingMode, pairs: &[(&str, &str)]) -> crate::matching::MatchRun {
+    use crate::matching::{Breakdown, MatchRun, MatchingWeights, Proposal};
+    let weights = MatchingWeights::default();
+    MatchRun {
+        log_position: 42,
+        mode,
+        algorithm: "test/1".into(),
+        weights,
+        shortlist_len: None,
+        proposals: pairs
+            .iter()
+            .map(|(mentor, mentee)| Proposal {
+                mentor: person(mentor),
+                mentee: person(mentee),
+                score: 0,
+                rank: None,
+                breakdown: Breakdown::new([0; crate::matching::score::CRITERIA], &weights),
+            })
+            .collect(),
+        total_score: 0,
+    }
+}
+
+fn recorded_run(mode: super::design::MatchingMode, pairs: &[(&str, &str)]) -> ProgrammeRecorded {
+    recorded(
+        ADMIN,
+        ProgrammeEvent::MatchRunRecorded {
+            run_number: 1,
+            run: Box::new(run_of(mode, pairs)),
+        },
+    )
+}
+
+#[test]
+fn a_match_run_is_recorded_with_its_number() {
+    let run = run_of(super::design::MatchingMode::Optimal, &[("m1", "e1")]);
+    framework()
+        .given(matching())
+        .when(by(
+            ADMIN,
+            ProgrammeCommand::RecordMatchRun(Box::new(run.clone())),
+        ))
+        .then_expect_events(vec![recorded(
+            ADMIN,
+            ProgrammeEvent::MatchRunRecorded {
+                run_number: 1,
+                run: Box::new(run),
+            },
+        )]);
+}
+
+#[test]
+fn approving_a_proposal_proposes_the_match_through_every_rule() {
+    let mut given = matching();
+    given.push(recorded_run(
+        super::design::MatchingMode::Optimal,
+        &[("m1", "e1")],
+    ));
+    framework()
+        .given(given.clone())
+        .when(by(
+            ADMIN,
+            ProgrammeCommand::ApproveProposal {
+                run_number: 1,
+                mentor: person("m1"),
+                mentee: person("e1"),
+                relationship: relationship_id("r1"),
+            },
+        ))
+        .then_expect_events(vec![
+            recorded(
+                ADMIN,
+                ProgrammeEvent::ProposalApproved {
+                    run_number: 1,
+                    mentor: person("m1"),
+                    mentee: person("e1"),
+                    relationship: relationship_id("r1"),
+                },
+            ),
+            proposed("r1", &["m1"], &["e1"]),
+        ]);
+    // The rules still hold: with m1 full, the same approval is refused.
+    given.push(proposed("r0", &["m1"], &["e2"]));
+    expect_rule(
+        given,
+        by(
+            ADMIN,
+            ProgrammeCommand::ApproveProposal {
+                run_number: 1,
+                mentor: person("m1"),
+                mentee: person("e1"),
+                relationship: relationship_id("r1"),
+            },
+        ),
+        Rule::MentorCapacity,
+    );
+}
+
+#[test]
+fn declining_a_proposal_keeps_the_pair_apart_for_good() {
+    let mut given = matching();
+    given.push(recorded_run(
+        super::design::MatchingMode::Stable,
+        &[("m1", "e1")],
+    ));
+    let decline = ProgrammeCommand::DeclineProposal {
+        run_number: 1,
+        mentor: person("m1"),
+        mentee: person("e1"),
+    };
+    framework()
+        .given(given.clone())
+        .when(by(ADMIN, decline))
+        .then_expect_events(vec![recorded(
+            ADMIN,
+            ProgrammeEvent::ProposalDeclined {
+                run_number: 1,
+                mentor: person("m1"),
+                mentee: person("e1"),
+            },
+        )]);
+    given.push(recorded(
+        ADMIN,
+        ProgrammeEvent::ProposalDeclined {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e1"),
+        },
+    ));
+    expect_rule(
+        given.clone(),
+        by(ADMIN, propose("r1", &["m1"], &["e1"])),
+        Rule::NoRematchOfFailedPair,
+    );
+    let again = framework()
+        .given(given)
+        .when(by(
+            ADMIN,
+            ProgrammeCommand::ApproveProposal {
+                run_number: 1,
+                mentor: person("m1"),
+                mentee: person("e1"),
+                relationship: relationship_id("r1"),
+            },
+        ))
+        .inspect_result();
+    assert_eq!(
+        again,
+        Err(DomainError::wrong_state("proposal", "declined", "pending"))
+    );
+}
+
+#[test]
+fn in_mentee_choice_mode_only_the_mentee_picks() {
+    let mut given = matching();
+    given.push(recorded_run(
+        super::design::MatchingMode::MenteeChoice,
+        &[("m1", "e1")],
+    ));
+    let pick = ProgrammeCommand::ApproveProposal {
+        run_number: 1,
+        mentor: person("m1"),
+        mentee: person("e1"),
+        relationship: relationship_id("r1"),
+    };
+    expect_rule(given.clone(), by(ADMIN, pick.clone()), Rule::OnlyMembers);
+    let events = framework()
+        .given(given)
+        .when(by("e1", pick))
+        .inspect_result()
+        .expect("the mentee picks");
+    assert_eq!(events.len(), 2);
+}
+
+#[test]
+fn unknown_runs_and_proposals_are_not_found() {
+    let mut given = matching();
+    let approve = |run_number, mentee: &str| ProgrammeCommand::ApproveProposal {
+        run_number,
+        mentor: person("m1"),
+        mentee: person(mentee),
+        relationship: relationship_id("r1"),
+    };
+    let result = framework()
+        .given(given.clone())
+        .when(by(ADMIN, approve(1, "e1")))
+        .inspect_result();
+    assert!(
+        matches!(
+            result,
+            Err(DomainError::NotFound {
+                what: "match run",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    given.push(recorded_run(
+        super::design::MatchingMode::Optimal,
+        &[("m1", "e1")],
+    ));
+    let result = framework()
+        .given(given)
+        .when(by(ADMIN, approve(1, "e2")))
+        .inspect_result();
+    assert!(
+        matches!(
+            result,
+            Err(DomainError::NotFound {
+                what: "proposal",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
 }
