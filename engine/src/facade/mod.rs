@@ -25,6 +25,7 @@
 
 mod decider;
 mod error;
+mod matching;
 #[cfg(test)]
 mod tests;
 

@@ -479,3 +479,112 @@ async fn withdrawing_a_matched_participant_is_refused_on_both_streams() {
     );
     assert_eq!(programme.step, Step::Matching);
 }
+
+#[tokio::test]
+async fn a_match_run_is_recorded_reproduced_explained_and_approved() {
+    use crate::domain::programme::design::MatchingMode;
+    use crate::matching::PairExplanation;
+
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1", "e2"]).await;
+    let p = programme_id();
+    let (receipt, run) = engine
+        .propose_matches(
+            &p,
+            Some(MatchingMode::Optimal),
+            command_audit(ADMIN, "run-1"),
+        )
+        .await
+        .expect("ran");
+    // Mentor m1 has one place: one of the two mentees is proposed.
+    assert_eq!(run.proposals.len(), 1, "{run:?}");
+    assert_eq!(run.log_position, receipt.last_position - 1);
+    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    assert_eq!(programme.match_runs.len(), 1);
+
+    // Later events do not change what the run saw.
+    engine
+        .programme(&p, cmd(ADMIN, "later", propose("r-x", "e2")), None)
+        .await
+        .ok();
+    let again = engine.rerun(&p, 1).await.expect("reruns");
+    assert_eq!(again, run);
+    assert_eq!(engine.match_run(&p, 1).await.expect("recorded"), run);
+
+    // A retried run returns the recorded one and records nothing new.
+    let head = engine.log().head();
+    let (retry, same) = engine
+        .propose_matches(
+            &p,
+            Some(MatchingMode::Optimal),
+            command_audit(ADMIN, "run-1"),
+        )
+        .await
+        .expect("retried");
+    assert!(retry.duplicate);
+    assert_eq!(same, run);
+    assert_eq!(engine.log().head(), head);
+
+    let chosen = &run.proposals[0];
+    let explanation = engine
+        .explain_pair(&p, 1, &chosen.mentor, &chosen.mentee)
+        .await
+        .expect("explains");
+    assert!(
+        matches!(explanation, PairExplanation::Proposed { .. }),
+        "{explanation:?}"
+    );
+    let other = if chosen.mentee == person("e1") {
+        "e2"
+    } else {
+        "e1"
+    };
+    let explanation = engine
+        .explain_pair(&p, 1, &person("m1"), &person(other))
+        .await
+        .expect("explains");
+    assert!(
+        matches!(
+            explanation,
+            PairExplanation::NotChosen { .. } | PairExplanation::Excluded { .. }
+        ),
+        "{explanation:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_approved_proposal_becomes_a_proposed_match() {
+    use crate::domain::programme::design::MatchingMode;
+
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1"]).await;
+    let p = programme_id();
+    let (_, run) = engine
+        .propose_matches(
+            &p,
+            Some(MatchingMode::Stable),
+            command_audit(ADMIN, "run-s"),
+        )
+        .await
+        .expect("ran");
+    let proposal = run.proposals.first().expect("one proposal");
+    engine
+        .programme(
+            &p,
+            cmd(
+                ADMIN,
+                "approve",
+                ProgrammeCommand::ApproveProposal {
+                    run_number: 1,
+                    mentor: proposal.mentor.clone(),
+                    mentee: proposal.mentee.clone(),
+                    relationship: relationship_id("r-approved"),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("approved");
+    assert_eq!(count_events(&engine, "MatchProposed").await, 1);
+    assert_eq!(count_events(&engine, "ProposalApproved").await, 1);
+}
