@@ -11,6 +11,7 @@ const PROTOS: &[&str] = &[
     "mentorship/v1/participant.proto",
     "mentorship/v1/relationship.proto",
     "mentorship/v1/event_store.proto",
+    "mentorship/v1/matching.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,6 +8,7 @@ use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{LogConfig, SledLog, StoreError};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
+use mentorship_proto::v1::matching_service_server::MatchingServiceServer;
 use mentorship_proto::v1::participant_service_server::ParticipantServiceServer;
 use mentorship_proto::v1::programme_service_server::ProgrammeServiceServer;
 use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
@@ -20,6 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::caller;
 use crate::services::event_store::EventStoreApi;
+use crate::services::matching::MatchingApi;
 use crate::services::participant::ParticipantApi;
 use crate::services::programme::ProgrammeApi;
 use crate::services::relationship::RelationshipApi;
@@ -95,6 +97,9 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
     health
         .set_serving::<EventStoreServiceServer<EventStoreApi<SledLog>>>()
         .await;
+    health
+        .set_serving::<MatchingServiceServer<MatchingApi<SledLog>>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(mentorship_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -131,7 +136,10 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
         .add_service(ParticipantServiceServer::new(ParticipantApi::new(
             engine.clone(),
         )))
-        .add_service(RelationshipServiceServer::new(RelationshipApi::new(engine)))
+        .add_service(RelationshipServiceServer::new(RelationshipApi::new(
+            engine.clone(),
+        )))
+        .add_service(MatchingServiceServer::new(MatchingApi::new(engine)))
         .add_service(EventStoreServiceServer::new(EventStoreApi::new(
             Arc::clone(&log),
         )))

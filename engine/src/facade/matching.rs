@@ -64,30 +64,26 @@ impl<L: EventLog> Engine<L> {
 
     /// Runs the matching of `programme` in `mode` (its design's mode when
     /// `None`) on the programme as it stands now, and records the run.
-    /// Returns the receipt of the recording and the run.
+    /// Returns the receipt of the recording, the run's number and the run.
     pub async fn propose_matches(
         &self,
         programme: &ProgrammeId,
         mode: Option<MatchingMode>,
         audit: Audit,
-    ) -> Result<(Receipt, MatchRun), EngineError> {
+    ) -> Result<(Receipt, u32, MatchRun), EngineError> {
         if let Some(outcome) = self
             .log()
             .command_outcome(audit.command_id.as_str())
             .await?
         {
-            let run = self.run_recorded_at(outcome.first_position).await?;
-            let receipt = self
-                .execute::<Programme>(
-                    programme.as_str(),
-                    Envelope::new(
-                        audit,
-                        ProgrammeCommand::RecordMatchRun(Box::new(run.clone())),
-                    ),
-                    None,
-                )
-                .await?;
-            return Ok((receipt, run));
+            let (run_number, run) = self.run_recorded_at(outcome.first_position).await?;
+            let receipt = Receipt {
+                stream: StreamRef::new(<Programme as cqrs_es::Aggregate>::TYPE, programme.as_str()),
+                revision: outcome.revision,
+                last_position: outcome.last_position,
+                duplicate: true,
+            };
+            return Ok((receipt, run_number, run));
         }
         let position = self.log().head();
         let (state, input) = self.matching_input_at(programme, position).await?;
@@ -107,24 +103,22 @@ impl<L: EventLog> Engine<L> {
         let receipt = self
             .execute::<Programme>(
                 programme.as_str(),
-                Envelope::new(
-                    audit,
-                    ProgrammeCommand::RecordMatchRun(Box::new(run.clone())),
-                ),
+                Envelope::new(audit, ProgrammeCommand::RecordMatchRun(Box::new(run))),
                 None,
             )
             .await?;
-        Ok((receipt, run))
+        let (run_number, run) = self.run_recorded_at(receipt.last_position).await?;
+        Ok((receipt, run_number, run))
     }
 
-    async fn run_recorded_at(&self, position: u64) -> Result<MatchRun, EngineError> {
+    async fn run_recorded_at(&self, position: u64) -> Result<(u32, MatchRun), EngineError> {
         let events = self.log().read_all(position, 1).await?;
         let recorded = events
             .first()
             .ok_or_else(|| StoreError::corrupt(position, "the recorded run is missing"))?;
         let event: <Programme as cqrs_es::Aggregate>::Event = recorded.decode()?;
         match event.event {
-            ProgrammeEvent::MatchRunRecorded { run, .. } => Ok(*run),
+            ProgrammeEvent::MatchRunRecorded { run_number, run } => Ok((run_number, *run)),
             other => Err(StoreError::invalid(format!(
                 "position {position} holds {other:?}, not a match run"
             ))

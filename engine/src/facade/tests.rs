@@ -488,7 +488,7 @@ async fn a_match_run_is_recorded_reproduced_explained_and_approved() {
     let engine = memory_engine();
     programme_in_matching(&engine, &["e1", "e2"]).await;
     let p = programme_id();
-    let (receipt, run) = engine
+    let (receipt, run_number, run) = engine
         .propose_matches(
             &p,
             Some(MatchingMode::Optimal),
@@ -496,6 +496,7 @@ async fn a_match_run_is_recorded_reproduced_explained_and_approved() {
         )
         .await
         .expect("ran");
+    assert_eq!(run_number, 1);
     // Mentor m1 has one place: one of the two mentees is proposed.
     assert_eq!(run.proposals.len(), 1, "{run:?}");
     assert_eq!(run.log_position, receipt.last_position - 1);
@@ -513,7 +514,7 @@ async fn a_match_run_is_recorded_reproduced_explained_and_approved() {
 
     // A retried run returns the recorded one and records nothing new.
     let head = engine.log().head();
-    let (retry, same) = engine
+    let (retry, _, same) = engine
         .propose_matches(
             &p,
             Some(MatchingMode::Optimal),
@@ -559,7 +560,7 @@ async fn an_approved_proposal_becomes_a_proposed_match() {
     let engine = memory_engine();
     programme_in_matching(&engine, &["e1"]).await;
     let p = programme_id();
-    let (_, run) = engine
+    let (_, _, run) = engine
         .propose_matches(
             &p,
             Some(MatchingMode::Stable),

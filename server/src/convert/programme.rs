@@ -6,6 +6,7 @@ use mentorship_engine::domain::programme::design::{
     TrainingModule,
 };
 use mentorship_engine::domain::programme::{Charter, Design, SurveyAnswer};
+use mentorship_engine::matching::MatchingWeights;
 use mentorship_proto::v1 as pb;
 use tonic::Status;
 
@@ -122,7 +123,27 @@ pub fn design(design: Option<&pb::Design>) -> Result<Design, Status> {
             replacement_cost_per_leaver: costs.replacement_cost_per_leaver,
             baseline_attrition_percent: costs.baseline_attrition_percent,
         },
+        matching_weights: design
+            .matching_weights
+            .map(|weights| MatchingWeights {
+                skills: weights.skills,
+                goals: weights.goals,
+                interests: weights.interests,
+                languages: weights.languages,
+                time_zone: weights.time_zone,
+                availability: weights.availability,
+                seniority: weights.seniority,
+                preferences: weights.preferences,
+            })
+            .unwrap_or_default(),
     })
+}
+
+/// A matching mode; `None` when unspecified.
+pub fn optional_matching_mode(value: i32) -> Option<MatchingMode> {
+    pb::MatchingMode::try_from(value)
+        .ok()
+        .and_then(matching_mode)
 }
 
 /// The answers of `RespondToSurvey`.

@@ -2,6 +2,7 @@
 //! the engine and map the result. They hold no business rule.
 
 pub mod event_store;
+pub mod matching;
 pub mod participant;
 pub mod programme;
 pub mod relationship;

@@ -1,0 +1,222 @@
+//! `mentorship.v1.MatchingService`.
+
+use mentorship_engine::domain::ids::{PersonId, ProgrammeId, RelationshipId};
+use mentorship_engine::domain::programme::design::MatchingMode;
+use mentorship_engine::domain::programme::ProgrammeCommand;
+use mentorship_engine::facade::Engine;
+use mentorship_engine::matching::{Breakdown, Choice, MatchRun, PairExplanation};
+use mentorship_engine::store::EventLog;
+use mentorship_proto::v1 as pb;
+use pb::matching_service_server::MatchingService;
+use tonic::{Request, Response, Status};
+
+use super::Command;
+use crate::caller;
+use crate::convert::common::{id, reply};
+use crate::convert::programme::optional_matching_mode;
+use crate::status::{from_engine, invalid_field};
+
+/// Serves matching runs and their proposals.
+pub struct MatchingApi<L> {
+    engine: Engine<L>,
+}
+
+impl<L> MatchingApi<L> {
+    /// A service on `engine`.
+    pub fn new(engine: Engine<L>) -> Self {
+        Self { engine }
+    }
+}
+
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn breakdown(breakdown: &Breakdown) -> pb::Breakdown {
+    pb::Breakdown {
+        parts: breakdown
+            .parts
+            .iter()
+            .map(|part| pb::ScorePart {
+                criterion: serde_name(&part.criterion),
+                grade: part.grade,
+                weight: part.weight,
+                points: part.points,
+            })
+            .collect(),
+        total: breakdown.total,
+    }
+}
+
+fn mode(mode: MatchingMode) -> i32 {
+    (match mode {
+        MatchingMode::Administrator => pb::MatchingMode::Administrator,
+        MatchingMode::Optimal => pb::MatchingMode::Optimal,
+        MatchingMode::Stable => pb::MatchingMode::Stable,
+        MatchingMode::MenteeChoice => pb::MatchingMode::MenteeChoice,
+    }) as i32
+}
+
+fn run(run_number: u32, run: &MatchRun) -> pb::MatchRun {
+    let weights = serde_json::to_value(run.weights)
+        .ok()
+        .and_then(|value| value.as_object().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(name, weight)| Some((name, u32::try_from(weight.as_u64()?).ok()?)))
+        .collect();
+    pb::MatchRun {
+        run_number,
+        log_position: run.log_position,
+        mode: mode(run.mode),
+        algorithm: run.algorithm.clone(),
+        weights,
+        proposals: run
+            .proposals
+            .iter()
+            .map(|proposal| pb::MatchProposal {
+                mentor_id: proposal.mentor.to_string(),
+                mentee_id: proposal.mentee.to_string(),
+                score: proposal.score,
+                rank: proposal.rank,
+                breakdown: Some(breakdown(&proposal.breakdown)),
+            })
+            .collect(),
+        total_score: run.total_score,
+    }
+}
+
+fn choices(choices: &[Choice]) -> Vec<pb::Choice> {
+    choices
+        .iter()
+        .map(|choice| pb::Choice {
+            person_id: choice.person.to_string(),
+            score: choice.score,
+        })
+        .collect()
+}
+
+fn explanation(explanation: PairExplanation) -> pb::ExplainPairReply {
+    use pb::explain_pair_reply::{Answer, Excluded, NotChosen, Proposed};
+    let answer = match explanation {
+        PairExplanation::Proposed {
+            breakdown: parts,
+            rank,
+        } => Answer::Proposed(Proposed {
+            breakdown: Some(breakdown(&parts)),
+            rank,
+        }),
+        PairExplanation::Excluded { constraint, rule } => Answer::Excluded(Excluded {
+            constraint: serde_name(&constraint),
+            rule: rule.to_string(),
+        }),
+        PairExplanation::NotChosen {
+            breakdown: parts,
+            mentee_got,
+            mentor_places_went_to,
+            free_places,
+        } => Answer::NotChosen(NotChosen {
+            breakdown: Some(breakdown(&parts)),
+            mentee_got: choices(&mentee_got),
+            mentor_places_went_to: choices(&mentor_places_went_to),
+            free_places,
+        }),
+    };
+    pb::ExplainPairReply {
+        answer: Some(answer),
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> MatchingService for MatchingApi<L> {
+    async fn propose_matches(
+        &self,
+        request: Request<pb::ProposeMatchesRequest>,
+    ) -> Result<Response<pb::ProposeMatchesReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let mode = optional_matching_mode(body.mode);
+        if mode == Some(MatchingMode::Administrator) {
+            return Err(invalid_field(
+                "mode",
+                "administrator mode pairs people by hand; choose optimal, stable or mentee choice",
+            ));
+        }
+        let audit = caller::audit(&command.caller, &command.options);
+        let (receipt, run_number, recorded) = self
+            .engine
+            .propose_matches(&programme, mode, audit)
+            .await
+            .map_err(|error| from_engine(error, ""))?;
+        Ok(Response::new(pb::ProposeMatchesReply {
+            recorded: Some(reply(receipt)),
+            run: Some(run(run_number, &recorded)),
+        }))
+    }
+
+    async fn explain_pair(
+        &self,
+        request: Request<pb::ExplainPairRequest>,
+    ) -> Result<Response<pb::ExplainPairReply>, Status> {
+        caller::of(&request)?;
+        let body = request.get_ref();
+        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let mentor = id(PersonId::parse, "mentor_id", &body.mentor_id)?;
+        let mentee = id(PersonId::parse, "mentee_id", &body.mentee_id)?;
+        let answer = self
+            .engine
+            .explain_pair(&programme, body.run_number, &mentor, &mentee)
+            .await
+            .map_err(|error| from_engine(error, ""))?;
+        Ok(Response::new(explanation(answer)))
+    }
+
+    async fn approve_proposal(
+        &self,
+        request: Request<pb::ApproveProposalRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let order = ProgrammeCommand::ApproveProposal {
+            run_number: body.run_number,
+            mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
+            mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
+            relationship: id(
+                RelationshipId::parse,
+                "relationship_id",
+                &body.relationship_id,
+            )?,
+        };
+        let expected = command.options.expected_revision;
+        self.engine
+            .programme(&programme, command.envelope(order), expected)
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+
+    async fn decline_proposal(
+        &self,
+        request: Request<pb::DeclineProposalRequest>,
+    ) -> Result<Response<pb::CommandReply>, Status> {
+        let command = Command::of(&request, request.get_ref().options.as_ref())?;
+        let body = request.get_ref();
+        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let order = ProgrammeCommand::DeclineProposal {
+            run_number: body.run_number,
+            mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
+            mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
+        };
+        let expected = command.options.expected_revision;
+        self.engine
+            .programme(&programme, command.envelope(order), expected)
+            .await
+            .map(|receipt| Response::new(reply(receipt)))
+            .map_err(|error| from_engine(error, ""))
+    }
+}
