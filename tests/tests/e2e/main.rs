@@ -1,0 +1,7 @@
+//! The end-to-end suite: every test starts the real `mentorship` binary on
+//! its own data directory and port and talks to it over gRPC on TCP.
+//!
+//! One test binary holds every module, so that the suite links once and its
+//! tests run side by side.
+
+mod service;
