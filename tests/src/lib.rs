@@ -115,7 +115,9 @@ impl Server {
     }
 
     /// Sends SIGTERM, waits for the process to exit and returns how it did.
-    pub fn terminate(&mut self) -> ExitStatus {
+    /// It waits without blocking the runtime, whose tasks drive the clients'
+    /// side of the graceful shutdown.
+    pub async fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("the server is running");
         let status = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -135,14 +137,14 @@ impl Server {
                     self.stderr()
                 );
             }
-            std::thread::sleep(Duration::from_millis(10));
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
     /// Stops the server with SIGTERM (it must exit 0) and starts it again on
     /// the same data directory; clients taken before must be taken again.
-    pub fn restart(&mut self) {
-        let status = self.terminate();
+    pub async fn restart(&mut self) {
+        let status = self.terminate().await;
         assert!(
             status.success(),
             "the server exited with {status}\n{}",
@@ -184,6 +186,11 @@ impl Server {
     /// A channel to the server.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
+    }
+
+    /// A channel on a connection of its own, as a second client would have.
+    pub fn new_channel(&self) -> Channel {
+        connect(self.address)
     }
 
     /// A `ProgrammeService` client.
@@ -299,7 +306,10 @@ fn spawn(root: &Path, start: u32) -> (Child, SocketAddr) {
         .arg("--data-dir")
         .arg(root.join("data"))
         .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("MENTORSHIP_E2E_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(stderr)
