@@ -10,3 +10,4 @@
 mod errors;
 mod idempotency;
 mod service;
+mod subscribe;
