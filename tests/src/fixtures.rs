@@ -481,6 +481,19 @@ impl<'a> Relationship<'a> {
         self.sign(mentee, 1).await.expect("mentee signs")
     }
 
+    /// When the agreement came into force: the time the server recorded on
+    /// its `AgreementConcluded` event.
+    pub async fn in_force_from(&self) -> std::time::SystemTime {
+        let events = self.server.read_stream("relationship", &self.id).await;
+        let concluded = events
+            .iter()
+            .rev()
+            .find(|event| event.event_type == "AgreementConcluded")
+            .expect("the agreement was concluded");
+        let at = concluded.recorded_at.expect("a recorded time");
+        std::time::SystemTime::try_from(at).expect("a representable time")
+    }
+
     /// `who` checks in with `note`.
     pub async fn check_in(&self, who: &str, note: &str) -> Reply {
         reply(
