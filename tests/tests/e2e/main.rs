@@ -7,7 +7,9 @@
 // Helpers shared by tests fail the test that calls them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod errors;
 mod idempotency;
+mod lifecycle;
 mod service;
 mod subscribe;
