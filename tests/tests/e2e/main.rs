@@ -12,4 +12,5 @@ mod errors;
 mod idempotency;
 mod lifecycle;
 mod service;
+mod shutdown;
 mod subscribe;
