@@ -1,0 +1,261 @@
+//! Every class of refusal reaches the client with its status code and the
+//! field or rule it names, and leaves the log exactly as it was.
+
+use mentorship_e2e::details::{bad_fields, current_revision, preconditions, rule};
+use mentorship_e2e::fixtures::{charter, design, questionnaire, Programme, Relationship, ADMIN};
+use mentorship_e2e::{as_actor, options, options_at, Server};
+use mentorship_proto::v1 as pb;
+use tonic::{Code, Status};
+
+/// Asserts that `result` was refused with `code` and that the log's head is
+/// still `head`; returns the refusal.
+async fn refused<T: std::fmt::Debug>(
+    server: &Server,
+    head: u64,
+    code: Code,
+    result: Result<T, Status>,
+) -> Status {
+    let status = result.expect_err("the command is refused");
+    assert_eq!(status.code(), code, "{status:?}");
+    assert_eq!(server.head().await, head, "a refusal wrote to the log");
+    status
+}
+
+#[tokio::test]
+async fn invalid_input_is_invalid_argument_naming_the_field() {
+    let server = Server::start().await;
+    let programme = Programme::open(&server, "p-invalid").await;
+    let head = server.head().await;
+
+    let blank_name = server
+        .programmes()
+        .define_programme(as_actor(
+            ADMIN,
+            pb::DefineProgrammeRequest {
+                options: options(),
+                programme_id: "p-blank".to_owned(),
+                charter: Some(charter("   ")),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, blank_name).await;
+    assert_eq!(bad_fields(&status), ["charter.name"]);
+
+    let not_a_date = server
+        .programmes()
+        .design_programme(as_actor(
+            ADMIN,
+            pb::DesignProgrammeRequest {
+                options: options(),
+                programme_id: "p-blank".to_owned(),
+                design: Some(pb::Design {
+                    starts_on: "next monday".to_owned(),
+                    ..design()
+                }),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, not_a_date).await;
+    assert_eq!(bad_fields(&status), ["design.starts_on"]);
+
+    let no_command_id = server
+        .programmes()
+        .start_matching(as_actor(
+            ADMIN,
+            pb::AdvanceProgrammeRequest {
+                options: Some(pb::CommandOptions::default()),
+                programme_id: programme.id.clone(),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, no_command_id).await;
+    assert_eq!(bad_fields(&status), ["options.command_id"]);
+
+    let no_role = server
+        .participants()
+        .apply(as_actor(
+            "m1",
+            pb::ApplyRequest {
+                options: options(),
+                programme_id: programme.id.clone(),
+                person_id: "m1".to_owned(),
+                questionnaire: Some(pb::Questionnaire {
+                    role: pb::Role::Unspecified as i32,
+                    ..questionnaire(pb::Role::Mentor, "m1", 7, None)
+                }),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, no_role).await;
+    assert_eq!(bad_fields(&status), ["questionnaire.role"]);
+}
+
+#[tokio::test]
+async fn a_zero_minute_meeting_is_invalid_argument_naming_duration_minutes() {
+    let server = Server::start().await;
+    let programme = Programme::matching(&server, "p-meeting", &["m1"], &["e1"]).await;
+    programme.match_pair("r1", "m1", "e1").await;
+    let relationship = Relationship::new(&server, "r1");
+    relationship.agree("m1", "e1").await;
+    let head = server.head().await;
+
+    let zero = relationship
+        .log_meeting("e1", std::time::SystemTime::now(), 0, "")
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, zero).await;
+    assert_eq!(bad_fields(&status), ["duration_minutes"]);
+}
+
+#[tokio::test]
+async fn a_wrong_step_is_failed_precondition_of_type_state() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-state");
+    programme.define().await.expect("defined");
+    let head = server.head().await;
+
+    let status = refused(
+        &server,
+        head,
+        Code::FailedPrecondition,
+        programme.open_onboarding().await,
+    )
+    .await;
+    assert_eq!(
+        preconditions(&status),
+        [("STATE".to_owned(), "programme".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_rule_is_failed_precondition_naming_the_rule() {
+    let server = Server::start().await;
+    let programme = Programme::open(&server, "p-rules").await;
+    for mentor in ["m1", "m2"] {
+        programme.enrol(mentor, pb::Role::Mentor, 7, None).await;
+    }
+    for mentee in ["e1", "e2", "e3"] {
+        programme.enrol(mentee, pb::Role::Mentee, 3, None).await;
+    }
+    programme.enrol("e4", pb::Role::Mentee, 3, Some("m2")).await;
+    programme.start_matching().await.expect("matching");
+
+    // Capacity is reserved by proposals: m1 (capacity 2) is full after two.
+    programme.propose("r1", "m1", "e1").await.expect("first");
+    programme.propose("r2", "m1", "e2").await.expect("second");
+    let head = server.head().await;
+    let status = refused(
+        &server,
+        head,
+        Code::FailedPrecondition,
+        programme.propose("r3", "m1", "e3").await,
+    )
+    .await;
+    assert_eq!(rule(&status).as_deref(), Some("mentor_capacity"));
+
+    let status = refused(
+        &server,
+        head,
+        Code::FailedPrecondition,
+        programme.propose("r4", "m2", "e4").await,
+    )
+    .await;
+    assert_eq!(rule(&status).as_deref(), Some("no_reporting_line_match"));
+
+    let status = refused(
+        &server,
+        head,
+        Code::FailedPrecondition,
+        programme.respond("r1", "e2", true).await,
+    )
+    .await;
+    assert_eq!(rule(&status).as_deref(), Some("only_members"));
+}
+
+#[tokio::test]
+async fn a_stale_expected_revision_is_aborted_with_the_current_revision() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-stale");
+    programme.define().await.expect("defined");
+    let designed = programme.design().await.expect("designed");
+    let head = server.head().await;
+
+    let stale = server
+        .programmes()
+        .open_onboarding(as_actor(
+            ADMIN,
+            pb::AdvanceProgrammeRequest {
+                options: options_at(designed.revision - 1),
+                programme_id: programme.id.clone(),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::Aborted, stale).await;
+    assert_eq!(current_revision(&status), Some(designed.revision));
+}
+
+#[tokio::test]
+async fn an_unknown_programme_or_relationship_is_not_found() {
+    let server = Server::start().await;
+    Programme::open(&server, "p-known").await;
+    let head = server.head().await;
+
+    let unknown = Programme::new(&server, "p-unknown");
+    refused(
+        &server,
+        head,
+        Code::NotFound,
+        unknown.apply("m1", pb::Role::Mentor, 7, None).await,
+    )
+    .await;
+    refused(
+        &server,
+        head,
+        Code::NotFound,
+        unknown.start_matching().await,
+    )
+    .await;
+    refused(
+        &server,
+        head,
+        Code::NotFound,
+        Relationship::new(&server, "r-unknown")
+            .start_negotiation("e1")
+            .await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn defining_a_programme_twice_is_already_exists() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-twice");
+    programme.define().await.expect("defined");
+    let head = server.head().await;
+
+    refused(&server, head, Code::AlreadyExists, programme.define().await).await;
+}
+
+#[tokio::test]
+async fn a_request_without_a_caller_is_unauthenticated() {
+    let server = Server::start().await;
+    Programme::new(&server, "p-anonymous")
+        .define()
+        .await
+        .expect("defined");
+    let head = server.head().await;
+
+    let anonymous = server
+        .programmes()
+        .define_programme(tonic::Request::new(pb::DefineProgrammeRequest {
+            options: options(),
+            programme_id: "p-other".to_owned(),
+            charter: Some(charter("Other")),
+        }))
+        .await;
+    refused(&server, head, Code::Unauthenticated, anonymous).await;
+    let read = server
+        .events()
+        .read_all(tonic::Request::new(pb::ReadAllRequest::default()))
+        .await;
+    refused(&server, head, Code::Unauthenticated, read).await;
+}

@@ -1,0 +1,370 @@
+//! One programme from its definition to its closure, over gRPC: every reply
+//! is checked as it comes.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use mentorship_e2e::fixtures::{Programme, Relationship, ADMIN, GOAL};
+use mentorship_e2e::{as_actor, options, options_because, Server};
+use mentorship_proto::v1 as pb;
+use tonic::Code;
+
+/// What the replies said so far: each stream's revision and the log's last
+/// position.
+#[derive(Default)]
+struct Ledger {
+    revisions: HashMap<(String, String), u64>,
+    position: u64,
+}
+
+impl Ledger {
+    /// Checks a reply to a command that wrote `events` events to stream
+    /// `stream_type`/`stream_id` (and maybe follow-ups elsewhere).
+    #[track_caller]
+    fn check(&mut self, reply: &pb::CommandReply, stream: (&str, &str), events: u64) {
+        assert_eq!(
+            (reply.stream_type.as_str(), reply.stream_id.as_str()),
+            stream,
+            "{reply:?}"
+        );
+        assert!(!reply.duplicate, "{reply:?}");
+        let revision = self
+            .revisions
+            .entry((stream.0.to_owned(), stream.1.to_owned()))
+            .or_default();
+        assert_eq!(reply.revision, *revision + events, "{reply:?}");
+        *revision = reply.revision;
+        assert!(
+            reply.last_position >= self.position + events,
+            "{reply:?} after position {}",
+            self.position
+        );
+        self.position = reply.last_position;
+    }
+
+    /// Notes a stream written to by follow-ups only.
+    fn follow_up(&mut self, stream: (&str, &str), events: u64) {
+        *self
+            .revisions
+            .entry((stream.0.to_owned(), stream.1.to_owned()))
+            .or_default() += events;
+    }
+}
+
+const P: &str = "p-life";
+
+fn programme_stream() -> (&'static str, &'static str) {
+    ("programme", P)
+}
+
+fn participant(person: &str) -> String {
+    format!("{P}/{person}")
+}
+
+async fn event_types(server: &Server, stream_type: &str, stream_id: &str) -> Vec<String> {
+    let reply = server
+        .events()
+        .read_stream(as_actor(
+            "auditor",
+            pb::ReadStreamRequest {
+                stream_type: stream_type.to_owned(),
+                stream_id: stream_id.to_owned(),
+                from_revision: 0,
+            },
+        ))
+        .await;
+    match reply {
+        Ok(reply) => reply
+            .into_inner()
+            .events
+            .into_iter()
+            .map(|event| event.event_type)
+            .collect(),
+        Err(status) if status.code() == Code::NotFound => Vec::new(),
+        Err(status) => panic!("ReadStream {stream_type}/{stream_id}: {status:?}"),
+    }
+}
+
+/// Proposes and both accept; the last acceptance opens the relationship.
+async fn match_pair(
+    server: &Server,
+    programme: &Programme<'_>,
+    ledger: &mut Ledger,
+    relationship: &str,
+    mentor: &str,
+    mentee: &str,
+) {
+    let reply = programme
+        .propose(relationship, mentor, mentee)
+        .await
+        .expect("proposed");
+    ledger.check(&reply, programme_stream(), 1);
+    let reply = programme
+        .respond(relationship, mentee, true)
+        .await
+        .expect("the mentee accepts");
+    ledger.check(&reply, programme_stream(), 1);
+    assert!(event_types(server, "relationship", relationship)
+        .await
+        .is_empty());
+    let reply = programme
+        .respond(relationship, mentor, true)
+        .await
+        .expect("the mentor accepts");
+    // Accepted and confirmed on the programme, opened by the engine.
+    ledger.check(&reply, programme_stream(), 2);
+    ledger.follow_up(("relationship", relationship), 1);
+    assert_eq!(
+        event_types(server, "relationship", relationship).await,
+        ["RelationshipOpened"]
+    );
+}
+
+/// Negotiates, drafts and signs: the second signature concludes.
+async fn agree(ledger: &mut Ledger, relationship: &Relationship<'_>, mentor: &str, mentee: &str) {
+    let stream = ("relationship", relationship.id.as_str());
+    let reply = relationship
+        .start_negotiation(mentee)
+        .await
+        .expect("negotiating");
+    ledger.check(&reply, stream, 1);
+    let reply = relationship.draft(mentee).await.expect("drafted");
+    ledger.check(&reply, stream, 1);
+    let reply = relationship.sign(mentor, 1).await.expect("mentor signs");
+    ledger.check(&reply, stream, 1);
+    let reply = relationship.sign(mentee, 1).await.expect("mentee signs");
+    ledger.check(&reply, stream, 2);
+}
+
+#[tokio::test]
+async fn a_programme_runs_from_definition_to_closure_over_grpc() {
+    let server = Server::start().await;
+    let mut ledger = Ledger::default();
+    let programme = Programme::new(&server, P);
+
+    // Steps 1 to 3.
+    for reply in [
+        programme.define().await,
+        programme.design().await,
+        programme.open_onboarding().await,
+    ] {
+        ledger.check(&reply.expect("accepted"), programme_stream(), 1);
+    }
+
+    // Applications, one rejected with a reason.
+    let people = [
+        ("m1", pb::Role::Mentor, 7),
+        ("m2", pb::Role::Mentor, 8),
+        ("e1", pb::Role::Mentee, 3),
+        ("e2", pb::Role::Mentee, 2),
+        ("e3", pb::Role::Mentee, 3),
+    ];
+    for (person, role, seniority) in people {
+        let reply = programme
+            .apply(person, role, seniority, None)
+            .await
+            .expect("applied");
+        ledger.check(&reply, ("participant", &participant(person)), 1);
+    }
+    let reason = "Not eligible this year";
+    let reply = server
+        .participants()
+        .reject_application(as_actor(
+            ADMIN,
+            pb::ParticipantRequest {
+                options: options_because(reason),
+                programme_id: P.to_owned(),
+                person_id: "e3".to_owned(),
+            },
+        ))
+        .await
+        .expect("rejected")
+        .into_inner();
+    ledger.check(&reply, ("participant", &participant("e3")), 1);
+    let rejected = server
+        .read_stream("participant", &participant("e3"))
+        .await
+        .pop()
+        .expect("the rejection");
+    assert_eq!(rejected.event_type, "ApplicationRejected");
+    let metadata: String = String::from_utf8(rejected.metadata_json).expect("JSON");
+    assert!(metadata.contains(reason), "{metadata}");
+
+    // Approval and training; the last module onboards and rosters.
+    for (person, _, _) in &people[..4] {
+        let stream = participant(person);
+        let reply = programme.approve(person).await.expect("approved");
+        ledger.check(&reply, ("participant", &stream), 1);
+        let reply = programme
+            .complete_module(person, "orientation")
+            .await
+            .expect("first module");
+        ledger.check(&reply, ("participant", &stream), 1);
+        let reply = programme
+            .complete_module(person, "ethics")
+            .await
+            .expect("last module");
+        ledger.check(&reply, ("participant", &stream), 2);
+        ledger.follow_up(programme_stream(), 1);
+    }
+
+    // Step 4: matching.
+    let reply = programme.start_matching().await.expect("matching");
+    ledger.check(&reply, programme_stream(), 1);
+    match_pair(&server, &programme, &mut ledger, "r1", "m1", "e1").await;
+    match_pair(&server, &programme, &mut ledger, "r2", "m2", "e2").await;
+
+    // Step 5: momentum. Both relationships sign an agreement.
+    let reply = programme.start_momentum().await.expect("momentum");
+    ledger.check(&reply, programme_stream(), 1);
+    let r1 = Relationship::new(&server, "r1");
+    let r2 = Relationship::new(&server, "r2");
+    agree(&mut ledger, &r1, "m1", "e1").await;
+    agree(&mut ledger, &r2, "m2", "e2").await;
+
+    // r2 ends early; its release reaches the programme; e2 is re-matched.
+    let reply = server
+        .relationships()
+        .end_relationship_early(as_actor(
+            "e2",
+            pb::EndRelationshipEarlyRequest {
+                options: options_because("Different expectations"),
+                relationship_id: "r2".to_owned(),
+                end_reason: pb::EndReason::Mismatch as i32,
+                outcome: Some(pb::Outcome {
+                    goals_reached: Vec::new(),
+                    mentor_satisfaction: Some(2),
+                    mentee_satisfaction: Some(2),
+                    learnt: String::new(),
+                }),
+            },
+        ))
+        .await
+        .expect("ended early")
+        .into_inner();
+    ledger.check(&reply, ("relationship", "r2"), 1);
+    ledger.follow_up(programme_stream(), 1);
+    assert_eq!(
+        event_types(&server, "programme", P)
+            .await
+            .last()
+            .map(String::as_str),
+        Some("RelationshipReleased")
+    );
+    match_pair(&server, &programme, &mut ledger, "r3", "m1", "e2").await;
+    let r3 = Relationship::new(&server, "r3");
+    agree(&mut ledger, &r3, "m1", "e2").await;
+
+    // Meetings are held once an agreement is in force and logged when over;
+    // the shortest lasts a minute of the server's clock.
+    let r1_from = r1.in_force_from().await + Duration::from_millis(10);
+    let r3_from = r3.in_force_from().await + Duration::from_millis(10);
+    let over = r3_from + Duration::from_secs(60) + Duration::from_millis(200);
+    if let Ok(wait) = over.duration_since(SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+    for (relationship, by, held_at) in [
+        (&r1, "e1", r1_from),
+        (&r1, "m1", r1_from),
+        (&r3, "e2", r3_from),
+    ] {
+        let reply = relationship
+            .log_meeting(by, held_at, 1, "We talked about delegation")
+            .await
+            .expect("meeting logged");
+        ledger.check(&reply, ("relationship", relationship.id.as_str()), 1);
+    }
+
+    // Feedback both ways, then completion.
+    for (by, about) in [("e1", "m1"), ("m1", "e1")] {
+        let reply = r1
+            .feedback(by, about, 5, "Thoughtful and prepared")
+            .await
+            .expect("feedback");
+        ledger.check(&reply, ("relationship", "r1"), 1);
+    }
+    let reply = server
+        .relationships()
+        .record_goal_progress(as_actor(
+            "e1",
+            pb::RecordGoalProgressRequest {
+                options: options(),
+                relationship_id: "r1".to_owned(),
+                goal_id: GOAL.to_owned(),
+                percent: 100,
+                note: "Shipped".to_owned(),
+            },
+        ))
+        .await
+        .expect("progress")
+        .into_inner();
+    ledger.check(&reply, ("relationship", "r1"), 1);
+    for (relationship, by) in [(&r1, "e1"), (&r3, "m1")] {
+        let reply = relationship.complete(by).await.expect("completed");
+        ledger.check(&reply, ("relationship", relationship.id.as_str()), 1);
+        ledger.follow_up(programme_stream(), 1);
+    }
+
+    // Step 6: measurement, survey, closure.
+    let reply = programme.start_measurement().await.expect("measurement");
+    ledger.check(&reply, programme_stream(), 1);
+    for respondent in ["e1", "e2", "m1"] {
+        let reply = server
+            .programmes()
+            .respond_to_survey(as_actor(
+                respondent,
+                pb::RespondToSurveyRequest {
+                    options: options(),
+                    programme_id: P.to_owned(),
+                    answers: vec![
+                        pb::SurveyAnswer {
+                            question_id: "overall".to_owned(),
+                            rating: Some(4),
+                            text: None,
+                        },
+                        pb::SurveyAnswer {
+                            question_id: "comment".to_owned(),
+                            rating: None,
+                            text: Some(format!("{respondent} would do it again")),
+                        },
+                    ],
+                },
+            ))
+            .await
+            .expect("survey answered")
+            .into_inner();
+        ledger.check(&reply, programme_stream(), 1);
+    }
+    let reply = programme.close().await.expect("closed");
+    ledger.check(&reply, programme_stream(), 1);
+
+    // The log holds exactly what the replies said, and nothing more.
+    let head = server.head().await;
+    assert_eq!(head, ledger.position);
+    let log = server.read_all().await;
+    assert_eq!(log.len() as u64, head);
+    for ((stream_type, stream_id), revision) in &ledger.revisions {
+        let events = server.read_stream(stream_type, stream_id).await;
+        assert_eq!(events.len() as u64, *revision, "{stream_type}/{stream_id}");
+    }
+    assert_eq!(
+        event_types(&server, "programme", P)
+            .await
+            .last()
+            .map(String::as_str),
+        Some("ProgrammeClosed")
+    );
+    for relationship in ["r1", "r2", "r3"] {
+        let types = event_types(&server, "relationship", relationship).await;
+        let last = types.last().map(String::as_str);
+        let expected = if relationship == "r2" {
+            "RelationshipEndedEarly"
+        } else {
+            "RelationshipCompleted"
+        };
+        assert_eq!(last, Some(expected), "{relationship}");
+    }
+    let verified = server.verify().await;
+    assert!(verified.intact, "{verified:?}");
+    assert_eq!(verified.count, head);
+}
