@@ -109,6 +109,14 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    let (stopping, stopping_watch) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live subscriptions never end on their own; end them so that the
+        // graceful shutdown only waits for requests that do.
+        let _ = stopping.send(true);
+    };
+
     // The line end-to-end tests and operators wait for.
     println!("listening on {bound}");
     tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
@@ -142,8 +150,9 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
         .add_service(MatchingServiceServer::new(MatchingApi::new(engine)))
         .add_service(EventStoreServiceServer::new(EventStoreApi::new(
             Arc::clone(&log),
+            stopping_watch,
         )))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     tracing::info!("stopped accepting requests; in-flight requests finished");
     drop(log);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use mentorship_engine::store::{EventLog, RecordedEvent, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_server::EventStoreService;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
@@ -31,12 +31,15 @@ const SUBSCRIPTION_BATCH: usize = 512;
 /// Serves the log.
 pub struct EventStoreApi<L> {
     log: Arc<L>,
+    stopping: watch::Receiver<bool>,
 }
 
 impl<L> EventStoreApi<L> {
-    /// A service on `log`.
-    pub fn new(log: Arc<L>) -> Self {
-        Self { log }
+    /// A service on `log`. Live subscriptions end, with `UNAVAILABLE`, once
+    /// `stopping` turns true, so that a graceful shutdown does not wait for
+    /// subscribers that would never leave.
+    pub fn new(log: Arc<L>, stopping: watch::Receiver<bool>) -> Self {
+        Self { log, stopping }
     }
 }
 
@@ -170,7 +173,13 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         let filter = Filter::from(body.filter.as_ref());
         let log = Arc::clone(&self.log);
         let (sender, receiver) = mpsc::channel(SUBSCRIPTION_BATCH);
-        tokio::spawn(follow(log, body.from_position.max(1), filter, sender));
+        tokio::spawn(follow(
+            log,
+            body.from_position.max(1),
+            filter,
+            sender,
+            self.stopping.clone(),
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
@@ -212,6 +221,7 @@ async fn follow<L: EventLog>(
     mut next: u64,
     filter: Filter,
     sender: mpsc::Sender<Result<pb::SubscribeReply, Status>>,
+    mut stopping: watch::Receiver<bool>,
 ) {
     let mut heads = log.subscribe_head();
     let mut caught_up = false;
@@ -254,12 +264,19 @@ async fn follow<L: EventLog>(
                 return;
             }
         }
+        if *stopping.borrow() {
+            let _ = sender
+                .send(Err(Status::unavailable("the server is shutting down")))
+                .await;
+            return;
+        }
         tokio::select! {
             changed = heads.changed() => {
                 if changed.is_err() {
                     return;
                 }
             }
+            _ = stopping.changed() => {}
             () = sender.closed() => return,
         }
     }

@@ -9,15 +9,16 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use tonic_reflection::pb::v1::ServerReflectionRequest;
 
-const SERVICES: [&str; 4] = [
+const SERVICES: [&str; 5] = [
     "mentorship.v1.EventStoreService",
+    "mentorship.v1.MatchingService",
     "mentorship.v1.ParticipantService",
     "mentorship.v1.ProgrammeService",
     "mentorship.v1.RelationshipService",
 ];
 
 #[tokio::test]
-async fn reflection_lists_the_four_mentorship_services() {
+async fn reflection_lists_every_mentorship_service() {
     let server = Server::start().await;
     let mut client = ServerReflectionClient::new(server.channel());
     let request = ServerReflectionRequest {
