@@ -77,6 +77,7 @@ pub fn design() -> pb::Design {
             replacement_cost_per_leaver: 30_000.0,
             baseline_attrition_percent: 12.0,
         }),
+        matching_weights: None,
     }
 }
 
