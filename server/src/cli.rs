@@ -45,6 +45,13 @@ pub enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
+    /// Load a realistic sample (three programmes, 62 people) into an empty
+    /// store, through the engine, so that every rule applies.
+    Demo {
+        /// Where the store lives; it must hold no event yet.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// Ways to read the event log.
@@ -101,6 +108,11 @@ pub enum Job {
     },
     /// Print the log.
     Tail(TailConfig),
+    /// Load the sample.
+    Demo {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
 }
 
 /// What `events tail` prints.
@@ -165,6 +177,9 @@ impl Cli {
                 listen,
             },
             Command::Verify { store } => Job::Verify {
+                data_dir: store.data_dir,
+            },
+            Command::Demo { store } => Job::Demo {
                 data_dir: store.data_dir,
             },
             Command::Events {
@@ -280,6 +295,7 @@ mod tests {
         for args in [
             &["serve", "--data-dir", "x"][..],
             &["verify", "--data-dir", "x"],
+            &["demo", "--data-dir", "x"],
             &["events", "tail", "--data-dir", "x"],
         ] {
             assert!(job(args).is_ok(), "{args:?}");

@@ -63,6 +63,15 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Demo { data_dir } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open(&data_dir)?);
+                let summary = commands::demo::run(log, &data_dir).await?;
+                println!("{summary}");
+                Ok(())
+            })
+            .await
+        }
         Job::Tail(config) => {
             offline(async {
                 let log = commands::open_existing(&config.data_dir)?;

@@ -2,6 +2,7 @@
 //! while no server does, and reports failure as one [`CommandError`] that
 //! `main` prints on one line.
 
+pub mod demo;
 pub mod tail;
 pub mod verify;
 
@@ -108,14 +109,11 @@ fn is_lock_error(error: &StoreError) -> bool {
     matches!(error, StoreError::Io(message) if message.contains("could not acquire lock"))
 }
 
-/// Below this many steps a job finishes too fast for a bar to help.
-pub const PROGRESS_THRESHOLD: u64 = 5_000;
-
 /// A progress bar on standard error for a job of `len` steps; hidden when
 /// standard error is not a terminal (so logs and pipes stay clean) or the
-/// job is small.
-pub fn progress(len: u64, what: &str) -> ProgressBar {
-    if len < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+/// job has fewer than `min_len` steps (it finishes before a bar helps).
+pub fn progress(len: u64, what: &str, min_len: u64) -> ProgressBar {
+    if len < min_len || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());

@@ -22,6 +22,9 @@ use super::CommandError;
 /// How many events are read at a time.
 const PAGE: usize = 1_024;
 
+/// Below this many events the walk ends before a progress bar helps.
+const PROGRESS_FROM: u64 = 5_000;
+
 /// An intact log: how long it is and where its chain ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intact {
@@ -168,7 +171,7 @@ pub fn reconcile(
 
 /// Runs `verify` on `log` and returns what to print.
 pub async fn run(log: &impl EventLog) -> Result<String, CommandError> {
-    let bar = super::progress(log.head(), "verifying");
+    let bar = super::progress(log.head(), "verifying", PROGRESS_FROM);
     let walked = walk(log, |read| bar.inc(read)).await;
     bar.finish_and_clear();
     let store = log.verify().await?;
