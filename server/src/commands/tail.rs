@@ -75,8 +75,9 @@ fn print(page: &[RecordedEvent], filter: &EventFilter) -> Result<bool, CommandEr
 pub async fn run(log: &impl EventLog, config: &TailConfig) -> Result<(), CommandError> {
     let mut heads = log.subscribe_head();
     let mut next = config.from;
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
+    // Listening before the first line is printed, so that an interrupt at
+    // any moment ends the job cleanly instead of killing it.
+    let mut interrupted = Interrupt::listen()?;
     loop {
         let head = *heads.borrow_and_update();
         while next <= head {
@@ -96,7 +97,38 @@ pub async fn run(log: &impl EventLog, config: &TailConfig) -> Result<(), Command
                     return Ok(());
                 }
             }
-            _ = &mut interrupted => return Ok(()),
+            () = interrupted.recv() => return Ok(()),
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT), listened for from the moment it is created.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    fn listen() -> Result<Self, CommandError> {
+        Ok(Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?,
+        })
+    }
+
+    /// Resolves on the next interrupt.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            if self.signal.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
         }
     }
 }
