@@ -1,10 +1,15 @@
-//! Command-line parsing: raw arguments become a validated [`Command`] here and
-//! nowhere else, so every subcommand shares one vocabulary of flags.
+//! Command-line parsing: raw arguments become a validated [`Job`] here and
+//! nowhere else, so every subcommand shares one vocabulary of flags and every
+//! mistake in them is reported the same way, before anything is opened.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use mentorship_engine::domain::participant::ParticipantEvent;
+use mentorship_engine::domain::programme::ProgrammeEvent;
+use mentorship_engine::domain::relationship::RelationshipEvent;
+use mentorship_engine::domain::sensitivity::SensitiveField;
 
 /// The `mentorship` binary: an event-sourced workflow engine for mentoring
 /// programmes.
@@ -21,11 +26,279 @@ pub struct Cli {
 pub enum Command {
     /// Serve the gRPC API on an embedded store.
     Serve {
-        /// Directory holding the embedded event store.
-        #[arg(long, env = "MENTORSHIP_DATA_DIR", default_value = "./data")]
-        data_dir: PathBuf,
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Address to listen on.
         #[arg(long, env = "MENTORSHIP_LISTEN", default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
     },
+    /// Walk the whole log and check its hash chain.
+    Verify {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Read the event log.
+    Events {
+        /// How to read it.
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Load a realistic sample (three programmes, 62 people) into an empty
+    /// store, through the engine, so that every rule applies.
+    Demo {
+        /// Where the store lives; it must hold no event yet.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Ways to read the event log.
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events one per line, oldest first, with sealed fields shown as
+    /// their digests.
+    Tail(TailArgs),
+}
+
+/// The flag every subcommand shares: where the store is.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Directory holding the embedded event store.
+    #[arg(long, env = "MENTORSHIP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// The raw flags of `events tail`.
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// Where the store lives.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The first position to print (1 is the first event).
+    #[arg(long, default_value_t = 1, value_name = "POSITION")]
+    pub from: u64,
+    /// Keep printing new events as they commit, until Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+    /// Print only events of streams of this type (programme, participant,
+    /// relationship).
+    #[arg(long, value_name = "T")]
+    pub stream_type: Option<String>,
+    /// Print only events of this type (e.g. MeetingLogged).
+    #[arg(long, value_name = "E")]
+    pub event_type: Option<String>,
+}
+
+/// A validated job: what `main` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Serve the API.
+    Serve {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// Check the hash chain.
+    Verify {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+    /// Print the log.
+    Tail(TailConfig),
+    /// Load the sample.
+    Demo {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+}
+
+/// What `events tail` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailConfig {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The first position printed (at least 1).
+    pub from: u64,
+    /// Whether to wait for new events after the head.
+    pub follow: bool,
+    /// Which events are printed.
+    pub filter: EventFilter,
+}
+
+/// Which events `events tail` prints; `None` admits everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Only streams of this type.
+    pub stream_type: Option<String>,
+    /// Only events of this type.
+    pub event_type: Option<String>,
+}
+
+impl EventFilter {
+    /// Whether an event of `event_type` in a stream of `stream_type` is
+    /// printed.
+    pub fn admits(&self, stream_type: &str, event_type: &str) -> bool {
+        self.stream_type.as_deref().is_none_or(|t| t == stream_type)
+            && self.event_type.as_deref().is_none_or(|e| e == event_type)
+    }
+}
+
+/// A flag that parsed but makes no sense; the message names the flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}: {reason}")]
+pub struct ConfigError {
+    /// The flag at fault, as typed (`--event-type`).
+    pub flag: &'static str,
+    /// Why it is refused, and what would be accepted.
+    pub reason: String,
+}
+
+/// The event types of one stream type, with their sealed fields.
+pub type EventTypes = &'static [(&'static str, &'static [SensitiveField])];
+
+/// Every stream type of the log and its event types, so that a misspelt
+/// filter is refused instead of silently matching nothing.
+pub const STREAM_TYPES: [(&str, EventTypes); 3] = [
+    ("programme", ProgrammeEvent::TYPES),
+    ("participant", ParticipantEvent::TYPES),
+    ("relationship", RelationshipEvent::TYPES),
+];
+
+impl Cli {
+    /// Turns the parsed arguments into a job, refusing flags that name
+    /// nothing the log can hold.
+    pub fn into_job(self) -> Result<Job, ConfigError> {
+        Ok(match self.command {
+            Command::Serve { store, listen } => Job::Serve {
+                data_dir: store.data_dir,
+                listen,
+            },
+            Command::Verify { store } => Job::Verify {
+                data_dir: store.data_dir,
+            },
+            Command::Demo { store } => Job::Demo {
+                data_dir: store.data_dir,
+            },
+            Command::Events {
+                command: EventsCommand::Tail(args),
+            } => Job::Tail(tail_config(args)?),
+        })
+    }
+}
+
+fn tail_config(args: TailArgs) -> Result<TailConfig, ConfigError> {
+    let stream_types = match &args.stream_type {
+        Some(wanted) => {
+            let known: Vec<_> = STREAM_TYPES
+                .iter()
+                .filter(|(name, _)| name == wanted)
+                .collect();
+            if known.is_empty() {
+                let names: Vec<&str> = STREAM_TYPES.iter().map(|(name, _)| *name).collect();
+                return Err(ConfigError {
+                    flag: "--stream-type",
+                    reason: format!(
+                        "unknown stream type {wanted:?}; one of {}",
+                        names.join(", ")
+                    ),
+                });
+            }
+            known
+        }
+        None => STREAM_TYPES.iter().collect(),
+    };
+    if let Some(wanted) = &args.event_type {
+        let declared = stream_types
+            .iter()
+            .flat_map(|(_, types)| types.iter())
+            .any(|(name, _)| name == wanted);
+        if !declared {
+            let scope = args
+                .stream_type
+                .as_deref()
+                .map_or_else(|| "any stream".to_owned(), |t| format!("{t} streams"));
+            return Err(ConfigError {
+                flag: "--event-type",
+                reason: format!("{wanted:?} is not an event type of {scope}"),
+            });
+        }
+    }
+    Ok(TailConfig {
+        data_dir: args.store.data_dir,
+        from: args.from.max(1),
+        follow: args.follow,
+        filter: EventFilter {
+            stream_type: args.stream_type,
+            event_type: args.event_type,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(args: &[&str]) -> Result<Job, ConfigError> {
+        let mut argv = vec!["mentorship"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("parses").into_job()
+    }
+
+    #[test]
+    fn tail_from_zero_starts_at_the_first_event() {
+        let Ok(Job::Tail(config)) = job(&["events", "tail", "--data-dir", "d", "--from", "0"])
+        else {
+            panic!("not a tail job");
+        };
+        assert_eq!(config.from, 1);
+        assert_eq!(config.data_dir, PathBuf::from("d"));
+    }
+
+    #[test]
+    fn an_unknown_stream_type_is_refused_naming_the_flag() {
+        let error = job(&["events", "tail", "--stream-type", "programmes"]).unwrap_err();
+        assert_eq!(error.flag, "--stream-type");
+        assert!(error.reason.contains("relationship"), "{error}");
+    }
+
+    #[test]
+    fn an_event_type_of_another_stream_type_is_refused() {
+        let error = job(&[
+            "events",
+            "tail",
+            "--stream-type",
+            "programme",
+            "--event-type",
+            "MeetingLogged",
+        ])
+        .unwrap_err();
+        assert_eq!(error.flag, "--event-type");
+        assert!(job(&["events", "tail", "--event-type", "MeetingLogged"]).is_ok());
+    }
+
+    #[test]
+    fn the_filter_admits_only_what_it_names() {
+        let filter = EventFilter {
+            stream_type: Some("relationship".into()),
+            event_type: None,
+        };
+        assert!(filter.admits("relationship", "MeetingLogged"));
+        assert!(!filter.admits("programme", "ProgrammeDefined"));
+        assert!(EventFilter::default().admits("programme", "ProgrammeDefined"));
+    }
+
+    #[test]
+    fn every_subcommand_takes_a_data_dir() {
+        for args in [
+            &["serve", "--data-dir", "x"][..],
+            &["verify", "--data-dir", "x"],
+            &["demo", "--data-dir", "x"],
+            &["events", "tail", "--data-dir", "x"],
+        ] {
+            assert!(job(args).is_ok(), "{args:?}");
+        }
+    }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod caller;
 pub mod cli;
+pub mod commands;
 pub mod convert;
 pub mod services;
 pub mod status;

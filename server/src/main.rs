@@ -1,16 +1,32 @@
-//! Entry point of the `mentorship` binary.
+//! Entry point of the `mentorship` binary: parse, validate, run one job, and
+//! turn any failure into one line on standard error and a non-zero exit.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use mentorship_server::cli::{Cli, Command};
+use mentorship_server::cli::{Cli, Job};
+use mentorship_server::commands::{self, CommandError};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let job = match Cli::parse().into_job() {
+        Ok(job) => job,
+        Err(error) => {
+            eprintln!("mentorship: {error}");
+            // The exit code clap gives to every other usage error.
+            return ExitCode::from(2);
+        }
+    };
+    // The server narrates what it does; offline jobs speak only when
+    // something is wrong, so their output stays readable.
+    let default_level = if matches!(job, Job::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -24,18 +40,50 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Serve { data_dir, listen } => mentorship_server::app::serve(&data_dir, listen)
-                .await
-                .map_err(|error| error.to_string()),
-        }
-    });
-    match result {
+    match runtime.block_on(run(job)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("mentorship: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn run(job: Job) -> Result<(), String> {
+    match job {
+        Job::Serve { data_dir, listen } => mentorship_server::app::serve(&data_dir, listen)
+            .await
+            .map_err(|error| error.to_string()),
+        Job::Verify { data_dir } => {
+            offline(async {
+                let log = commands::open_existing(&data_dir)?;
+                let report = commands::verify::run(&log).await?;
+                println!("{report}");
+                Ok(())
+            })
+            .await
+        }
+        Job::Demo { data_dir } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open(&data_dir)?);
+                let summary = commands::demo::run(log, &data_dir).await?;
+                println!("{summary}");
+                Ok(())
+            })
+            .await
+        }
+        Job::Tail(config) => {
+            offline(async {
+                let log = commands::open_existing(&config.data_dir)?;
+                commands::tail::run(&log, &config).await
+            })
+            .await
+        }
+    }
+}
+
+async fn offline(
+    job: impl std::future::Future<Output = Result<(), CommandError>>,
+) -> Result<(), String> {
+    job.await.map_err(|error| error.to_string())
 }
