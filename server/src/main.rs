@@ -3,13 +3,40 @@
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 use mentorship_server::cli::{Cli, Job};
 use mentorship_server::commands::{self, CommandError};
 use tracing_subscriber::EnvFilter;
 
+/// Parses the arguments; a usage error becomes one line naming the flag at
+/// fault (help and version print as usual).
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|error| {
+        match error.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                let _ = error.print();
+                return ExitCode::SUCCESS;
+            }
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = error.print();
+                return ExitCode::from(2);
+            }
+            _ => {}
+        }
+        let rendered = error.to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        eprintln!("mentorship: {}", first.trim_start_matches("error: "));
+        ExitCode::from(2)
+    })
+}
+
 fn main() -> ExitCode {
-    let job = match Cli::parse().into_job() {
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let job = match cli.into_job() {
         Ok(job) => job,
         Err(error) => {
             eprintln!("mentorship: {error}");

@@ -49,7 +49,6 @@ fn an_unknown_flag_fails_naming_the_flag() {
 }
 
 #[test]
-#[ignore = "main.rs calls Cli::parse(), whose clap error adds a usage line and a `--help` hint to the error line"]
 fn a_bad_flag_is_exactly_one_line_on_stderr() {
     for args in [
         &["serve", "--listen", "nope"][..],
