@@ -29,7 +29,7 @@ fn a_listen_address_that_is_not_an_address_fails_naming_the_flag_and_value() {
     assert!(output.stdout.is_empty(), "{output:?}");
     let lines = error_lines(&output);
     assert!(
-        lines[0].starts_with("error:")
+        lines[0].starts_with("mentorship: ")
             && lines[0].contains("--listen")
             && lines[0].contains("nope"),
         "{lines:#?}"
@@ -43,7 +43,7 @@ fn an_unknown_flag_fails_naming_the_flag() {
     assert!(output.stdout.is_empty(), "{output:?}");
     let lines = error_lines(&output);
     assert!(
-        lines[0].starts_with("error:") && lines[0].contains("--no-such-flag"),
+        lines[0].starts_with("mentorship: ") && lines[0].contains("--no-such-flag"),
         "{lines:#?}"
     );
 }
