@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_client::EventStoreServiceClient;
+use pb::matching_service_client::MatchingServiceClient;
 use pb::participant_service_client::ParticipantServiceClient;
 use pb::programme_service_client::ProgrammeServiceClient;
 use pb::relationship_service_client::RelationshipServiceClient;
@@ -206,6 +207,11 @@ impl Server {
     /// A `RelationshipService` client.
     pub fn relationships(&self) -> RelationshipServiceClient<Channel> {
         RelationshipServiceClient::new(self.channel())
+    }
+
+    /// A `MatchingService` client.
+    pub fn matching(&self) -> MatchingServiceClient<Channel> {
+        MatchingServiceClient::new(self.channel())
     }
 
     /// An `EventStoreService` client.

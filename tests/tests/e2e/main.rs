@@ -11,6 +11,7 @@ mod audit;
 mod errors;
 mod idempotency;
 mod lifecycle;
+mod matching;
 mod service;
 mod shutdown;
 mod subscribe;
