@@ -1,0 +1,3 @@
+//! Rebuild rate and as-of latency on a generated log.
+
+fn main() {}
