@@ -202,6 +202,9 @@ impl<P: Projection> Live<P> {
         };
         batch.insert(CHECKPOINT, &position.to_be_bytes());
         self.tree.apply_batch(batch)?;
+        // sled writes its buffer out only every half second; without this a
+        // crash loses (atomically) every batch since, and the work is redone.
+        self.tree.flush()?;
         Ok(())
     }
 
