@@ -193,15 +193,16 @@ impl<P: Projection> Live<P> {
     }
 
     /// Writes the pending updates and the checkpoint in one atomic batch.
+    /// The batch is applied under the write lock, so that a query never sees
+    /// updates that have left memory but not yet reached the tree.
     fn flush(&self) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        let position = {
+        {
             let mut guard = self.write();
+            let mut batch = sled::Batch::default();
             guard.state.drain(&mut batch)?;
-            guard.position
-        };
-        batch.insert(CHECKPOINT, &position.to_be_bytes());
-        self.tree.apply_batch(batch)?;
+            batch.insert(CHECKPOINT, &guard.position.to_be_bytes());
+            self.tree.apply_batch(batch)?;
+        }
         // sled writes its buffer out only every half second; without this a
         // crash loses (atomically) every batch since, and the work is redone.
         self.tree.flush()?;

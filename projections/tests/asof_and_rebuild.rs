@@ -93,10 +93,10 @@ fn as_of_answers_equal_a_replay_up_to_that_position() {
         .run(&(0..=head, 0..programmes.len()), |(position, which)| {
             let programme = programmes[which];
             runtime.block_on(async {
-                same_as_replay(&*log, &projections.overview, position, programme).await;
-                same_as_replay(&*log, &projections.directory, position, programme).await;
-                same_as_replay(&*log, &projections.board, position, programme).await;
-                same_as_replay(&*log, &projections.outcomes, position, programme).await;
+                same_as_replay(&log, &projections.overview, position, programme).await;
+                same_as_replay(&log, &projections.directory, position, programme).await;
+                same_as_replay(&log, &projections.board, position, programme).await;
+                same_as_replay(&log, &projections.outcomes, position, programme).await;
                 let trail = projections
                     .audit_trail(AuditIndex::Actor, "admin", AsOf::Position(position))
                     .await
