@@ -131,11 +131,15 @@ fn as_of_answers_equal_a_replay_up_to_that_position() {
     });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rebuild_equals_the_incrementally_built_model() {
-    let (log, projections) = ready().await;
-    let head = log.head();
-    let before = (
+type States = (
+    std::collections::BTreeMap<String, <Overview as ReadModel>::Slice>,
+    std::collections::BTreeMap<String, <Directory as ReadModel>::Slice>,
+    std::collections::BTreeMap<String, <Board as ReadModel>::Slice>,
+    std::collections::BTreeMap<String, <Outcomes as ReadModel>::Slice>,
+);
+
+fn states(projections: &Projections<MemoryLog>) -> States {
+    (
         projections
             .overview
             .current()
@@ -168,6 +172,15 @@ async fn a_rebuild_equals_the_incrementally_built_model() {
             .state()
             .slices
             .clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_equals_the_incrementally_built_model() {
+    let (log, projections) = ready().await;
+    let head = log.head();
+    let before = (
+        states(&projections),
         projections
             .audit_trail(AuditIndex::Subject, "programme/eng-2026", AsOf::Latest)
             .await
@@ -185,38 +198,7 @@ async fn a_rebuild_equals_the_incrementally_built_model() {
     }
     assert_eq!(projections.overview.current().generation(), 2);
     let after = (
-        projections
-            .overview
-            .current()
-            .read()
-            .state
-            .state()
-            .slices
-            .clone(),
-        projections
-            .directory
-            .current()
-            .read()
-            .state
-            .state()
-            .slices
-            .clone(),
-        projections
-            .board
-            .current()
-            .read()
-            .state
-            .state()
-            .slices
-            .clone(),
-        projections
-            .outcomes
-            .current()
-            .read()
-            .state
-            .state()
-            .slices
-            .clone(),
+        states(&projections),
         projections
             .audit_trail(AuditIndex::Subject, "programme/eng-2026", AsOf::Latest)
             .await
