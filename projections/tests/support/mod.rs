@@ -289,7 +289,7 @@ impl<L: EventLog> Script<L> {
     }
 }
 
-fn design(kind: ProgrammeType) -> Design {
+pub fn design(kind: ProgrammeType) -> Design {
     Design {
         programme_type: kind,
         matching_mode: MatchingMode::Administrator,
@@ -330,7 +330,7 @@ fn design(kind: ProgrammeType) -> Design {
     }
 }
 
-fn questionnaire(role: Role, who: &str, seniority: u8) -> Questionnaire {
+pub fn questionnaire(role: Role, who: &str, seniority: u8) -> Questionnaire {
     Questionnaire {
         role,
         display_name: format!("PERSONAL name of {who}"),
@@ -354,7 +354,7 @@ fn questionnaire(role: Role, who: &str, seniority: u8) -> Questionnaire {
     }
 }
 
-fn agreement(goals: usize) -> AgreementDraft {
+pub fn agreement(goals: usize) -> AgreementDraft {
     AgreementDraft {
         goals: (1..=goals)
             .map(|n| SmartGoal {
@@ -374,7 +374,7 @@ fn agreement(goals: usize) -> AgreementDraft {
     }
 }
 
-fn outcome(reached: usize, satisfaction: u8) -> Outcome {
+pub fn outcome(reached: usize, satisfaction: u8) -> Outcome {
     Outcome {
         goals_reached: (1..=reached)
             .map(|n| GoalId::parse("g", format!("g{n}")).unwrap())
