@@ -329,7 +329,14 @@ async fn rebuild<P: Projection>(
 }
 
 async fn partitioned<M: ReadModel>(log: &Arc<SledLog>) -> (f64, Arc<Live<Partitioned<M>>>) {
-    rebuild(log, |tree| Partitioned::<M>::load(tree, 8_192).unwrap()).await
+    rebuild(log, |tree| {
+        Partitioned::<M>::load(
+            tree,
+            mentorship_projections::partitioned::DEFAULT_HISTORY_INTERVAL,
+        )
+        .unwrap()
+    })
+    .await
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
