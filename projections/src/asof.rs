@@ -1,0 +1,208 @@
+//! Point-in-time answers: the state of a read model as it was after any
+//! position of the log.
+//!
+//! Replaying the log from position 1 on every query would cost time in
+//! proportion to the whole history. Instead, every `K` positions (the
+//! history interval, see [`crate::partitioned`]) the runner stores a copy of
+//! each programme slice that changed since the previous boundary, in the same
+//! atomic batch as its checkpoint. The state of programme `X` after position
+//! `p` is:
+//!
+//! ```text
+//!   b     = ⌊min(p, checkpoint) / K⌋ · K          the boundary at or before p
+//!   slice = latest h ‖ X ‖ b' with b' ≤ b          X did not change in (b', b]
+//!   state = slice + replay of events (b, p] of X  at most K + flush lag events
+//! ```
+//!
+//! So a query costs one reverse range seek per programme and the decoding of
+//! at most one interval of the log, whatever the log's length. A timestamp
+//! is turned into the last position at or before it by a binary search on
+//! the log.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use mentorship_engine::store::EventLog;
+
+use crate::error::{ProjectionError, Result};
+use crate::fact::{self, Kind};
+use crate::partitioned::{Partitioned, ReadModel, State};
+use crate::runner::Live;
+use crate::store;
+
+/// An answer and the log position it reflects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    /// The last position whose effect the answer includes.
+    pub position: u64,
+    /// The answer.
+    pub value: T,
+}
+
+/// The programme an event belongs to, without decoding it (except a
+/// `RelationshipOpened`); `None` when it cannot be told.
+fn programme_of<M: ReadModel>(
+    state: &State<M>,
+    event: &mentorship_engine::store::RecordedEvent,
+) -> Option<String> {
+    let id = event.stream.stream_id.as_str();
+    match Kind::of(&event.stream.stream_type)? {
+        Kind::Programme => Some(id.to_owned()),
+        Kind::Participant => Some(fact::programme_of_participant(id).to_owned()),
+        Kind::Relationship => state.routes.get(id).cloned().or_else(|| {
+            let opened: mentorship_engine::domain::relationship::RelationshipEvent =
+                fact::decode_event(event).ok()?;
+            match opened {
+                mentorship_engine::domain::relationship::RelationshipEvent::RelationshipOpened {
+                    terms,
+                    ..
+                } => Some(terms.programme.as_str().to_owned()),
+                _ => None,
+            }
+        }),
+    }
+}
+
+/// The slices of `live` (all of them, or only `programme`'s) as they were
+/// after `position`; `None` means "now".
+pub async fn slices_as_of<L: EventLog, M: ReadModel>(
+    log: &L,
+    live: &Live<Partitioned<M>>,
+    programme: Option<&str>,
+    position: Option<u64>,
+) -> Result<Answer<BTreeMap<String, M::Slice>>> {
+    let (now, interval, routes, programmes) = {
+        let guard = live.read();
+        let wanted = position.unwrap_or(guard.position);
+        let state = guard.state.state();
+        if wanted == guard.position {
+            let value = state
+                .slices
+                .iter()
+                .filter(|(id, _)| programme.is_none_or(|p| p == id.as_str()))
+                .map(|(id, slice)| (id.clone(), slice.clone()))
+                .collect();
+            return Ok(Answer {
+                position: guard.position,
+                value,
+            });
+        }
+        if wanted > guard.position {
+            return Err(ProjectionError::NotYet {
+                wanted,
+                reached: guard.position,
+            });
+        }
+        let programmes: Vec<String> = match programme {
+            Some(p) => vec![p.to_owned()],
+            None => state.slices.keys().cloned().collect(),
+        };
+        (
+            guard.position,
+            guard.state.history_interval(),
+            state.routes.clone(),
+            programmes,
+        )
+    };
+    let wanted = position.unwrap_or(now);
+    let checkpoint = store::checkpoint(live.tree())?;
+    let boundary = wanted.min(checkpoint) / interval * interval;
+    let mut state = State::<M> {
+        slices: BTreeMap::new(),
+        routes,
+    };
+    if boundary > 0 {
+        for id in &programmes {
+            let start = store::versioned_prefix(b'h', id);
+            let end = store::versioned_key(b'h', id, boundary);
+            if let Some(entry) = live.tree().range(start..=end).next_back() {
+                let (key, value) = entry?;
+                state
+                    .slices
+                    .insert(id.clone(), store::decode_row(&key, &value)?);
+            }
+        }
+    }
+    let mut next = boundary + 1;
+    while next <= wanted {
+        let limit = usize::try_from(wanted - next + 1)
+            .unwrap_or(usize::MAX)
+            .min(4_096);
+        let events = log.read_all(next, limit).await?;
+        let Some(last) = events.last().map(|event| event.position) else {
+            break;
+        };
+        for event in &events {
+            if let Some(filter) = programme {
+                if programme_of(&state, event).as_deref() != Some(filter) {
+                    continue;
+                }
+            }
+            state
+                .apply(event)
+                .map_err(|reason| ProjectionError::Poison {
+                    projection: M::NAME.to_owned(),
+                    position: event.position,
+                    reason,
+                })?;
+        }
+        next = last + 1;
+    }
+    let value = state
+        .slices
+        .into_iter()
+        .filter(|(id, _)| programme.is_none_or(|p| p == id.as_str()))
+        .collect();
+    Ok(Answer {
+        position: wanted,
+        value,
+    })
+}
+
+/// The slices of a from-scratch replay of the log up to `position`: what
+/// [`slices_as_of`] must equal.
+pub async fn replay<L: EventLog, M: ReadModel>(
+    log: &L,
+    position: u64,
+) -> Result<BTreeMap<String, M::Slice>> {
+    let mut state = State::<M>::default();
+    let mut next = 1;
+    while next <= position {
+        let limit = usize::try_from(position - next + 1)
+            .unwrap_or(usize::MAX)
+            .min(4_096);
+        let events = log.read_all(next, limit).await?;
+        let Some(last) = events.last().map(|event| event.position) else {
+            break;
+        };
+        for event in &events {
+            state
+                .apply(event)
+                .map_err(|reason| ProjectionError::Poison {
+                    projection: M::NAME.to_owned(),
+                    position: event.position,
+                    reason,
+                })?;
+        }
+        next = last + 1;
+    }
+    Ok(state.slices)
+}
+
+/// The last position whose event was accepted at or before `at` (0 when
+/// none was). Positions follow commit order and times are taken when a
+/// command is accepted, so two commands racing within milliseconds may
+/// commit in the other order; the search treats the log's times as
+/// ascending, which holds to within that race.
+pub async fn position_at<L: EventLog>(log: &L, at: DateTime<Utc>) -> Result<u64> {
+    let (mut low, mut high) = (0_u64, log.head());
+    while low < high {
+        let middle = low + (high - low).div_ceil(2);
+        let event = log.read_all(middle, 1).await?;
+        match event.first() {
+            Some(event) if event.at <= at => low = middle,
+            _ => high = middle - 1,
+        }
+    }
+    Ok(low)
+}

@@ -1,0 +1,138 @@
+//! Audit trail: every event by actor and by subject (its stream), with who,
+//! when, what and why. Its size grows with the log, so it is not held in
+//! memory: each flush appends one chunk per actor and per subject that
+//! appeared since the last flush.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use mentorship_engine::store::RecordedEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::projection::Projection;
+use crate::store;
+
+/// One event in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Its global position.
+    pub position: u64,
+    /// When the command was accepted.
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub event_type: String,
+    /// Who did it.
+    pub actor: String,
+    /// What it happened to: `stream_type/stream_id`.
+    pub subject: String,
+    /// Why, when the caller said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Which index of the trail to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditIndex {
+    /// Events by actor.
+    Actor,
+    /// Events by subject.
+    Subject,
+}
+
+impl AuditIndex {
+    fn tag(self) -> u8 {
+        match self {
+            Self::Actor => b'a',
+            Self::Subject => b't',
+        }
+    }
+}
+
+/// The audit trail projection.
+#[derive(Debug, Default)]
+pub struct AuditTrail {
+    by_actor: BTreeMap<String, Vec<AuditEntry>>,
+    by_subject: BTreeMap<String, Vec<AuditEntry>>,
+}
+
+impl AuditTrail {
+    /// The projection's name.
+    pub const NAME: &'static str = "audit";
+
+    /// The entries of `key` in `index` at positions up to `as_of`, oldest
+    /// first, from the tree and the entries not yet flushed.
+    pub fn entries(
+        &self,
+        tree: &sled::Tree,
+        index: AuditIndex,
+        key: &str,
+        as_of: u64,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut entries = Vec::new();
+        for chunk in tree.scan_prefix(store::versioned_prefix(index.tag(), key)) {
+            let (chunk_key, value) = chunk?;
+            let chunk: Vec<AuditEntry> = store::decode_row(&chunk_key, &value)?;
+            entries.extend(chunk.into_iter().filter(|entry| entry.position <= as_of));
+        }
+        let pending = match index {
+            AuditIndex::Actor => self.by_actor.get(key),
+            AuditIndex::Subject => self.by_subject.get(key),
+        };
+        entries.extend(
+            pending
+                .into_iter()
+                .flatten()
+                .filter(|entry| entry.position <= as_of)
+                .cloned(),
+        );
+        Ok(entries)
+    }
+}
+
+impl Projection for AuditTrail {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn apply(&mut self, event: &RecordedEvent) -> std::result::Result<(), String> {
+        let entry = AuditEntry {
+            position: event.position,
+            at: event.at,
+            event_type: event.event_type.clone(),
+            actor: event.actor.clone(),
+            subject: event.stream.to_string(),
+            reason: event
+                .metadata
+                .get("reason")
+                .and_then(|reason| reason.as_str())
+                .map(str::to_owned),
+        };
+        self.by_subject
+            .entry(entry.subject.clone())
+            .or_default()
+            .push(entry.clone());
+        self.by_actor
+            .entry(entry.actor.clone())
+            .or_default()
+            .push(entry);
+        Ok(())
+    }
+
+    fn drain(&mut self, batch: &mut sled::Batch) -> Result<()> {
+        for (index, pending) in [
+            (AuditIndex::Actor, std::mem::take(&mut self.by_actor)),
+            (AuditIndex::Subject, std::mem::take(&mut self.by_subject)),
+        ] {
+            for (key, entries) in pending {
+                let Some(first) = entries.first() else {
+                    continue;
+                };
+                let chunk_key = store::versioned_key(index.tag(), &key, first.position);
+                let value = store::encode_row(&chunk_key, &entries)?;
+                batch.insert(chunk_key, value);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,384 @@
+//! Programme overview: step, participants by state, matches, KPIs against
+//! their targets, and ROI from the design's cost inputs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mentorship_engine::domain::participant::{ParticipantEvent, Role};
+use mentorship_engine::domain::programme::design::{CostInputs, KpiTargets, ProgrammeType};
+use mentorship_engine::domain::programme::{ProgrammeEvent, Step};
+use mentorship_engine::domain::relationship::RelationshipEvent;
+use serde::{Deserialize, Serialize};
+
+use super::directory::ApplicationStatus;
+use super::{percent, round2, Mean};
+use crate::fact::{Decoded, Fact, Kind};
+use crate::partitioned::ReadModel;
+
+/// The programme overview.
+#[derive(Debug)]
+pub struct Overview;
+
+impl Overview {
+    /// The projection's name.
+    pub const NAME_STR: &'static str = "overview";
+}
+
+/// Where a match stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchState {
+    /// Proposed, not yet accepted by everyone.
+    Proposed,
+    /// Confirmed: the relationship is active.
+    Active,
+    /// Declined.
+    Declined,
+    /// Closed as completed.
+    Completed,
+    /// Closed early.
+    EndedEarly,
+}
+
+/// What the overview tracks of one relationship, for the KPIs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelationshipTally {
+    /// Goals in the agreement in force.
+    pub goals: u32,
+    /// Goals reached at closure.
+    pub goals_reached: u32,
+    /// Meetings held.
+    pub meetings: u32,
+    /// Their total minutes.
+    pub minutes: u64,
+    /// When the agreement came into force.
+    pub in_force_from: Option<DateTime<Utc>>,
+    /// When it closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// The overview of one programme, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OverviewSlice {
+    /// The programme's name.
+    pub name: String,
+    /// Its step.
+    pub step: Step,
+    /// Its type, once designed.
+    pub programme_type: Option<ProgrammeType>,
+    /// First day, once designed.
+    pub starts_on: Option<NaiveDate>,
+    /// Duration in weeks, once designed.
+    pub duration_weeks: u32,
+    /// The KPI targets.
+    pub targets: KpiTargets,
+    /// The ROI inputs, once designed.
+    pub costs: Option<CostInputs>,
+    /// Each person's role and status.
+    pub people: BTreeMap<String, (Role, ApplicationStatus)>,
+    /// People ever onboarded, and those of them who later withdrew.
+    pub onboarded_ever: u64,
+    /// Onboarded people who withdrew.
+    pub withdrawn_after_onboarding: u64,
+    /// Each match's state.
+    pub matches: BTreeMap<String, MatchState>,
+    /// Each relationship's tally.
+    pub relationships: BTreeMap<String, RelationshipTally>,
+    /// Satisfaction ratings given at closure (both sides).
+    pub satisfaction: Mean,
+    /// The time of the last event seen.
+    pub last_event_at: Option<DateTime<Utc>>,
+}
+
+/// One KPI against its target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    /// The KPI's name.
+    pub name: String,
+    /// Its target, when one was set.
+    pub target: Option<f64>,
+    /// Its value so far, when it can be computed.
+    pub actual: Option<f64>,
+    /// Whether the value meets the target (`None` without either).
+    pub met: Option<bool>,
+}
+
+/// The ROI from the design's cost inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Roi {
+    /// The currency of every amount.
+    pub currency: String,
+    /// Mentor hours (meeting time) at their cost plus the planned
+    /// administrator hours at theirs.
+    pub cost: f64,
+    /// Leavers avoided against the baseline attrition, at the replacement
+    /// cost.
+    pub benefit: f64,
+    /// (benefit − cost) / cost, in percent.
+    pub roi_percent: Option<f64>,
+}
+
+/// The overview of one programme, as queries return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeOverview {
+    /// The programme's id.
+    pub programme: String,
+    /// Its name.
+    pub name: String,
+    /// Its step.
+    pub step: Step,
+    /// Its type.
+    pub programme_type: Option<ProgrammeType>,
+    /// Participants by role and status (`mentor/onboarded` → count).
+    pub participants: BTreeMap<String, u64>,
+    /// Matches by state.
+    pub matches: BTreeMap<String, u64>,
+    /// The KPIs against their targets.
+    pub kpis: Vec<Kpi>,
+    /// The ROI, once designed.
+    pub roi: Option<Roi>,
+}
+
+fn kpi(name: &str, target: Option<f64>, actual: Option<f64>) -> Kpi {
+    Kpi {
+        name: name.to_owned(),
+        target,
+        actual,
+        met: target.zip(actual).map(|(target, actual)| actual >= target),
+    }
+}
+
+impl OverviewSlice {
+    /// The overview of programme `programme` as queries return it.
+    pub fn view(&self, programme: &str) -> ProgrammeOverview {
+        let mut participants = BTreeMap::new();
+        for (role, status) in self.people.values() {
+            *participants
+                .entry(format!(
+                    "{}/{}",
+                    super::name_of(role),
+                    super::name_of(status)
+                ))
+                .or_insert(0) += 1;
+        }
+        let mut matches = BTreeMap::new();
+        for state in self.matches.values() {
+            *matches.entry(super::name_of(state)).or_insert(0) += 1;
+        }
+        let closed = self
+            .relationships
+            .values()
+            .filter(|r| r.closed_at.is_some());
+        let (goals, reached) = closed.fold((0_u64, 0_u64), |(goals, reached), r| {
+            (
+                goals + u64::from(r.goals),
+                reached + u64::from(r.goals_reached),
+            )
+        });
+        let retained = self
+            .onboarded_ever
+            .saturating_sub(self.withdrawn_after_onboarding);
+        let now = self.last_event_at;
+        let mut months = 0.0;
+        let mut meetings = 0_u64;
+        let mut minutes = 0_u64;
+        for tally in self.relationships.values() {
+            meetings += u64::from(tally.meetings);
+            minutes += tally.minutes;
+            if let (Some(from), Some(to)) = (tally.in_force_from, tally.closed_at.or(now)) {
+                months += super::months_between(from, to);
+            }
+        }
+        let meetings_per_month = (months > 0.0).then(|| round2(meetings as f64 / months));
+        let kpis = vec![
+            kpi(
+                "satisfaction",
+                self.targets.min_satisfaction,
+                self.satisfaction.mean(),
+            ),
+            kpi(
+                "goals_reached_percent",
+                self.targets.goals_reached_percent,
+                percent(reached, goals),
+            ),
+            kpi(
+                "retention_percent",
+                self.targets.retention_percent,
+                percent(retained, self.onboarded_ever),
+            ),
+            kpi(
+                "meetings_per_month",
+                self.targets.meetings_per_month,
+                meetings_per_month,
+            ),
+        ];
+        let roi = self.costs.as_ref().map(|costs| {
+            let cost = minutes as f64 / 60.0 * costs.mentor_hour_cost
+                + costs.planned_admin_hours * costs.admin_hour_cost;
+            let expected_leavers =
+                self.onboarded_ever as f64 * costs.baseline_attrition_percent / 100.0;
+            let avoided = (expected_leavers - self.withdrawn_after_onboarding as f64).max(0.0);
+            let benefit = avoided * costs.replacement_cost_per_leaver;
+            Roi {
+                currency: costs.currency.clone(),
+                cost: round2(cost),
+                benefit: round2(benefit),
+                roi_percent: (cost > 0.0).then(|| round2((benefit - cost) / cost * 100.0)),
+            }
+        });
+        ProgrammeOverview {
+            programme: programme.to_owned(),
+            name: self.name.clone(),
+            step: self.step,
+            programme_type: self.programme_type,
+            participants,
+            matches,
+            kpis,
+            roi,
+        }
+    }
+}
+
+impl ReadModel for Overview {
+    const NAME: &'static str = Self::NAME_STR;
+    type Slice = OverviewSlice;
+
+    fn wants(kind: Kind, event_type: &str) -> bool {
+        match kind {
+            Kind::Programme => event_type != "SurveyResponded",
+            Kind::Participant => event_type != "TrainingModuleCompleted",
+            Kind::Relationship => matches!(
+                event_type,
+                "RelationshipOpened"
+                    | "AgreementDrafted"
+                    | "AgreementConcluded"
+                    | "MeetingLogged"
+                    | "RelationshipCompleted"
+                    | "RelationshipEndedEarly"
+            ),
+        }
+    }
+
+    fn apply(slice: &mut OverviewSlice, fact: &Fact<'_>) -> Result<(), String> {
+        slice.last_event_at = Some(
+            slice
+                .last_event_at
+                .map_or(fact.at(), |last| last.max(fact.at())),
+        );
+        match &fact.event {
+            Decoded::Programme(event) => apply_programme(slice, event),
+            Decoded::Participant(event) => apply_participant(slice, fact.person(), event),
+            Decoded::Relationship(event) => apply_relationship(slice, fact.stream_id(), event),
+        }
+        Ok(())
+    }
+}
+
+fn apply_programme(slice: &mut OverviewSlice, event: &ProgrammeEvent) {
+    match event {
+        ProgrammeEvent::ProgrammeDefined { charter, .. } => {
+            slice.name = charter.name.clone();
+            slice.targets = charter.kpis.clone();
+            slice.step = Step::Defined;
+        }
+        ProgrammeEvent::ProgrammeDesigned { design } => {
+            slice.programme_type = Some(design.programme_type);
+            slice.starts_on = Some(design.starts_on);
+            slice.duration_weeks = design.duration_weeks;
+            slice.costs = Some(design.costs.clone());
+            slice.step = Step::Designed;
+        }
+        ProgrammeEvent::OnboardingOpened => slice.step = Step::Onboarding,
+        ProgrammeEvent::MatchingStarted => slice.step = Step::Matching,
+        ProgrammeEvent::MomentumStarted => slice.step = Step::Momentum,
+        ProgrammeEvent::MeasurementStarted => slice.step = Step::Measurement,
+        ProgrammeEvent::ProgrammeClosed => slice.step = Step::Closed,
+        ProgrammeEvent::MatchProposed { relationship, .. } => {
+            slice
+                .matches
+                .insert(relationship.as_str().to_owned(), MatchState::Proposed);
+        }
+        ProgrammeEvent::MatchConfirmed { relationship, .. } => {
+            slice
+                .matches
+                .insert(relationship.as_str().to_owned(), MatchState::Active);
+        }
+        ProgrammeEvent::MatchDeclined { relationship, .. } => {
+            slice
+                .matches
+                .insert(relationship.as_str().to_owned(), MatchState::Declined);
+        }
+        ProgrammeEvent::RelationshipReleased {
+            relationship,
+            ended_early,
+        } => {
+            let state = if *ended_early {
+                MatchState::EndedEarly
+            } else {
+                MatchState::Completed
+            };
+            slice
+                .matches
+                .insert(relationship.as_str().to_owned(), state);
+        }
+        _ => {}
+    }
+}
+
+fn apply_participant(slice: &mut OverviewSlice, person: &str, event: &ParticipantEvent) {
+    if let ParticipantEvent::ApplicationSubmitted { questionnaire, .. } = event {
+        slice.people.insert(
+            person.to_owned(),
+            (questionnaire.role, ApplicationStatus::Applied),
+        );
+        return;
+    }
+    let Some((_, status)) = slice.people.get_mut(person) else {
+        return;
+    };
+    match event {
+        ParticipantEvent::ApplicationApproved => *status = ApplicationStatus::Approved,
+        ParticipantEvent::ApplicationRejected => *status = ApplicationStatus::Rejected,
+        ParticipantEvent::ParticipantOnboarded => {
+            *status = ApplicationStatus::Onboarded;
+            slice.onboarded_ever += 1;
+        }
+        ParticipantEvent::ParticipantWithdrawn => {
+            if *status == ApplicationStatus::Onboarded {
+                slice.withdrawn_after_onboarding += 1;
+            }
+            *status = ApplicationStatus::Withdrawn;
+        }
+        _ => {}
+    }
+}
+
+fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipEvent) {
+    let tally = slice.relationships.entry(id.to_owned()).or_default();
+    match event {
+        RelationshipEvent::AgreementDrafted { draft, .. } => {
+            tally.goals = u32::try_from(draft.goals.len()).unwrap_or(u32::MAX);
+        }
+        RelationshipEvent::AgreementConcluded { in_force_from, .. } => {
+            tally.in_force_from = Some(*in_force_from);
+        }
+        RelationshipEvent::MeetingLogged {
+            duration_minutes, ..
+        } => {
+            tally.meetings += 1;
+            tally.minutes += u64::from(*duration_minutes);
+        }
+        RelationshipEvent::RelationshipCompleted { outcome }
+        | RelationshipEvent::RelationshipEndedEarly { outcome, .. } => {
+            tally.goals_reached = u32::try_from(outcome.goals_reached.len()).unwrap_or(u32::MAX);
+            for rating in [outcome.mentor_satisfaction, outcome.mentee_satisfaction]
+                .into_iter()
+                .flatten()
+            {
+                slice.satisfaction.add(f64::from(rating));
+            }
+            tally.closed_at = slice.last_event_at;
+        }
+        _ => {}
+    }
+}
