@@ -327,6 +327,7 @@ pub fn design(kind: ProgrammeType) -> Design {
             replacement_cost_per_leaver: 40_000.0,
             baseline_attrition_percent: 15.0,
         },
+        matching_weights: Default::default(),
     }
 }
 
