@@ -346,23 +346,61 @@ impl<'a> Pool<'a> {
     }
 
     fn preference_grade(&self, a: usize, i: usize) -> u32 {
+        score::preferences(&self.mentee_wish(a, i), &self.mentor_wish(a, i))
+    }
+
+    /// Mentee `i`'s wishes about mentor `a`.
+    fn mentee_wish(&self, a: usize, i: usize) -> Wish<'_> {
         let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
-        score::preferences(
-            &Wish {
-                other: mentor.key,
-                preferred: &mentee.preferred,
-                avoided: &mentee.avoided,
-                words: &mentee.wish_words,
-                other_profile: &mentor.profile_words,
-            },
-            &Wish {
-                other: mentee.key,
-                preferred: &mentor.preferred,
-                avoided: &mentor.avoided,
-                words: &mentor.wish_words,
-                other_profile: &mentee.profile_words,
-            },
-        )
+        Wish {
+            other: mentor.key,
+            preferred: &mentee.preferred,
+            avoided: &mentee.avoided,
+            words: &mentee.wish_words,
+            other_profile: &mentor.profile_words,
+        }
+    }
+
+    /// Mentor `a`'s wishes about mentee `i`.
+    fn mentor_wish(&self, a: usize, i: usize) -> Wish<'_> {
+        let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
+        Wish {
+            other: mentee.key,
+            preferred: &mentor.preferred,
+            avoided: &mentor.avoided,
+            words: &mentor.wish_words,
+            other_profile: &mentee.profile_words,
+        }
+    }
+
+    /// The mentor's view of mentee `i`: mentor `a`'s grades, criterion by
+    /// criterion (see "The mentor's view" in [`score`]). The set criteria
+    /// share the pair score's intersections but divide by the mentor's
+    /// lists; the mutual criteria are the pair score's; preferences are the
+    /// mentor's own wish alone.
+    pub(crate) fn mentor_grades(&self, a: usize, i: usize) -> [u32; CRITERIA] {
+        let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
+        [
+            score::coverage(&mentor.skills, &mentee.skills),
+            score::coverage(&mentor.goals_and_skills, &mentee.goals),
+            score::coverage(&mentor.interests, &mentee.interests),
+            score::any_shared(&mentee.languages, &mentor.languages),
+            score::time_zone(mentee.utc_offset, mentor.utc_offset),
+            score::availability(&mentee.availability, &mentor.availability),
+            score::seniority(self.programme_type, mentor.seniority, mentee.seniority),
+            score::own_preference(&self.mentor_wish(a, i)),
+        ]
+    }
+
+    /// How mentor `a` rates mentee `i`, in millipoints (the mentor's view,
+    /// weighed with the run's weights).
+    pub(crate) fn mentor_score(&self, a: usize, i: usize) -> i64 {
+        score::weigh(&self.mentor_grades(a, i), &self.weight_array)
+    }
+
+    /// The mentor's view of the pair with its parts.
+    pub(crate) fn mentor_breakdown(&self, a: usize, i: usize) -> Breakdown {
+        Breakdown::new(self.mentor_grades(a, i), &self.weights)
     }
 
     /// The first hard constraint excluding the pair, if any.
