@@ -87,15 +87,15 @@ impl Held {
 /// The mentee-optimal stable matching of `pool`, mentees ranking by the
 /// pair score and mentors by the mentor's view.
 pub(crate) fn assign(pool: &Pool<'_>) -> Vec<Pair> {
-    let mut ranked = Ranked::new(pool);
+    let mut ranked = Ranked::with_mentor_view(pool);
     let mut held: Vec<Vec<Held>> = vec![Vec::new(); pool.mentors.len()];
     let mut free: VecDeque<usize> = (0..ranked.mentees.len()).collect();
     while let Some(j) = free.pop_front() {
-        let Some((score, a)) = ranked.next(j) else {
+        let Some((score, a, mentor_score)) = ranked.next_with_view(j) else {
             continue;
         };
         let offer = Held {
-            mentor_score: pool.mentor_score(a, ranked.mentees[j]),
+            mentor_score,
             j,
             score,
         };

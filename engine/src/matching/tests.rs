@@ -422,3 +422,47 @@ fn stable_mode_lets_a_mentor_prefer_the_mentee_who_asks_for_more_of_it() {
         other => panic!("expected not chosen, got {other:?}"),
     }
 }
+
+#[test]
+fn a_row_grades_the_mentors_view_as_the_pair_does() {
+    // Stable mode reads the mentor's view from the scoring pass over a
+    // mentee's row; explanations recompute it pair by pair. They must agree.
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 2), |q| {
+        q.skills = vec!["rust".into(), "go".into(), "sql".into()];
+        q.goals = vec!["Lead a team".into(), "public speaking".into()];
+        q.preferences = "someone in Engineering who knows kubernetes".into();
+    });
+    office.roster(mentor("ben", 1), |q| {
+        q.skills = vec!["go".into()];
+        q.interests = vec![];
+        q.utc_offset_minutes = -300;
+    });
+    office.roster(mentee("bo"), |q| {
+        q.skills = vec!["rust".into(), "kubernetes".into()];
+        q.goals = vec!["public speaking".into()];
+    });
+    office.roster(mentee("cy"), |q| {
+        q.skills = vec!["go".into()];
+        q.interests = vec!["climbing".into(), "chess".into()];
+        q.department = "Sales".into();
+    });
+    let input = office.input();
+    let weights = MatchingWeights {
+        interests: 7,
+        preferences: 40,
+        ..MatchingWeights::default()
+    };
+    let pool = pool::Pool::new(&input, &weights);
+    for i in pool.open_mentees() {
+        let mut row = Vec::new();
+        pool.row_with_mentor_view(i, &mut pool::Scratch::new(&pool), &mut row);
+        assert!(!row.is_empty());
+        for (score, a, view) in row {
+            let a = a as usize;
+            assert_eq!(score, pool.score(a, i));
+            assert_eq!(view, pool.mentor_score(a, i));
+            assert_eq!(view, pool.mentor_breakdown(a, i).total);
+        }
+    }
+}
