@@ -14,8 +14,8 @@ use matching_support::{instance, Rng, Shape};
 use mentorship_engine::domain::ids::PersonId;
 use mentorship_engine::domain::programme::design::{MatchingMode, ProgrammeType};
 use mentorship_engine::matching::{
-    greedy_baseline, mentor_view, run, Candidate, MatchRun, MatchingConfig, MatchingInput,
-    MatchingWeights,
+    explain_pair, greedy_baseline, mentor_view, run, Candidate, MatchRun, MatchingConfig,
+    MatchingInput, MatchingWeights, PairExplanation,
 };
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
@@ -372,6 +372,23 @@ proptest! {
             .collect();
         if let Some((mentor, mentee)) = views.blocking_pair(&input, &assignment) {
             prop_assert!(false, "blocking pair {} {}", mentor, mentee);
+        }
+        // So every acceptable pair left out has a reason its explanation
+        // names: the mentee got a mentor it ranks higher, or every place of
+        // the mentor went to a mentee the mentor ranks higher.
+        for (mentor, mentee) in views.pairs.keys() {
+            if assignment.get(mentee) == Some(mentor) {
+                continue;
+            }
+            match explain_pair(&input, &run, mentor, mentee).unwrap() {
+                PairExplanation::NotChosen { mentee_got, mentor_places_went_to, free_places, .. } => {
+                    let mentee_did_better = mentee_got.iter().any(|c| c.outranks == Some(true));
+                    let mentor_did_better = free_places == 0
+                        && mentor_places_went_to.iter().all(|c| c.outranks == Some(true));
+                    prop_assert!(mentee_did_better || mentor_did_better, "{} {}", mentor, mentee);
+                }
+                other => prop_assert!(false, "{} {}: {:?}", mentor, mentee, other),
+            }
         }
     }
 
