@@ -1,6 +1,7 @@
 //! Property tests of the matching module on small random instances: optimal
 //! mode equals the exact optimum (Kuhn–Munkres on capacities expanded into
-//! places), stable mode has no blocking pair, no mode ever breaks a hard
+//! places), stable mode has no blocking pair by either side's view and is
+//! the mentee-optimal stable matching, no mode ever breaks a hard
 //! constraint, every breakdown adds up, and a run depends only on its input.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -13,7 +14,8 @@ use matching_support::{instance, Rng, Shape};
 use mentorship_engine::domain::ids::PersonId;
 use mentorship_engine::domain::programme::design::{MatchingMode, ProgrammeType};
 use mentorship_engine::matching::{
-    greedy_baseline, run, Candidate, MatchRun, MatchingConfig, MatchingInput, MatchingWeights,
+    explain_pair, greedy_baseline, mentor_view, run, Candidate, MatchRun, MatchingConfig,
+    MatchingInput, MatchingWeights, PairExplanation,
 };
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
@@ -207,6 +209,134 @@ fn shuffled(input: &MatchingInput, seed: u64) -> MatchingInput {
     .unwrap()
 }
 
+/// Both sides' views of every acceptable pair, read through the public API:
+/// the pair score (the mentee's view) and [`mentor_view`] (the mentor's).
+struct Views {
+    /// (mentor, mentee) → (pair score, mentor's view).
+    pairs: BTreeMap<(PersonId, PersonId), (i64, i64)>,
+}
+
+impl Views {
+    fn of(input: &MatchingInput, weights: &MatchingWeights) -> Self {
+        let pairs = acceptable_pairs(input, weights)
+            .into_iter()
+            .map(|((mentor, mentee), score)| {
+                let view = mentor_view(input, weights, &mentor, &mentee)
+                    .unwrap()
+                    .expect("both in the input")
+                    .total;
+                ((mentor, mentee), (score, view))
+            })
+            .collect();
+        Self { pairs }
+    }
+
+    /// How the mentee ranks `mentor` (higher is better): the pair score,
+    /// then the smaller mentor id; being unmatched ranks below every
+    /// acceptable mentor.
+    fn mentee_rank(
+        &self,
+        mentee: &PersonId,
+        mentor: Option<&PersonId>,
+    ) -> Option<(i64, std::cmp::Reverse<PersonId>)> {
+        let mentor = mentor?;
+        let (score, _) = self.pairs[&(mentor.clone(), mentee.clone())];
+        Some((score, std::cmp::Reverse(mentor.clone())))
+    }
+
+    /// How the mentor ranks `mentee`: its view, then the smaller mentee id.
+    fn mentor_rank(
+        &self,
+        mentor: &PersonId,
+        mentee: &PersonId,
+    ) -> (i64, std::cmp::Reverse<PersonId>) {
+        let (_, view) = self.pairs[&(mentor.clone(), mentee.clone())];
+        (view, std::cmp::Reverse(mentee.clone()))
+    }
+
+    /// An acceptable pair not matched together where the mentee prefers the
+    /// mentor to its assignment (mentee's view) and the mentor has a free
+    /// place or prefers the mentee to one it holds (mentor's view).
+    fn blocking_pair(
+        &self,
+        input: &MatchingInput,
+        assignment: &BTreeMap<PersonId, PersonId>,
+    ) -> Option<(PersonId, PersonId)> {
+        let mut held: BTreeMap<&PersonId, Vec<&PersonId>> = BTreeMap::new();
+        for (mentee, mentor) in assignment {
+            held.entry(mentor).or_default().push(mentee);
+        }
+        for (mentor, mentee) in self.pairs.keys() {
+            let current = assignment.get(mentee);
+            if current == Some(mentor) {
+                continue;
+            }
+            let mentee_prefers =
+                self.mentee_rank(mentee, Some(mentor)) > self.mentee_rank(mentee, current);
+            let capacity = input.mentors()[input.mentor_index(mentor).unwrap()].remaining();
+            let holders = held.get(mentor).cloned().unwrap_or_default();
+            let mentor_prefers = (holders.len() as u32) < capacity
+                || holders.iter().any(|holder| {
+                    self.mentor_rank(mentor, mentee) > self.mentor_rank(mentor, holder)
+                });
+            if mentee_prefers && mentor_prefers {
+                return Some((mentor.clone(), mentee.clone()));
+            }
+        }
+        None
+    }
+
+    /// Every assignment of mentees to acceptable mentors (or to nobody)
+    /// within the mentors' remaining capacities.
+    fn every_assignment(&self, input: &MatchingInput) -> Vec<BTreeMap<PersonId, PersonId>> {
+        let mentees: Vec<&PersonId> = input.mentees().iter().map(|c| &c.person).collect();
+        let options: Vec<Vec<&PersonId>> = mentees
+            .iter()
+            .map(|mentee| {
+                self.pairs
+                    .keys()
+                    .filter(|(_, e)| e == *mentee)
+                    .map(|(m, _)| m)
+                    .collect()
+            })
+            .collect();
+        let mut places: BTreeMap<&PersonId, u32> = input
+            .mentors()
+            .iter()
+            .map(|m| (&m.person, m.remaining()))
+            .collect();
+        let mut out = Vec::new();
+        let mut current = BTreeMap::new();
+        fn walk<'a>(
+            k: usize,
+            mentees: &[&'a PersonId],
+            options: &[Vec<&'a PersonId>],
+            places: &mut BTreeMap<&'a PersonId, u32>,
+            current: &mut BTreeMap<PersonId, PersonId>,
+            out: &mut Vec<BTreeMap<PersonId, PersonId>>,
+        ) {
+            if k == mentees.len() {
+                out.push(current.clone());
+                return;
+            }
+            walk(k + 1, mentees, options, places, current, out);
+            for mentor in &options[k] {
+                let left = places.get_mut(mentor).unwrap();
+                if *left == 0 {
+                    continue;
+                }
+                *left -= 1;
+                current.insert(mentees[k].clone(), (*mentor).clone());
+                walk(k + 1, mentees, options, places, current, out);
+                current.remove(mentees[k]);
+                *places.get_mut(mentor).unwrap() += 1;
+            }
+        }
+        walk(0, &mentees, &options, &mut places, &mut current, &mut out);
+        out
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -234,34 +364,66 @@ proptest! {
         let weights = weights_from(seed);
         let run = run_mode(&input, &weights, MatchingMode::Stable, MatchingConfig::default());
         assert_feasible(&input, &run, true);
-        let got: BTreeMap<&PersonId, (&PersonId, i64)> =
-            run.proposals.iter().map(|p| (&p.mentee, (&p.mentor, p.score))).collect();
-        let mut held: BTreeMap<&PersonId, Vec<(i64, &PersonId)>> = BTreeMap::new();
-        for p in &run.proposals {
-            held.entry(&p.mentor).or_default().push((p.score, &p.mentee));
+        let views = Views::of(&input, &weights);
+        let assignment: BTreeMap<PersonId, PersonId> = run
+            .proposals
+            .iter()
+            .map(|p| (p.mentee.clone(), p.mentor.clone()))
+            .collect();
+        if let Some((mentor, mentee)) = views.blocking_pair(&input, &assignment) {
+            prop_assert!(false, "blocking pair {} {}", mentor, mentee);
         }
-        for ((mentor, mentee), score) in acceptable_pairs(&input, &weights) {
-            if got.get(&mentee).is_some_and(|(m, _)| **m == mentor) {
+        // So every acceptable pair left out has a reason its explanation
+        // names: the mentee got a mentor it ranks higher, or every place of
+        // the mentor went to a mentee the mentor ranks higher.
+        for (mentor, mentee) in views.pairs.keys() {
+            if assignment.get(mentee) == Some(mentor) {
                 continue;
             }
-            // Does the mentee prefer this mentor (score, then smaller id)?
-            let mentee_prefers = match got.get(&mentee) {
-                None => true,
-                Some((current, current_score)) => {
-                    score > *current_score || (score == *current_score && mentor < **current)
+            match explain_pair(&input, &run, mentor, mentee).unwrap() {
+                PairExplanation::NotChosen { mentee_got, mentor_places_went_to, free_places, .. } => {
+                    let mentee_did_better = mentee_got.iter().any(|c| c.outranks == Some(true));
+                    let mentor_did_better = free_places == 0
+                        && mentor_places_went_to.iter().all(|c| c.outranks == Some(true));
+                    prop_assert!(mentee_did_better || mentor_did_better, "{} {}", mentor, mentee);
                 }
-            };
-            let capacity = input.mentors()[input.mentor_index(&mentor).unwrap()].remaining();
-            let holders = held.get(&mentor).cloned().unwrap_or_default();
-            let mentor_prefers = (holders.len() as u32) < capacity
-                || holders.iter().any(|(held_score, held_mentee)| {
-                    score > *held_score || (score == *held_score && mentee < **held_mentee)
-                });
-            prop_assert!(
-                !(mentee_prefers && mentor_prefers),
-                "blocking pair {} {} ({})", mentor, mentee, score
-            );
+                other => prop_assert!(false, "{} {}: {:?}", mentor, mentee, other),
+            }
         }
+    }
+
+    #[test]
+    fn stable_mode_is_the_stable_matching_every_mentee_likes_best(
+        seed in any::<u64>(), mentors in 0usize..4, mentees in 0usize..6, kind in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, kind);
+        let weights = weights_from(seed);
+        let run = run_mode(&input, &weights, MatchingMode::Stable, MatchingConfig::default());
+        let views = Views::of(&input, &weights);
+        let ours: BTreeMap<PersonId, PersonId> = run
+            .proposals
+            .iter()
+            .map(|p| (p.mentee.clone(), p.mentor.clone()))
+            .collect();
+        let mut stable_count = 0;
+        for other in views.every_assignment(&input) {
+            if views.blocking_pair(&input, &other).is_some() {
+                continue;
+            }
+            stable_count += 1;
+            for mentee in input.mentees() {
+                let mine = views.mentee_rank(&mentee.person, ours.get(&mentee.person));
+                let theirs = views.mentee_rank(&mentee.person, other.get(&mentee.person));
+                prop_assert!(
+                    mine >= theirs,
+                    "{} prefers {:?} in another stable matching to {:?}",
+                    mentee.person, other.get(&mentee.person), ours.get(&mentee.person)
+                );
+            }
+        }
+        // Stability is checked independently of the module, so the run's own
+        // matching must be among those found.
+        prop_assert!(stable_count >= 1);
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //!  MatchingInput ──▶ Pool (interned, sorted) ──▶ score every eligible pair
 //!   (candidates,        │                              │
 //!    failed pairs,      │ hard constraints             ├─ optimal:   max Σ score  (min-cost flow)
-//!    programme type)    │ (constraints.rs)             ├─ stable:    deferred acceptance
+//!    programme type)    │ (constraints.rs)             ├─ stable:    deferred acceptance,
+//!                       │                              │             mentor's view for mentors
 //!                       ▼                              └─ shortlist: top k per mentee
 //!                   explain_pair ◀──────────── MatchRun (log position, weights,
 //!                                               algorithm version, proposals)
@@ -45,11 +46,28 @@
 //!   unmatched is better than a pair that lowers the total. Exact, by
 //!   min-cost flow; pruned for speed but certified optimal by its dual.
 //! - **Stable** ([`stable`]): mentee-proposing deferred acceptance with
-//!   capacities; no blocking pair.
+//!   capacities, each side ranking by its own view; no blocking pair, and
+//!   the stable matching every mentee likes best.
 //! - **Mentee choice** ([`shortlist`]): the `k` best acceptable mentors with a
 //!   free place, per mentee, ranked, each with its breakdown.
 //!
 //! Administrator mode has no algorithm and is refused by [`run`].
+//!
+//! # Two views of a pair
+//!
+//! The pair score is the **mentee's view**: how well the mentor fits what
+//! the mentee wants. Optimal mode maximises its sum, mentee-choice mode
+//! ranks by it, and every proposal carries it. Stable mode also needs the
+//! **mentor's view**, since a stable matching is about what each side would
+//! rather have: the same criteria and weights, graded from the mentor's side
+//! (the share of the *mentor's* skills, goals and interests the mentee asks
+//! for; the mutual criteria unchanged; the mentor's own declared wishes).
+//! Mentees propose in the order of their view, mentors keep the best offers
+//! by theirs. With one view for both sides the stable matching would be the
+//! greedy one; with two it is the matching no mentor and mentee would both
+//! leave for each other. The mentor's view only orders a mentor's offers: it
+//! decides neither which pairs are acceptable nor any total. See
+//! [`score`] ("The mentor's view") and [`stable`].
 //!
 //! Matching proposes one-to-one pairs. A mentor with capacity `c` may get up
 //! to `c` mentees, each as its own pair; forming groups for a group
@@ -72,7 +90,9 @@
 //! Every proposal carries its [`Breakdown`]: one part per criterion, adding
 //! up exactly to the score. [`explain_pair`] answers "why not this mentor
 //! for this mentee?": the hard constraint that excludes them, or what the
-//! mentee got instead and to whom the mentor's places went, with scores.
+//! mentee got instead and to whom the mentor's places went, with scores; in
+//! a stable run, with the mentor's view of each and which side ranked its
+//! choice higher. [`mentor_view`] gives the mentor's view of any pair.
 
 mod candidate;
 pub mod constraints;
@@ -90,7 +110,7 @@ mod tests;
 
 pub use candidate::{Candidate, MatchingInput};
 pub use constraints::Constraint;
-pub use explain::{explain_pair, Choice, PairExplanation};
+pub use explain::{explain_pair, mentor_view, Choice, PairExplanation};
 pub use optimal::SolveStats;
 pub use run::{greedy_baseline, run, run_with_stats, MatchRun, MatchingConfig, Proposal};
 pub use score::{Breakdown, Criterion, MatchingWeights, Part};

@@ -296,6 +296,32 @@ impl<'a> Pool<'a> {
     /// mentors, in mentor order, appended to `out`. Equal, pair by pair, to
     /// [`Pool::acceptable`]; the set criteria come from the inverted indexes.
     pub(crate) fn row(&self, i: usize, scratch: &mut Scratch, out: &mut Vec<(i64, u32)>) {
+        self.scan(i, scratch, false, |score, a, _| out.push((score, a)));
+    }
+
+    /// [`Pool::row`] with each mentor's view of the mentee as a third value,
+    /// equal to [`Pool::mentor_score`]: the mentor's view reuses the row's
+    /// intersections, so it costs a few divisions per pair, not a rescan.
+    pub(crate) fn row_with_mentor_view(
+        &self,
+        i: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<(i64, u32, i64)>,
+    ) {
+        self.scan(i, scratch, true, |score, a, view| {
+            out.push((score, a, view))
+        });
+    }
+
+    /// Scores mentee `i` against every open mentor and hands each acceptable
+    /// pair to `emit` as (score, mentor, mentor's view or 0 when not asked).
+    fn scan(
+        &self,
+        i: usize,
+        scratch: &mut Scratch,
+        mentor_view: bool,
+        mut emit: impl FnMut(i64, u32, i64),
+    ) {
         let mentee = &self.mentees[i];
         for (family, words) in [
             &mentee.skills,
@@ -339,30 +365,87 @@ impl<'a> Pool<'a> {
                 self.preference_grade(a, i),
             ];
             let total = score::weigh(&grades, w);
-            if total > 0 {
-                out.push((total, u32::try_from(a).unwrap_or(u32::MAX)));
+            if total <= 0 {
+                continue;
             }
+            let view = if mentor_view {
+                // As in `mentor_grades`: the same intersections over the
+                // mentor's lists, the mutual grades, the mentor's own wish.
+                let [_, _, _, languages, time_zone, availability, seniority, _] = grades;
+                let view = [
+                    score::ratio(u32::from(shared[0]), mentor.skills.len()),
+                    score::ratio(u32::from(shared[1]), mentor.goals_and_skills.len()),
+                    score::ratio(u32::from(shared[2]), mentor.interests.len()),
+                    languages,
+                    time_zone,
+                    availability,
+                    seniority,
+                    score::own_preference(&self.mentor_wish(a, i)),
+                ];
+                score::weigh(&view, w)
+            } else {
+                0
+            };
+            emit(total, u32::try_from(a).unwrap_or(u32::MAX), view);
         }
     }
 
     fn preference_grade(&self, a: usize, i: usize) -> u32 {
+        score::preferences(&self.mentee_wish(a, i), &self.mentor_wish(a, i))
+    }
+
+    /// Mentee `i`'s wishes about mentor `a`.
+    fn mentee_wish(&self, a: usize, i: usize) -> Wish<'_> {
         let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
-        score::preferences(
-            &Wish {
-                other: mentor.key,
-                preferred: &mentee.preferred,
-                avoided: &mentee.avoided,
-                words: &mentee.wish_words,
-                other_profile: &mentor.profile_words,
-            },
-            &Wish {
-                other: mentee.key,
-                preferred: &mentor.preferred,
-                avoided: &mentor.avoided,
-                words: &mentor.wish_words,
-                other_profile: &mentee.profile_words,
-            },
-        )
+        Wish {
+            other: mentor.key,
+            preferred: &mentee.preferred,
+            avoided: &mentee.avoided,
+            words: &mentee.wish_words,
+            other_profile: &mentor.profile_words,
+        }
+    }
+
+    /// Mentor `a`'s wishes about mentee `i`.
+    fn mentor_wish(&self, a: usize, i: usize) -> Wish<'_> {
+        let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
+        Wish {
+            other: mentee.key,
+            preferred: &mentor.preferred,
+            avoided: &mentor.avoided,
+            words: &mentor.wish_words,
+            other_profile: &mentee.profile_words,
+        }
+    }
+
+    /// The mentor's view of mentee `i`: mentor `a`'s grades, criterion by
+    /// criterion (see "The mentor's view" in [`score`]). The set criteria
+    /// share the pair score's intersections but divide by the mentor's
+    /// lists; the mutual criteria are the pair score's; preferences are the
+    /// mentor's own wish alone.
+    pub(crate) fn mentor_grades(&self, a: usize, i: usize) -> [u32; CRITERIA] {
+        let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
+        [
+            score::coverage(&mentor.skills, &mentee.skills),
+            score::coverage(&mentor.goals_and_skills, &mentee.goals),
+            score::coverage(&mentor.interests, &mentee.interests),
+            score::any_shared(&mentee.languages, &mentor.languages),
+            score::time_zone(mentee.utc_offset, mentor.utc_offset),
+            score::availability(&mentee.availability, &mentor.availability),
+            score::seniority(self.programme_type, mentor.seniority, mentee.seniority),
+            score::own_preference(&self.mentor_wish(a, i)),
+        ]
+    }
+
+    /// How mentor `a` rates mentee `i`, in millipoints (the mentor's view,
+    /// weighed with the run's weights).
+    pub(crate) fn mentor_score(&self, a: usize, i: usize) -> i64 {
+        score::weigh(&self.mentor_grades(a, i), &self.weight_array)
+    }
+
+    /// The mentor's view of the pair with its parts.
+    pub(crate) fn mentor_breakdown(&self, a: usize, i: usize) -> Breakdown {
+        Breakdown::new(self.mentor_grades(a, i), &self.weights)
     }
 
     /// The first hard constraint excluding the pair, if any.
@@ -470,6 +553,24 @@ impl<'a> Pool<'a> {
             edges: all,
             left_out,
         }
+    }
+
+    /// [`Pool::top_mentors`], with each listed mentor's view of the mentee
+    /// (aligned with `edges`).
+    pub(crate) fn top_mentors_with_view(&self, i: usize, k: usize) -> (Row, Vec<i64>) {
+        let mut all = Vec::new();
+        self.row_with_mentor_view(i, &mut Scratch::new(self), &mut all);
+        let order = |x: &(i64, u32, i64), y: &(i64, u32, i64)| y.0.cmp(&x.0).then(x.1.cmp(&y.1));
+        let mut left_out = 0;
+        if all.len() > k {
+            all.select_nth_unstable_by(k, order);
+            left_out = all[k..].iter().map(|edge| edge.0).max().unwrap_or(0);
+            all.truncate(k);
+        }
+        all.sort_unstable_by(order);
+        let views = all.iter().map(|edge| edge.2).collect();
+        let edges = all.into_iter().map(|(score, a, _)| (score, a)).collect();
+        (Row { edges, left_out }, views)
     }
 
     /// The input's mentor at index `a`.

@@ -23,6 +23,35 @@
 //! An empty list (no interests, no availability) grades 0: there is nothing
 //! to match on. Preferences are the exception: not stating one is not a
 //! mismatch, so silence is neutral.
+//!
+//! # The mentor's view
+//!
+//! The pair score above is the **mentee's view**: it is what optimal mode
+//! sums, what every proposal carries, and how a mentee ranks mentors in
+//! stable mode. A mentor ranks mentees differently, so stable mode also
+//! grades each pair from the mentor's side, on the same eight criteria and
+//! with the same weights (a mentor-side grade times the criterion's weight,
+//! in millipoints, summed):
+//!
+//! | criterion | mentor-side grade (per mille) |
+//! |---|---|
+//! | skills | share of the *mentor's* skills that the mentee wants |
+//! | goals | share of the mentor's goals and skills that the mentee names as a goal |
+//! | interests | share of the mentor's interests that the mentee shares |
+//! | languages, time zone, availability, seniority | as in the pair score (they are mutual) |
+//! | preferences | the *mentor's* own wish alone: 500 when silent, 1000 for a named mentee, 0 for an avoided one, free-text words found in the mentee's profile (job title, department, skills, interests, languages) raise it |
+//!
+//! The set criteria keep the same intersection and change the denominator:
+//! a mentee who wants one of a mentor's eight skills fills that mentee's
+//! wish completely (1000 in the pair score) but uses an eighth of what the
+//! mentor offers (125 in the mentor's view), and the mentor prefers a mentee
+//! who asks for more of it. Since a mentor only ever compares mentees with
+//! each other, the mentor's list length only scales its row; the ranking
+//! follows how much of the mentor is asked for. The mentor view is not a
+//! pair score: it is never summed into a total and never proposed on its
+//! own. It is versioned with the stable algorithm
+//! ([`stable::ALGORITHM`](super::stable::ALGORITHM)), not with
+//! [`SCORING_VERSION`], because only stable mode reads it.
 
 use serde::{Deserialize, Serialize};
 
@@ -374,6 +403,13 @@ impl Wish<'_> {
     }
 }
 
+/// One side's own wish alone, as the mentor's view grades preferences: 0
+/// when it avoids the other, 500 when it said nothing, more when the other
+/// is named or fits its free-text words.
+pub(crate) fn own_preference(wish: &Wish<'_>) -> u32 {
+    wish.grade().unwrap_or(0)
+}
+
 /// The average of both sides' wishes; 0 when either avoids the other.
 pub(crate) fn preferences(mentee: &Wish<'_>, mentor: &Wish<'_>) -> u32 {
     if mentee.is_silent() && mentor.is_silent() {
@@ -450,6 +486,34 @@ mod tests {
         assert_eq!(seniority(ProgrammeType::OneToOne, 8, 3), 600);
         assert_eq!(seniority(ProgrammeType::Reverse, 3, 5), 1000);
         assert_eq!(seniority(ProgrammeType::Peer, 4, 4), 1000);
+    }
+
+    #[test]
+    fn a_side_alone_grades_its_own_wish() {
+        let profile = [1, 2, 3];
+        let silent = Wish {
+            other: 9,
+            preferred: &[],
+            avoided: &[],
+            words: &[],
+            other_profile: &profile,
+        };
+        assert_eq!(own_preference(&silent), 500);
+        let named = Wish {
+            preferred: &[9],
+            ..silent
+        };
+        assert_eq!(own_preference(&named), 1000);
+        let avoids = Wish {
+            avoided: &[9],
+            ..silent
+        };
+        assert_eq!(own_preference(&avoids), 0);
+        let words = Wish {
+            words: &[2, 7],
+            ..silent
+        };
+        assert_eq!(own_preference(&words), 750);
     }
 
     #[test]

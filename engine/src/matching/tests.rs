@@ -238,7 +238,9 @@ fn a_pair_that_lost_is_told_who_took_the_place() {
                 mentor_places_went_to,
                 vec![Choice {
                     person: person("bo"),
-                    score: winner
+                    score: winner,
+                    mentor_score: None,
+                    outranks: None,
                 }]
             );
             assert_eq!(free_places, 0);
@@ -297,5 +299,170 @@ fn shortlists_rank_the_best_mentors_first_with_their_breakdowns() {
     match explain(&input, &run, "ben", "dev") {
         PairExplanation::NotChosen { mentee_got, .. } => assert_eq!(mentee_got.len(), 2),
         other => panic!("expected not chosen, got {other:?}"),
+    }
+}
+
+#[test]
+fn stable_mode_lets_a_mentor_prefer_the_mentee_who_asks_for_more_of_it() {
+    // ana offers four skills, ben one. bo wants rust only: every mentor
+    // with rust fills bo's wish, and ana (same time zone) beats ben (two
+    // hours east) for bo. cy wants three of ana's four skills and painting.
+    //
+    // Pair scores (the mentees' view, default weights, fixture defaults
+    // elsewhere): ana–bo 92,500 > ben–bo 85,830 > ana–cy 85,000 >
+    // ben–cy 63,330. Greedy takes ana–bo first, so cy gets ben.
+    //
+    // The mentors' view: ana sees a quarter of her skills asked for by bo
+    // (grade 250) and three quarters by cy (750): she rates bo 58,000 and cy
+    // 73,000. So ana–cy blocks greedy's matching: cy prefers ana to ben and
+    // ana prefers cy to bo. Deferred acceptance: bo and cy both propose to
+    // ana, ana keeps cy, bo goes on to ben, who has a free place.
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 1), |q| {
+        q.skills = vec!["rust".into(), "go".into(), "sql".into(), "k8s".into()];
+    });
+    office.roster(mentor("ben", 1), |q| {
+        q.skills = vec!["rust".into()];
+        q.utc_offset_minutes = 180;
+    });
+    office.roster(mentee("bo"), |q| q.skills = vec!["rust".into()]);
+    office.roster(mentee("cy"), |q| {
+        q.skills = vec!["rust".into(), "go".into(), "sql".into(), "painting".into()];
+    });
+    let input = office.input();
+    let weights = MatchingWeights::default();
+    let pairs = |proposals: &[Proposal]| -> Vec<(String, String, i64)> {
+        proposals
+            .iter()
+            .map(|p| (p.mentor.to_string(), p.mentee.to_string(), p.score))
+            .collect()
+    };
+    let greedy = greedy_baseline(&input, &weights).unwrap();
+    assert_eq!(
+        pairs(&greedy),
+        vec![
+            ("ana".into(), "bo".into(), 92_500),
+            ("ben".into(), "cy".into(), 63_330)
+        ]
+    );
+    let stable = run(
+        &input,
+        &weights,
+        MatchingMode::Stable,
+        &MatchingConfig::default(),
+        7,
+    )
+    .unwrap();
+    assert_eq!(stable.algorithm, "stable-da/2 score/1");
+    assert_eq!(
+        pairs(&stable.proposals),
+        vec![
+            ("ben".into(), "bo".into(), 85_830),
+            ("ana".into(), "cy".into(), 85_000)
+        ]
+    );
+    // Here the mentors' choice also raises the total, to the optimum.
+    assert_eq!(stable.total_score, optimal(&input).total_score);
+    let view = |a: &str, e: &str| {
+        mentor_view(&input, &weights, &person(a), &person(e))
+            .unwrap()
+            .unwrap()
+            .total
+    };
+    assert_eq!((view("ana", "bo"), view("ana", "cy")), (58_000, 73_000));
+
+    // Why not ana–bo: ana's place went to a mentee she ranks higher; bo got
+    // a mentor it ranks lower, which is why that alone is no reason.
+    match explain(&input, &stable, "ana", "bo") {
+        PairExplanation::NotChosen {
+            breakdown,
+            mentee_got,
+            mentor_places_went_to,
+            free_places,
+        } => {
+            assert_eq!(breakdown.total, 92_500);
+            assert_eq!(
+                mentee_got,
+                vec![Choice {
+                    person: person("ben"),
+                    score: 85_830,
+                    mentor_score: Some(view("ben", "bo")),
+                    outranks: Some(false),
+                }]
+            );
+            assert_eq!(
+                mentor_places_went_to,
+                vec![Choice {
+                    person: person("cy"),
+                    score: 85_000,
+                    mentor_score: Some(73_000),
+                    outranks: Some(true),
+                }]
+            );
+            assert_eq!(free_places, 0);
+        }
+        other => panic!("expected not chosen, got {other:?}"),
+    }
+    // Why not ben–cy: cy got a mentor it ranks higher.
+    match explain(&input, &stable, "ben", "cy") {
+        PairExplanation::NotChosen { mentee_got, .. } => {
+            assert_eq!(mentee_got[0].person, person("ana"));
+            assert_eq!(mentee_got[0].outranks, Some(true));
+        }
+        other => panic!("expected not chosen, got {other:?}"),
+    }
+    // An optimal run does not read the mentors' view.
+    match explain(&input, &optimal(&input), "ana", "bo") {
+        PairExplanation::NotChosen { mentee_got, .. } => {
+            assert_eq!(
+                (mentee_got[0].mentor_score, mentee_got[0].outranks),
+                (None, None)
+            );
+        }
+        other => panic!("expected not chosen, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_row_grades_the_mentors_view_as_the_pair_does() {
+    // Stable mode reads the mentor's view from the scoring pass over a
+    // mentee's row; explanations recompute it pair by pair. They must agree.
+    let mut office = Office::new(ProgrammeType::OneToOne);
+    office.roster(mentor("ana", 2), |q| {
+        q.skills = vec!["rust".into(), "go".into(), "sql".into()];
+        q.goals = vec!["Lead a team".into(), "public speaking".into()];
+        q.preferences = "someone in Engineering who knows kubernetes".into();
+    });
+    office.roster(mentor("ben", 1), |q| {
+        q.skills = vec!["go".into()];
+        q.interests = vec![];
+        q.utc_offset_minutes = -300;
+    });
+    office.roster(mentee("bo"), |q| {
+        q.skills = vec!["rust".into(), "kubernetes".into()];
+        q.goals = vec!["public speaking".into()];
+    });
+    office.roster(mentee("cy"), |q| {
+        q.skills = vec!["go".into()];
+        q.interests = vec!["climbing".into(), "chess".into()];
+        q.department = "Sales".into();
+    });
+    let input = office.input();
+    let weights = MatchingWeights {
+        interests: 7,
+        preferences: 40,
+        ..MatchingWeights::default()
+    };
+    let pool = pool::Pool::new(&input, &weights);
+    for i in pool.open_mentees() {
+        let mut row = Vec::new();
+        pool.row_with_mentor_view(i, &mut pool::Scratch::new(&pool), &mut row);
+        assert!(!row.is_empty());
+        for (score, a, view) in row {
+            let a = a as usize;
+            assert_eq!(score, pool.score(a, i));
+            assert_eq!(view, pool.mentor_score(a, i));
+            assert_eq!(view, pool.mentor_breakdown(a, i).total);
+        }
     }
 }
