@@ -95,6 +95,8 @@ fn choices(choices: &[Choice]) -> Vec<pb::Choice> {
         .map(|choice| pb::Choice {
             person_id: choice.person.to_string(),
             score: choice.score,
+            mentor_score: choice.mentor_score,
+            outranks: choice.outranks,
         })
         .collect()
 }
