@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use cqrs_es::{Aggregate, DomainEvent};
 use mentorship_engine::store::{
-    AppendRequest, EventLog, ExpectedRevision, LogConfig, LogRepository, NewEvent, SledLog,
+    AppendRequest, EventLog, ExpectedRevision, LogConfig, LogRepository, NewEvent, SegmentLog,
     StreamRef,
 };
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ fn fdatasync_floor(dir: &Path, writes: usize) -> f64 {
 }
 
 async fn appends(
-    log: &Arc<SledLog>,
+    log: &Arc<SegmentLog>,
     writers: usize,
     duration: Duration,
     batch: usize,
@@ -157,7 +157,7 @@ impl Aggregate for Goals {
     }
 }
 
-async fn load_time(repo: &LogRepository<SledLog>, id: &str) -> Duration {
+async fn load_time(repo: &LogRepository<SegmentLog>, id: &str) -> Duration {
     repo.load::<Goals>(id).await.unwrap();
     let mut samples: Vec<Duration> = (0..21)
         .map(|_| Instant::now())
@@ -212,7 +212,7 @@ fn main() {
 
     runtime.block_on(async {
         let path = tmp.path().join("appends");
-        let log = Arc::new(SledLog::open(&path, LogConfig::default()).unwrap());
+        let log = Arc::new(SegmentLog::open(&path, LogConfig::default()).unwrap());
         let window = Duration::from_secs(std::env::var("STORE_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3));
         for writers in [1usize, 8, 64] {
             let (_, rate) = appends(&log, writers, window, 1, &format!("single{writers}")).await;
@@ -272,7 +272,7 @@ fn main() {
         );
 
         let path = tmp.path().join("load");
-        let log = Arc::new(SledLog::open(&path, LogConfig::default()).unwrap());
+        let log = Arc::new(SegmentLog::open(&path, LogConfig::default()).unwrap());
         for (id, count) in [("small", 10u64), ("large", 100_000)] {
             let mut revision = 0;
             while revision < count {

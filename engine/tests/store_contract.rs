@@ -625,4 +625,4 @@ macro_rules! contract {
 }
 
 contract!(memory, MemoryHarness::new());
-contract!(sled, SledHarness::new());
+contract!(segments, SegmentHarness::new());

@@ -7,6 +7,7 @@
 //! append returned `Ok`.
 //!
 //! The long run: `cargo test -p mentorship-engine --release --test store_crash -- --ignored`.
+//! A failing run keeps its data directory and prints its path.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,7 +18,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mentorship_engine::store::{EventLog, ExpectedRevision, SledLog, Verification};
+use mentorship_engine::store::{EventLog, ExpectedRevision, SegmentLog, Verification};
 use serde_json::{json, Value};
 use store_support::*;
 
@@ -42,7 +43,7 @@ fn crash_writer() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let log = std::sync::Arc::new(SledLog::open(&dir, config()).unwrap());
+        let log = std::sync::Arc::new(SegmentLog::open(&dir, config()).unwrap());
         let mut tasks = Vec::new();
         for writer in 0..WRITERS {
             let log = log.clone();
@@ -104,7 +105,7 @@ fn next(seed: &mut u64) -> u64 {
 }
 
 async fn check(dir: &Path, acks: &[Ack], cycle: usize) -> u64 {
-    let log = SledLog::open(dir, config())
+    let log = SegmentLog::open(dir, config())
         .unwrap_or_else(|e| panic!("cycle {cycle}: the log does not reopen: {e}"));
     let head = log.head();
     match log.verify().await.unwrap() {
@@ -143,9 +144,22 @@ async fn check(dir: &Path, acks: &[Ack], cycle: usize) -> u64 {
     head + 1
 }
 
+/// Keeps the data directory when the test fails, and says where it is.
+struct KeepOnFailure(Option<tempfile::TempDir>);
+
+impl Drop for KeepOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Some(dir) = self.0.take() {
+                eprintln!("kept the log for inspection: {}", dir.keep().display());
+            }
+        }
+    }
+}
+
 async fn kill_and_recover(cycles: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("log");
+    let dir = KeepOnFailure(Some(tempfile::tempdir().unwrap()));
+    let path = dir.0.as_ref().unwrap().path().join("log");
     let exe = std::env::current_exe().unwrap();
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ u64::from(std::process::id());
     let mut acks = Vec::new();

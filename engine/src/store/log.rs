@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::error::StoreError;
 use super::model::{
-    AppendOutcome, AppendRequest, RecordedEvent, Snapshot, StreamRef, Verification,
+    AppendOutcome, AppendRequest, RawEvent, RecordedEvent, Snapshot, StreamRef, Verification,
 };
 use super::seal::{EventSchema, OpenSchema};
 use crate::domain::sensitivity::Sensitivity;
@@ -47,6 +47,26 @@ pub trait EventLog: Send + Sync + 'static {
         from_position: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// At most `limit` events of the whole log from position `from_position`
+    /// (inclusive; 0 or 1 for the start), as stored: position, hash and
+    /// canonical bytes, with no JSON parsed, nothing unsealed and no
+    /// upcaster applied. For full scans that need few fields (projections,
+    /// audits); the default reads through [`EventLog::read_all`].
+    fn read_all_raw(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<RawEvent>, StoreError>> + Send {
+        async move {
+            Ok(self
+                .read_all(from_position, limit)
+                .await?
+                .into_iter()
+                .map(RawEvent::from)
+                .collect())
+        }
+    }
 
     /// The revision of `stream` (0 when it has no event).
     fn stream_revision(
