@@ -119,6 +119,10 @@ pub struct LogConfig {
     /// Applied in order to every event read whose type and version they
     /// accept.
     pub upcasters: Arc<Vec<Box<dyn EventUpcaster>>>,
+    /// Where an on-disk backend rolls to a new event segment (content
+    /// segments roll at a sixteenth of it). The default suits production;
+    /// tests set it small to exercise many segments.
+    pub segment_bytes: u64,
 }
 
 impl LogConfig {
@@ -127,7 +131,14 @@ impl LogConfig {
         Self {
             schema: Arc::new(schema),
             upcasters: Arc::new(Vec::new()),
+            segment_bytes: super::segment_log::SEGMENT_BYTES,
         }
+    }
+
+    /// Rolls event segments past `bytes` (at least 1 KiB).
+    pub fn with_segment_bytes(mut self, bytes: u64) -> Self {
+        self.segment_bytes = bytes.max(1024);
+        self
     }
 
     /// Adds upcasters, applied in the order given.
@@ -147,6 +158,7 @@ impl std::fmt::Debug for LogConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogConfig")
             .field("upcasters", &self.upcasters.len())
+            .field("segment_bytes", &self.segment_bytes)
             .finish_non_exhaustive()
     }
 }

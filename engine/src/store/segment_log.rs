@@ -23,7 +23,8 @@
 //! writes the group's event records and a commit record to the current event
 //! segment with one `write` and `fdatasync`s it, and only then publishes the
 //! index entries and the new head and answers. A segment rolls when the next
-//! group would take it past [`SEGMENT_BYTES`]; the new file's directory entry
+//! group would take it past [`LogConfig::segment_bytes`] (64 MiB unless
+//! configured); the new file's directory entry
 //! is `fsync`ed when it is created.
 //!
 //! # Indexes
@@ -51,8 +52,8 @@
 //!
 //! # Erasure
 //!
-//! Sealed values live in content segments of at most
-//! [`CONTENT_SEGMENT_BYTES`]. `erase` rewrites each content segment that
+//! Sealed values live in content segments of about a sixteenth of the event
+//! segment size (4 MiB by default). `erase` rewrites each content segment that
 //! holds an erased value without it (copy to a temporary file, `fsync`,
 //! rename over the original, `fsync` the directory), deletes the stream's
 //! snapshot file, and returns only then; the event segments, and so the
@@ -84,14 +85,14 @@ use super::segment::{self, Frame, COMMIT, CONTENT, EVENT};
 use super::writer::{self, Halt, Job};
 use crate::domain::sensitivity::Sensitivity;
 
-/// An event segment rolls when the next group would take it past this size:
-/// large enough that a log of millions of events has few files, small enough
-/// that re-verifying the last one on open stays well under a second.
+/// The default size past which an event segment rolls: large enough that a
+/// log of millions of events has few files, small enough that re-verifying
+/// the last one on open stays well under a second.
 pub const SEGMENT_BYTES: u64 = 64 << 20;
 
-/// A content segment rolls past this size; erasure rewrites a whole content
-/// segment, so this bounds the cost of one erasure.
-pub const CONTENT_SEGMENT_BYTES: u64 = 4 << 20;
+/// Content segments roll at the event segment size divided by this; erasure
+/// rewrites a whole content segment, so this bounds the cost of one erasure.
+pub(crate) const CONTENT_SEGMENT_FRACTION: u64 = 16;
 
 const EVENTS_DIR: &str = "segments";
 const CONTENTS_DIR: &str = "contents";

@@ -23,7 +23,7 @@ use super::model::{AppendOutcome, AppendRequest, StreamRef};
 use super::plan::Batch;
 use super::segment::{self, COMMIT, CONTENT, EVENT, OVERHEAD};
 use super::segment_log::{
-    self, ContentTail, Held, Segment, Shared, Tail, CONTENT_SEGMENT_BYTES, SEGMENT_BYTES,
+    self, ContentTail, Held, Segment, Shared, Tail, CONTENT_SEGMENT_FRACTION,
 };
 use crate::domain::sensitivity::Sensitivity;
 
@@ -206,7 +206,7 @@ impl Writer {
             &[&segment::commit_body(batch.head, &batch.head_hash)],
         )?;
         let new_segment = if self.tail.events_len > 0
-            && self.tail.events_len + buf.len() as u64 > SEGMENT_BYTES
+            && self.tail.events_len + buf.len() as u64 > self.shared.config.segment_bytes
         {
             let (file, path) = segment::create(&self.shared.events_dir(), first)?;
             self.tail.events = file;
@@ -283,11 +283,12 @@ impl Writer {
                 ],
             )?;
         }
+        let limit = self.shared.config.segment_bytes / CONTENT_SEGMENT_FRACTION;
         let roll = self
             .tail
             .contents
             .as_ref()
-            .is_none_or(|c| c.len > 0 && c.len + buf.len() as u64 > CONTENT_SEGMENT_BYTES);
+            .is_none_or(|c| c.len > 0 && c.len + buf.len() as u64 > limit);
         if roll {
             let (file, _) = segment::create(&self.shared.contents_dir(), *first)?;
             self.tail.contents = Some(ContentTail {
