@@ -371,11 +371,18 @@ impl SegmentLog {
     pub fn open(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let fresh = !path.exists();
+        let mut created = fresh;
         for sub in [EVENTS_DIR, CONTENTS_DIR, SNAPSHOTS_DIR] {
-            std::fs::create_dir_all(path.join(sub))?;
+            let sub = path.join(sub);
+            if !sub.is_dir() {
+                std::fs::create_dir_all(sub)?;
+                created = true;
+            }
+        }
+        if created {
+            segment::sync_dir(&path)?;
         }
         if fresh {
-            segment::sync_dir(&path)?;
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 segment::sync_dir(parent)?;
             }
