@@ -3,8 +3,8 @@
 //!
 //! The writer is this test executable itself, re-run with
 //! `STORE_CRASH_DIR` set so that only `crash_writer` does anything. It prints
-//! `ACK first last stream command` on stdout, line by line, only after the
-//! append returned `Ok`.
+//! `OPEN` once the log is open, then `ACK first last stream command` on
+//! stdout, line by line, only after the append returned `Ok`.
 //!
 //! The long run: `cargo test -p mentorship-engine --release --test store_crash -- --ignored`.
 //! A failing run keeps its data directory and prints its path.
@@ -13,7 +13,7 @@
 
 mod store_support;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -44,6 +44,11 @@ fn crash_writer() {
         .unwrap();
     runtime.block_on(async move {
         let log = std::sync::Arc::new(SegmentLog::open(&dir, config()).unwrap());
+        {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(b"OPEN\n").unwrap();
+            stdout.flush().unwrap();
+        }
         let mut tasks = Vec::new();
         for writer in 0..WRITERS {
             let log = log.clone();
@@ -223,15 +228,24 @@ async fn kill_and_recover(cycles: usize) {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + next(&mut seed) % 180));
-        child.kill().unwrap();
+        // One kill in eight lands at any moment, often during `open` (its
+        // recovery must itself survive a kill); the others land 0–180 ms
+        // after the writer opened the log, while appends are in flight, so
+        // that a growing log does not turn every kill into a kill in `open`.
+        let delay = Duration::from_millis(next(&mut seed) % 180);
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut output = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut output)
-            .unwrap();
+        if next(&mut seed).is_multiple_of(8) {
+            std::thread::sleep(Duration::from_millis(20) + delay);
+        } else {
+            let mut line = String::new();
+            while stdout.read_line(&mut line).unwrap() > 0 && !line.ends_with("OPEN\n") {
+                line.clear();
+            }
+            std::thread::sleep(delay);
+        }
+        child.kill().unwrap();
+        stdout.read_to_string(&mut output).unwrap();
         child.wait().unwrap();
         let acks = parse_acks(&output);
         acknowledged += acks.len();
