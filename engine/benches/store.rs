@@ -344,7 +344,16 @@ fn main() {
                 large.as_secs_f64() / small.as_secs_f64()
             );
         }
-        let large_replay = load_time(&plain, "large-100").await;
+        let mut revision = 0;
+        while revision < 100_000 {
+            let events = (0..1000).map(|k| event(revision + k)).collect();
+            revision = log
+                .append(request("replay", ExpectedRevision::at(revision), format!("replay-{revision}"), events))
+                .await
+                .unwrap()
+                .revision;
+        }
+        let large_replay = load_time(&plain, "replay").await;
         println!("aggregate load, 100,000 events (replay)    {:>10.1} µs", large_replay.as_secs_f64() * 1e6);
     });
 }

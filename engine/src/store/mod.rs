@@ -67,7 +67,7 @@ mod segment;
 pub mod segment_log;
 mod writer;
 
-pub use cqrs::LogRepository;
+pub use cqrs::{LogRepository, RECOMMENDED_SNAPSHOT_EVERY};
 pub use error::StoreError;
 pub use log::{EventLog, LogConfig};
 pub use memory::MemoryLog;
