@@ -1,5 +1,5 @@
-//! Throughput and latency of the event log on sled, each beside the
-//! machine's own floor measured in the same run.
+//! Throughput and latency of the event log on segment files, each beside
+//! the machine's own floor measured in the same run.
 //!
 //! `cargo bench -p mentorship-engine --bench store` (set `STORE_BENCH_DIR` to
 //! put the data on another disk; the default is the system's temporary
@@ -15,9 +15,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use cqrs_es::{Aggregate, DomainEvent};
 use mentorship_engine::store::{
-    AppendRequest, EventLog, ExpectedRevision, LogConfig, LogRepository, NewEvent, SledLog,
+    AppendRequest, EventLog, ExpectedRevision, LogConfig, LogRepository, NewEvent, SegmentLog,
     StreamRef,
 };
+
+/// The size of the log that reads, `verify` and `open` are measured on.
+const LARGE_LOG: u64 = 1_000_000;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -72,7 +75,7 @@ fn fdatasync_floor(dir: &Path, writes: usize) -> f64 {
 }
 
 async fn appends(
-    log: &Arc<SledLog>,
+    log: &Arc<SegmentLog>,
     writers: usize,
     duration: Duration,
     batch: usize,
@@ -157,7 +160,7 @@ impl Aggregate for Goals {
     }
 }
 
-async fn load_time(repo: &LogRepository<SledLog>, id: &str) -> Duration {
+async fn load_time(repo: &LogRepository<SegmentLog>, id: &str) -> Duration {
     repo.load::<Goals>(id).await.unwrap();
     let mut samples: Vec<Duration> = (0..21)
         .map(|_| Instant::now())
@@ -212,7 +215,7 @@ fn main() {
 
     runtime.block_on(async {
         let path = tmp.path().join("appends");
-        let log = Arc::new(SledLog::open(&path, LogConfig::default()).unwrap());
+        let log = Arc::new(SegmentLog::open(&path, LogConfig::default()).unwrap());
         let window = Duration::from_secs(std::env::var("STORE_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3));
         for writers in [1usize, 8, 64] {
             let (_, rate) = appends(&log, writers, window, 1, &format!("single{writers}")).await;
@@ -229,7 +232,16 @@ fn main() {
             );
         }
 
+        let mut filled = 0u64;
+        while log.head() < LARGE_LOG {
+            let missing = LARGE_LOG - log.head();
+            let writers = 8usize.min(missing.div_ceil(100) as usize).max(1);
+            let (events, _) = fill(&log, writers, 100, missing, &format!("fill{filled}")).await;
+            filled += events;
+        }
         let head = log.head();
+        println!("(log topped up by {filled} events to {head})");
+
         let started = Instant::now();
         let mut from = 1;
         let mut read = 0u64;
@@ -241,7 +253,23 @@ fn main() {
         }
         assert_eq!(read, head);
         let rate = read as f64 / started.elapsed().as_secs_f64();
-        println!("read_all over {read} events               {rate:>12.0} /s");
+        println!("read_all over {read} events (parsed)      {rate:>12.0} /s");
+
+        let started = Instant::now();
+        let mut from = 1;
+        let mut read = 0u64;
+        let mut bytes = 0usize;
+        loop {
+            let page = log.read_all_raw(from, 10_000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            from = last.position + 1;
+            read += page.len() as u64;
+            bytes += page.iter().map(|e| e.decode().unwrap().payload.len()).sum::<usize>();
+        }
+        assert_eq!(read, head);
+        assert!(bytes > 0);
+        let rate = read as f64 / started.elapsed().as_secs_f64();
+        println!("read_all_raw over {read} events           {rate:>12.0} /s");
 
         let started = Instant::now();
         let verdict = log.verify().await.unwrap();
@@ -271,31 +299,126 @@ fn main() {
             disk / json_per_event
         );
 
+        let mut opens = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let log = SegmentLog::open(&path, LogConfig::default()).unwrap();
+            opens.push(started.elapsed());
+            assert_eq!(log.head(), head);
+            log.close().unwrap();
+        }
+        opens.sort();
+        println!("open (rebuild indexes) of {head} events  {:>10.0} ms   (median of 3)", opens[1].as_secs_f64() * 1e3);
+
         let path = tmp.path().join("load");
-        let log = Arc::new(SledLog::open(&path, LogConfig::default()).unwrap());
-        for (id, count) in [("small", 10u64), ("large", 100_000)] {
+        let log = Arc::new(SegmentLog::open(&path, LogConfig::default()).unwrap());
+        let plain = LogRepository::new(Arc::clone(&log));
+        let small = {
+            interleaved(&log, "small", 0, 10).await;
+            load_time(&plain, "small").await
+        };
+        println!("aggregate load, 10 events (replay)         {:>10.1} µs", small.as_secs_f64() * 1e6);
+        for every in [5u64, 10, 20, 50, 100] {
+            let id = format!("large-{every}");
+            let repo = LogRepository::new(Arc::clone(&log)).with_snapshots_every(every as usize);
+            // The worst case: the snapshot is as old as it can be, every - 1
+            // events behind the head, each in its own append among others.
+            let snapshot_at = 100_000 - (every - 1);
             let mut revision = 0;
-            while revision < count {
-                let n = (count - revision).min(1000);
+            while revision < snapshot_at {
+                let n = (snapshot_at - revision).min(1000);
                 let events = (0..n).map(|k| event(revision + k)).collect();
                 revision = log
-                    .append(request(id, ExpectedRevision::at(revision), format!("{id}-{revision}"), events))
+                    .append(request(&id, ExpectedRevision::at(revision), format!("{id}-{revision}"), events))
                     .await
                     .unwrap()
                     .revision;
             }
+            let (_, at) = repo.load::<Goals>(&id).await.unwrap();
+            assert_eq!(log.snapshot(&StreamRef::new("relationship", id.as_str())).await.unwrap().map(|s| s.revision), Some(at));
+            interleaved(&log, &id, snapshot_at, every - 1).await;
+            let large = load_time(&repo, &id).await;
+            println!(
+                "aggregate load, 100,000 events, snapshot every {every:>3}, worst case {:>8.1} µs   ({:.2}x the 10-event load)",
+                large.as_secs_f64() * 1e6,
+                large.as_secs_f64() / small.as_secs_f64()
+            );
         }
-        let plain = LogRepository::new(Arc::clone(&log));
-        let snapshots = LogRepository::new(Arc::clone(&log)).with_snapshots_every(100);
-        let small = load_time(&snapshots, "small").await;
-        let large = load_time(&snapshots, "large").await;
-        let large_replay = load_time(&plain, "large").await;
-        println!("aggregate load, 10 events (snapshots)      {:>10.1} µs", small.as_secs_f64() * 1e6);
-        println!(
-            "aggregate load, 100,000 events (snapshots) {:>10.1} µs   ({:.2}x the 10-event load)",
-            large.as_secs_f64() * 1e6,
-            large.as_secs_f64() / small.as_secs_f64()
-        );
+        let mut revision = 0;
+        while revision < 100_000 {
+            let events = (0..1000).map(|k| event(revision + k)).collect();
+            revision = log
+                .append(request("replay", ExpectedRevision::at(revision), format!("replay-{revision}"), events))
+                .await
+                .unwrap()
+                .revision;
+        }
+        let large_replay = load_time(&plain, "replay").await;
         println!("aggregate load, 100,000 events (replay)    {:>10.1} µs", large_replay.as_secs_f64() * 1e6);
     });
+}
+
+/// Appends `count` single events to `id` from revision `from`, each followed
+/// by an event of another stream, so that no two of them are adjacent.
+async fn interleaved(log: &Arc<SegmentLog>, id: &str, from: u64, count: u64) {
+    for k in 0..count {
+        let revision = from + k;
+        log.append(request(
+            id,
+            ExpectedRevision::at(revision),
+            format!("{id}-i{revision}"),
+            vec![event(revision)],
+        ))
+        .await
+        .unwrap();
+        log.append(request(
+            &format!("{id}-noise"),
+            ExpectedRevision::Any,
+            format!("{id}-noise{revision}"),
+            vec![event(k)],
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+/// Appends `total` events (at least) with `writers` writers in batches of
+/// `batch`.
+async fn fill(
+    log: &Arc<SegmentLog>,
+    writers: usize,
+    batch: u64,
+    total: u64,
+    tag: &str,
+) -> (u64, f64) {
+    let started = Instant::now();
+    let per_writer = total.div_ceil(writers as u64);
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let log = Arc::clone(log);
+        let stream = format!("{tag}-{w}");
+        tasks.push(tokio::spawn(async move {
+            let mut revision = 0;
+            while revision < per_writer {
+                let n = batch.min(per_writer - revision);
+                let events = (0..n).map(|k| event(revision + k)).collect();
+                revision = log
+                    .append(request(
+                        &stream,
+                        ExpectedRevision::at(revision),
+                        format!("{stream}-{revision}"),
+                        events,
+                    ))
+                    .await
+                    .unwrap()
+                    .revision;
+            }
+            revision
+        }));
+    }
+    let mut events = 0;
+    for task in tasks {
+        events += task.await.unwrap();
+    }
+    (events, events as f64 / started.elapsed().as_secs_f64())
 }

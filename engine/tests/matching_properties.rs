@@ -45,7 +45,7 @@ fn small(seed: u64, mentors: usize, mentees: usize, type_index: usize) -> Matchi
 }
 
 fn weights_from(seed: u64) -> MatchingWeights {
-    if seed % 3 == 0 {
+    if seed.is_multiple_of(3) {
         return MatchingWeights::default();
     }
     let mut rng = Rng::new(seed ^ 0xABCD);

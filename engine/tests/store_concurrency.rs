@@ -106,10 +106,10 @@ async fn every_acknowledged_event_is_present_exactly_once<L: EventLog>(log: Arc<
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sled_keeps_every_acknowledged_event_exactly_once_under_32_appenders() {
-    let harness = SledHarness::new();
+async fn segments_keep_every_acknowledged_event_exactly_once_under_32_appenders() {
+    let harness = SegmentHarness::new();
     let log = Arc::new(
-        mentorship_engine::store::SledLog::open(
+        mentorship_engine::store::SegmentLog::open(
             harness.path().with_extension("concurrent"),
             config(),
         )

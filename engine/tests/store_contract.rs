@@ -631,4 +631,4 @@ macro_rules! contract {
 }
 
 contract!(memory, MemoryHarness::new());
-contract!(sled, SledHarness::new());
+contract!(segments, SegmentHarness::new());

@@ -11,7 +11,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework, DomainEvent, EventStore};
 use mentorship_engine::store::{
-    EventLog, ExpectedRevision, LogConfig, LogRepository, MemoryLog, SledLog, StreamRef,
+    EventLog, ExpectedRevision, LogConfig, LogRepository, MemoryLog, SegmentLog, StreamRef,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -120,9 +120,9 @@ async fn framework_runs_on<L: EventLog>(log: Arc<L>) {
 }
 
 #[tokio::test]
-async fn cqrs_framework_runs_on_sled() {
+async fn cqrs_framework_runs_on_segments() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(SledLog::open(dir.path(), LogConfig::default()).unwrap());
+    let log = Arc::new(SegmentLog::open(dir.path(), LogConfig::default()).unwrap());
     framework_runs_on(log).await;
 }
 

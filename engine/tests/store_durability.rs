@@ -5,7 +5,7 @@
 
 mod store_support;
 
-use mentorship_engine::store::{EventLog, ExpectedRevision, SledLog};
+use mentorship_engine::store::{EventLog, ExpectedRevision, SegmentLog};
 use serde_json::json;
 use store_support::*;
 
@@ -16,7 +16,7 @@ const APPENDS: u64 = 200;
 #[ignore = "run under strace by scripts/strace-event-log.sh"]
 async fn durability_probe_appends_one_by_one() {
     let dir = tempfile::tempdir().unwrap();
-    let log = SledLog::open(dir.path(), config()).unwrap();
+    let log = SegmentLog::open(dir.path(), config()).unwrap();
     for i in 0..APPENDS {
         log.append(append(
             "probe",

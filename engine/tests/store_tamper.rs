@@ -6,11 +6,11 @@
 mod store_support;
 
 use mentorship_engine::store::canonical;
-use mentorship_engine::store::{keys, EventLog, ExpectedRevision, StoreError, Verification};
+use mentorship_engine::store::{EventLog, ExpectedRevision, StoreError, Verification};
 use serde_json::json;
 use store_support::*;
 
-async fn five_events(h: &SledHarness) {
+async fn five_events(h: &SegmentHarness) {
     for i in 0..5u64 {
         h.log()
             .append(append(
@@ -31,19 +31,23 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Edits the stored `hash ‖ canonical` of `position`, fixing the record's
+/// CRC as a deliberate forger would: only the chain can tell.
 fn edit_raw(path: &std::path::Path, position: u64, edit: impl FnOnce(&mut Vec<u8>)) {
-    let db = sled::open(path).unwrap();
-    let tree = db.open_tree(keys::LOG_TREE).unwrap();
-    let key = keys::event(position);
-    let mut record = tree.get(key).unwrap().unwrap().to_vec();
-    edit(&mut record);
-    tree.insert(key, record).unwrap();
-    db.flush().unwrap();
+    let mut edit = Some(edit);
+    forge(path, |p, record| {
+        if p == position {
+            if let Some(edit) = edit.take() {
+                edit(record);
+            }
+        }
+        true
+    });
 }
 
 #[tokio::test]
 async fn a_flipped_payload_byte_is_named_by_verify() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
     h.while_closed(|path| {
         edit_raw(path, 3, |record| {
@@ -61,7 +65,7 @@ async fn a_flipped_payload_byte_is_named_by_verify() {
 
 #[tokio::test]
 async fn a_flipped_byte_anywhere_in_a_record_is_named_by_verify() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
     let length = h.log().read_all(2, 1).await.unwrap()[0].canonical.len() + 32;
     for offset in (0..length).step_by(7) {
@@ -83,7 +87,7 @@ async fn a_flipped_byte_anywhere_in_a_record_is_named_by_verify() {
 
 #[tokio::test]
 async fn a_rewritten_event_with_a_recomputed_hash_breaks_the_next_link() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
     let events = h.log().read_all(1, 10).await.unwrap();
     let forged = replace(&events[2].canonical, b"hello", b"HELLO");
@@ -103,14 +107,9 @@ async fn a_rewritten_event_with_a_recomputed_hash_breaks_the_next_link() {
 
 #[tokio::test]
 async fn a_deleted_event_is_named_by_verify_and_by_reads() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
-    h.while_closed(|path| {
-        let db = sled::open(path).unwrap();
-        let tree = db.open_tree(keys::LOG_TREE).unwrap();
-        tree.remove(keys::event(2)).unwrap();
-        db.flush().unwrap();
-    });
+    h.while_closed(|path| forge(path, |position, _| position != 2));
     assert!(matches!(
         h.log().verify().await.unwrap(),
         Verification::Broken { position: 2, .. }
@@ -124,7 +123,7 @@ async fn a_deleted_event_is_named_by_verify_and_by_reads() {
 
 #[tokio::test]
 async fn an_undecodable_stored_payload_is_an_error_not_a_panic() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
     // Rebuild event 5 with a payload that is not JSON, hashed correctly.
     let events = h.log().read_all(1, 10).await.unwrap();
@@ -153,7 +152,7 @@ async fn an_undecodable_stored_payload_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn a_truncated_record_is_an_error_not_a_panic() {
-    let mut h = SledHarness::new();
+    let mut h = SegmentHarness::new();
     five_events(&h).await;
     h.while_closed(|path| edit_raw(path, 1, |record| record.truncate(40)));
     let err = h.log().read_all(1, 1).await.unwrap_err();
@@ -185,4 +184,47 @@ async fn tampering_in_memory_is_named_by_verify() {
         log.verify().await.unwrap(),
         Verification::Broken { position: 2, .. }
     ));
+}
+
+#[tokio::test]
+async fn a_damaged_log_opens_for_reading_and_refuses_appends() {
+    let mut h = SegmentHarness::new();
+    five_events(&h).await;
+    h.while_closed(|path| edit_raw(path, 3, |record| record[40] ^= 1));
+    assert_eq!(h.log().head(), 5);
+    assert_eq!(h.log().read_all(1, 2).await.unwrap().len(), 2);
+    let err = h
+        .log()
+        .append(append(
+            "a",
+            ExpectedRevision::Any,
+            "c9",
+            vec![noted(json!({}))],
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_record_that_fails_its_crc_before_the_tail_stops_the_open() {
+    let mut h = SegmentHarness::new();
+    five_events(&h).await;
+    h.close();
+    let file = segment_files(&h.path()).pop().unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let (offset, _, _) = records(&bytes)
+        .into_iter()
+        .filter(|r| r.1 == EVENT)
+        .nth(1)
+        .unwrap();
+    bytes[offset + 60] ^= 0x01;
+    std::fs::write(&file, &bytes).unwrap();
+    let Err(err) = mentorship_engine::store::SegmentLog::open(h.path(), config()) else {
+        panic!("damage to acknowledged records went unnoticed")
+    };
+    assert!(
+        matches!(err, StoreError::Corrupt { position: 2, .. }),
+        "{err:?}"
+    );
 }

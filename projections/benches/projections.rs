@@ -25,7 +25,7 @@ use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
 use mentorship_engine::domain::{schema, Audit, EventKind, Recorded};
 use mentorship_engine::store::{
-    AppendRequest, EventLog, ExpectedRevision, LogConfig, NewEvent, SledLog, StreamRef,
+    AppendRequest, EventLog, ExpectedRevision, LogConfig, NewEvent, SegmentLog, StreamRef,
 };
 use mentorship_projections::asof::slices_as_of;
 use mentorship_projections::models::audit::AuditTrail;
@@ -42,7 +42,7 @@ const PEOPLE: usize = 40;
 const MEETINGS: usize = 20;
 
 struct Writer {
-    log: Arc<SledLog>,
+    log: Arc<SegmentLog>,
     commands: u64,
     tag: String,
     at: DateTime<Utc>,
@@ -86,9 +86,9 @@ fn pid(value: &str) -> PersonId {
 }
 
 /// One programme, about a thousand events.
-async fn programme(log: Arc<SledLog>, index: usize) {
+async fn programme(log: Arc<SegmentLog>, index: usize) {
     let p = format!("prog-{index}");
-    let kind = if index % 5 == 0 {
+    let kind = if index.is_multiple_of(5) {
         ProgrammeType::Diversity
     } else {
         ProgrammeType::OneToOne
@@ -271,11 +271,11 @@ async fn programme(log: Arc<SledLog>, index: usize) {
     }
 }
 
-fn open(path: &Path) -> SledLog {
-    SledLog::open(path, LogConfig::new(schema::sensitive_fields)).unwrap()
+fn open(path: &Path) -> SegmentLog {
+    SegmentLog::open(path, LogConfig::new(schema::sensitive_fields)).unwrap()
 }
 
-async fn generate(path: &Path, events: u64) -> Arc<SledLog> {
+async fn generate(path: &Path, events: u64) -> Arc<SegmentLog> {
     if path.join("complete").exists() {
         return Arc::new(open(path));
     }
@@ -302,7 +302,7 @@ async fn generate(path: &Path, events: u64) -> Arc<SledLog> {
 }
 
 async fn rebuild<P: Projection>(
-    log: &Arc<SledLog>,
+    log: &Arc<SegmentLog>,
     state: impl FnOnce(&sled::Tree) -> P,
 ) -> (f64, Arc<Live<P>>) {
     let store = ReadStore::temporary().unwrap();
@@ -328,7 +328,7 @@ async fn rebuild<P: Projection>(
     (rate, live)
 }
 
-async fn partitioned<M: ReadModel>(log: &Arc<SledLog>) -> (f64, Arc<Live<Partitioned<M>>>) {
+async fn partitioned<M: ReadModel>(log: &Arc<SegmentLog>) -> (f64, Arc<Live<Partitioned<M>>>) {
     rebuild(log, |tree| {
         Partitioned::<M>::load(
             tree,

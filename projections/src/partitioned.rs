@@ -207,7 +207,7 @@ impl<M: ReadModel> Projection for Partitioned<M> {
                 self.new_routes.push((relationship, programme.clone()));
             }
         }
-        if event.position % self.history_interval == 0 {
+        if event.position.is_multiple_of(self.history_interval) {
             self.capture_boundary(event.position)?;
         }
         Ok(())

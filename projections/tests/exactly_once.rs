@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mentorship_engine::domain::schema;
-use mentorship_engine::store::{EventLog, LogConfig, SledLog};
+use mentorship_engine::store::{EventLog, LogConfig, SegmentLog};
 use mentorship_projections::asof;
 use mentorship_projections::fact::{Fact, Kind};
 use mentorship_projections::models::overview::Overview;
@@ -51,11 +51,11 @@ const CONFIG: RunnerConfig = RunnerConfig {
     flush_interval: Duration::from_millis(1),
 };
 
-fn open_log(dir: &Path) -> SledLog {
-    SledLog::open(dir.join("log"), LogConfig::new(schema::sensitive_fields)).unwrap()
+fn open_log(dir: &Path) -> SegmentLog {
+    SegmentLog::open(dir.join("log"), LogConfig::new(schema::sensitive_fields)).unwrap()
 }
 
-async fn run_one<M: ReadModel>(log: &Arc<SledLog>, store: &ReadStore) -> u64 {
+async fn run_one<M: ReadModel>(log: &Arc<SegmentLog>, store: &ReadStore) -> u64 {
     let tree = store.tree(M::NAME, 1).unwrap();
     let state = Partitioned::<M>::load(&tree, 64).unwrap();
     let live = Arc::new(Live::new(state, tree, 1).unwrap());

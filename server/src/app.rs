@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
-use mentorship_engine::store::{LogConfig, SledLog, StoreError};
+use mentorship_engine::store::{LogConfig, SegmentLog, StoreError};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
 use mentorship_proto::v1::matching_service_server::MatchingServiceServer;
 use mentorship_proto::v1::participant_service_server::ParticipantServiceServer;
@@ -59,9 +59,9 @@ pub fn log_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Opens the log of record in `data_dir`.
-pub fn open_log(data_dir: &Path) -> Result<SledLog, ServeError> {
+pub fn open_log(data_dir: &Path) -> Result<SegmentLog, ServeError> {
     let path = log_path(data_dir);
-    SledLog::open(&path, LogConfig::new(schema::sensitive_fields))
+    SegmentLog::open(&path, LogConfig::new(schema::sensitive_fields))
         .map_err(|source| ServeError::Store { path, source })
 }
 
@@ -86,19 +86,19 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health
-        .set_serving::<ProgrammeServiceServer<ProgrammeApi<SledLog>>>()
+        .set_serving::<ProgrammeServiceServer<ProgrammeApi<SegmentLog>>>()
         .await;
     health
-        .set_serving::<ParticipantServiceServer<ParticipantApi<SledLog>>>()
+        .set_serving::<ParticipantServiceServer<ParticipantApi<SegmentLog>>>()
         .await;
     health
-        .set_serving::<RelationshipServiceServer<RelationshipApi<SledLog>>>()
+        .set_serving::<RelationshipServiceServer<RelationshipApi<SegmentLog>>>()
         .await;
     health
-        .set_serving::<EventStoreServiceServer<EventStoreApi<SledLog>>>()
+        .set_serving::<EventStoreServiceServer<EventStoreApi<SegmentLog>>>()
         .await;
     health
-        .set_serving::<MatchingServiceServer<MatchingApi<SledLog>>>()
+        .set_serving::<MatchingServiceServer<MatchingApi<SegmentLog>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(mentorship_proto::FILE_DESCRIPTOR_SET)

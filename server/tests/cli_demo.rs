@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use cli_support::{assert_one_line_error, demo, run, stdout};
 use mentorship_engine::domain::schema;
-use mentorship_engine::store::{EventLog, LogConfig, RecordedEvent, SledLog};
+use mentorship_engine::store::{EventLog, LogConfig, RecordedEvent, SegmentLog};
 
 async fn read_back(dir: &std::path::Path) -> Vec<RecordedEvent> {
-    let log = SledLog::open(dir.join("log"), LogConfig::new(schema::sensitive_fields)).unwrap();
+    let log = SegmentLog::open(dir.join("log"), LogConfig::new(schema::sensitive_fields)).unwrap();
     log.read_all(1, usize::MAX).await.unwrap()
 }
 

@@ -1,23 +1,51 @@
 //! `mentorship verify` through the real binary.
 
+// A helper that cannot read its own fixture fails the test that called it.
+#![allow(clippy::unwrap_used)]
+
 mod cli_support;
 
 use cli_support::{assert_one_line_error, demo, mentorship, run};
 use mentorship_engine::domain::schema;
-use mentorship_engine::store::{keys, LogConfig, SledLog};
+use mentorship_engine::store::{LogConfig, SegmentLog};
+
+/// Flips one bit of the hash stored with event `position`, in the segment
+/// files of a closed log, and fixes the record's CRC as a deliberate forger
+/// would (records are `u32 length ‖ u8 kind ‖ body ‖ u32 CRC32C`, event
+/// records of kind 1 with body `hash ‖ canonical`): only the chain can tell.
+fn forge_hash(log_dir: &std::path::Path, position: u64) {
+    let mut files: Vec<_> = std::fs::read_dir(log_dir.join("segments"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .collect();
+    files.sort();
+    let mut seen = 0;
+    for file in files {
+        let mut bytes = std::fs::read(&file).unwrap();
+        let mut at = 0;
+        while at + 9 <= bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            if bytes[at + 4] == 1 {
+                seen += 1;
+                if seen == position {
+                    bytes[at + 5] ^= 1;
+                    let crc = crc32c::crc32c(&bytes[at..at + 5 + len]);
+                    bytes[at + 5 + len..at + 9 + len].copy_from_slice(&crc.to_be_bytes());
+                    std::fs::write(&file, &bytes).unwrap();
+                    return;
+                }
+            }
+            at += 9 + len;
+        }
+    }
+    panic!("no event at position {position}");
+}
 
 #[test]
 fn verify_names_the_first_damaged_position_and_fails() {
     let (dir, _) = demo();
-    {
-        // Flip one bit of the hash stored with event 100, straight in sled.
-        let db = sled::open(dir.path().join("log")).unwrap();
-        let tree = db.open_tree(keys::LOG_TREE).unwrap();
-        let mut record = tree.get(keys::event(100)).unwrap().unwrap().to_vec();
-        record[0] ^= 1;
-        tree.insert(keys::event(100), record).unwrap();
-        db.flush().unwrap();
-    }
+    forge_hash(&dir.path().join("log"), 100);
     let output = run(&["verify"], dir.path());
     assert_one_line_error(&output, "broken at position 100");
 }
@@ -34,7 +62,7 @@ fn verify_of_a_directory_without_a_store_fails_without_creating_one() {
 #[test]
 fn verify_says_so_when_another_process_holds_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let _held = SledLog::open(
+    let _held = SegmentLog::open(
         dir.path().join("log"),
         LogConfig::new(schema::sensitive_fields),
     )
@@ -47,7 +75,7 @@ fn verify_says_so_when_another_process_holds_the_store() {
 fn verify_of_an_empty_store_is_intact() {
     let dir = tempfile::tempdir().unwrap();
     drop(
-        SledLog::open(
+        SegmentLog::open(
             dir.path().join("log"),
             LogConfig::new(schema::sensitive_fields),
         )

@@ -13,7 +13,7 @@ use crate::domain::programme::design::ProgrammeType;
 use crate::domain::programme::Step;
 use crate::domain::schema;
 use crate::domain::Rule;
-use crate::store::{LogConfig, MemoryLog, SledLog};
+use crate::store::{LogConfig, MemoryLog, SegmentLog};
 
 fn memory_engine() -> Engine<MemoryLog> {
     Engine::new(Arc::new(MemoryLog::new(LogConfig::new(
@@ -173,9 +173,10 @@ async fn racing_matches_on_the_memory_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn racing_matches_on_sled() {
+async fn racing_matches_on_the_segment_log() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let log = SledLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens");
+    let log =
+        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens");
     racing_matches_for_a_full_mentor_cannot_both_succeed(Engine::new(Arc::new(log))).await;
 }
 

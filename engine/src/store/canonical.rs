@@ -94,20 +94,34 @@ pub fn chain(previous: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// An event decoded from its canonical bytes; strings borrow from them.
-#[derive(Debug)]
-pub(crate) struct Decoded<'a> {
-    pub(crate) position: u64,
-    pub(crate) stream_type: &'a str,
-    pub(crate) stream_id: &'a str,
-    pub(crate) revision: u64,
-    pub(crate) event_type: &'a str,
-    pub(crate) event_version: &'a str,
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) actor: &'a str,
-    pub(crate) command_id: &'a str,
-    pub(crate) payload: &'a [u8],
-    pub(crate) metadata: &'a [u8],
+/// An event decoded from its canonical bytes without parsing any JSON;
+/// strings borrow from the bytes. This is what readers that need only a few
+/// fields use (see [`crate::store::RawEvent`]): the payload stays canonical
+/// JSON, with sensitive fields sealed and no upcaster applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// The global position the bytes claim.
+    pub position: u64,
+    /// The aggregate type.
+    pub stream_type: &'a str,
+    /// The aggregate id.
+    pub stream_id: &'a str,
+    /// The revision in the stream.
+    pub revision: u64,
+    /// The event type, as written.
+    pub event_type: &'a str,
+    /// The payload version, as written.
+    pub event_version: &'a str,
+    /// When the command was accepted.
+    pub at: DateTime<Utc>,
+    /// Who issued the command.
+    pub actor: &'a str,
+    /// The idempotency key of the command.
+    pub command_id: &'a str,
+    /// Canonical JSON of the payload, sensitive fields sealed.
+    pub payload: &'a [u8],
+    /// Canonical JSON of the metadata.
+    pub metadata: &'a [u8],
 }
 
 struct Reader<'a> {
@@ -147,8 +161,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes canonical bytes stored at `position`.
-pub(crate) fn decode(position: u64, bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
+/// Decodes canonical bytes stored at `position`; bytes that do not decode
+/// are [`StoreError::Corrupt`] at `position`.
+pub fn decode(position: u64, bytes: &[u8]) -> Result<Decoded<'_>, StoreError> {
     decode_inner(bytes).map_err(|detail| StoreError::corrupt(position, detail))
 }
 

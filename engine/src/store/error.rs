@@ -72,15 +72,6 @@ impl StoreError {
     }
 }
 
-impl From<sled::Error> for StoreError {
-    fn from(error: sled::Error) -> Self {
-        match error {
-            sled::Error::Corruption { .. } => Self::corrupt(0, error.to_string()),
-            other => Self::Io(other.to_string()),
-        }
-    }
-}
-
 impl From<std::io::Error> for StoreError {
     fn from(error: std::io::Error) -> Self {
         Self::Io(error.to_string())

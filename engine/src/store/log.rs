@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::error::StoreError;
 use super::model::{
-    AppendOutcome, AppendRequest, RecordedEvent, Snapshot, StreamRef, Verification,
+    AppendOutcome, AppendRequest, RawEvent, RecordedEvent, Snapshot, StreamRef, Verification,
 };
 use super::seal::{EventSchema, OpenSchema};
 use crate::domain::sensitivity::Sensitivity;
@@ -47,6 +47,26 @@ pub trait EventLog: Send + Sync + 'static {
         from_position: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// At most `limit` events of the whole log from position `from_position`
+    /// (inclusive; 0 or 1 for the start), as stored: position, hash and
+    /// canonical bytes, with no JSON parsed, nothing unsealed and no
+    /// upcaster applied. For full scans that need few fields (projections,
+    /// audits); the default reads through [`EventLog::read_all`].
+    fn read_all_raw(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<RawEvent>, StoreError>> + Send {
+        async move {
+            Ok(self
+                .read_all(from_position, limit)
+                .await?
+                .into_iter()
+                .map(RawEvent::from)
+                .collect())
+        }
+    }
 
     /// The revision of `stream` (0 when it has no event).
     fn stream_revision(
@@ -107,6 +127,10 @@ pub struct LogConfig {
     /// Applied in order to every event read whose type and version they
     /// accept.
     pub upcasters: Arc<Vec<Box<dyn EventUpcaster>>>,
+    /// Where an on-disk backend rolls to a new event segment (content
+    /// segments roll at a sixteenth of it). The default suits production;
+    /// tests set it small to exercise many segments.
+    pub segment_bytes: u64,
 }
 
 impl LogConfig {
@@ -115,7 +139,14 @@ impl LogConfig {
         Self {
             schema: Arc::new(schema),
             upcasters: Arc::new(Vec::new()),
+            segment_bytes: super::segment_log::SEGMENT_BYTES,
         }
+    }
+
+    /// Rolls event segments past `bytes` (at least 1 KiB).
+    pub fn with_segment_bytes(mut self, bytes: u64) -> Self {
+        self.segment_bytes = bytes.max(1024);
+        self
     }
 
     /// Adds upcasters, applied in the order given.
@@ -135,6 +166,7 @@ impl std::fmt::Debug for LogConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LogConfig")
             .field("upcasters", &self.upcasters.len())
+            .field("segment_bytes", &self.segment_bytes)
             .finish_non_exhaustive()
     }
 }

@@ -115,7 +115,7 @@ impl EventLog for MemoryLog {
                     .push(event.position);
                 state.records.push(event.record);
             }
-            for sealed in batch.contents {
+            for (_, sealed) in batch.contents {
                 state.contents.insert(sealed.digest, sealed.content);
             }
             state.commands.extend(batch.commands);

@@ -27,13 +27,14 @@
 //!
 //! **An append is durable when it returns `Ok`.** One writer thread owns the
 //! write path. Appenders queue their requests; the writer takes all queued
-//! requests as one group, checks and plans them in order, writes the group
-//! in one atomic sled batch, flushes sled, `fdatasync`s sled's data file (and
-//! `fsync`s any new file and the directories), and only then publishes the
-//! new head and answers the group. The sync cost is shared by the group, so
-//! throughput grows with the number of concurrent appenders. Readers never
-//! see past the durable head. See [`durability`] for why sled's own `flush`
-//! is not enough.
+//! requests as one group, checks and plans them in order, appends the group
+//! to the current segment file with one `write` followed by one `fdatasync`
+//! (the group's sealed values go to a content segment, synced just before),
+//! and only then publishes the new head and answers the group. The sync cost
+//! is shared by the group, so throughput grows with the number of concurrent
+//! appenders. Readers never see past the durable head. A crash can tear only
+//! the group being written, which was never acknowledged; [`segment_log`]
+//! truncates it on open. See [`segment_log`] for the files and recovery.
 //!
 //! # The hash chain
 //!
@@ -55,25 +56,24 @@
 
 pub mod canonical;
 pub mod cqrs;
-pub mod durability;
 pub mod error;
-pub mod keys;
 pub mod log;
 pub mod memory;
 pub mod model;
 mod plan;
 mod record;
 pub mod seal;
-pub mod sled_log;
+mod segment;
+pub mod segment_log;
 mod writer;
 
-pub use cqrs::LogRepository;
+pub use cqrs::{LogRepository, RECOMMENDED_SNAPSHOT_EVERY};
 pub use error::StoreError;
 pub use log::{EventLog, LogConfig};
 pub use memory::MemoryLog;
 pub use model::{
-    AppendOutcome, AppendRequest, ExpectedRevision, NewEvent, RecordedEvent, SealedField, Snapshot,
-    StreamRef, Verification,
+    AppendOutcome, AppendRequest, ExpectedRevision, NewEvent, RawEvent, RecordedEvent, SealedField,
+    Snapshot, StreamRef, Verification,
 };
 pub use seal::{EventSchema, OpenSchema};
-pub use sled_log::SledLog;
+pub use segment_log::SegmentLog;

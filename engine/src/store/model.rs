@@ -198,6 +198,40 @@ impl RecordedEvent {
     }
 }
 
+/// An event as stored, undecoded: its position, its hash and the canonical
+/// bytes the chain covers. Reading these skips JSON parsing, unsealing and
+/// upcasting, which is what makes a full scan fast; use it where a reader
+/// needs only a few fields (see [`RawEvent::decode`]) or only the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// The global position, from 1, gapless.
+    pub position: u64,
+    /// SHA-256(previous hash ‖ canonical).
+    pub hash: [u8; 32],
+    /// The canonical bytes, as stored.
+    pub canonical: Vec<u8>,
+}
+
+impl RawEvent {
+    /// The event's fields, borrowed from its canonical bytes; the payload
+    /// stays canonical JSON with sensitive fields sealed, as written (no
+    /// upcaster applied). Bytes that do not decode are
+    /// [`StoreError::Corrupt`].
+    pub fn decode(&self) -> Result<super::canonical::Decoded<'_>, StoreError> {
+        super::canonical::decode(self.position, &self.canonical)
+    }
+}
+
+impl From<RecordedEvent> for RawEvent {
+    fn from(event: RecordedEvent) -> Self {
+        Self {
+            position: event.position,
+            hash: event.hash,
+            canonical: event.canonical,
+        }
+    }
+}
+
 /// The latest snapshot of one stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {

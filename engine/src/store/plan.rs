@@ -21,7 +21,6 @@ pub(crate) trait Index {
 pub(crate) struct PlannedEvent {
     pub(crate) position: u64,
     pub(crate) stream: StreamRef,
-    pub(crate) revision: u64,
     /// `hash[32] ‖ canonical bytes`.
     pub(crate) record: Vec<u8>,
 }
@@ -33,7 +32,8 @@ pub(crate) struct Batch {
     pub(crate) streams: HashMap<StreamRef, u64>,
     pub(crate) commands: HashMap<String, AppendOutcome>,
     pub(crate) events: Vec<PlannedEvent>,
-    pub(crate) contents: Vec<Sealed>,
+    /// Each sealed value with the position of its event.
+    pub(crate) contents: Vec<(u64, Sealed)>,
 }
 
 impl Batch {
@@ -95,21 +95,26 @@ impl Batch {
                         event.event_type, request.stream.stream_type
                     ))
                 })?;
-            if seal::has_marker(&canonical::json(&event.payload)) {
+            let clear_json = canonical::json(&event.payload);
+            if seal::has_marker(&clear_json) {
                 return Err(StoreError::invalid(format!(
                     "payload of {} holds the reserved key {}",
                     event.event_type,
                     seal::MARKER_KEY
                 )));
             }
+            let position = first_position + i as u64;
             let payload_json = if fields.is_empty() {
-                canonical::json(&event.payload)
+                clear_json
             } else {
                 let mut payload = event.payload.clone();
-                contents.extend(seal::seal(&mut payload, fields)?);
+                contents.extend(
+                    seal::seal(&mut payload, fields)?
+                        .into_iter()
+                        .map(|sealed| (position, sealed)),
+                );
                 canonical::json(&payload)
             };
-            let position = first_position + i as u64;
             let revision = current + 1 + i as u64;
             let canonical = canonical::encode(&Fields {
                 position,
@@ -130,7 +135,6 @@ impl Batch {
             events.push(PlannedEvent {
                 position,
                 stream: request.stream.clone(),
-                revision,
                 record,
             });
         }
@@ -166,31 +170,4 @@ fn validate(request: &AppendRequest) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-/// The outcome of a command as stored in the command index: three `u64`s,
-/// big-endian: first position, last position, revision.
-pub(crate) fn encode_outcome(outcome: &AppendOutcome) -> [u8; 24] {
-    let mut out = [0; 24];
-    out[..8].copy_from_slice(&outcome.first_position.to_be_bytes());
-    out[8..16].copy_from_slice(&outcome.last_position.to_be_bytes());
-    out[16..].copy_from_slice(&outcome.revision.to_be_bytes());
-    out
-}
-
-/// Decodes [`encode_outcome`].
-pub(crate) fn decode_outcome(bytes: &[u8]) -> Result<AppendOutcome, StoreError> {
-    let word = |i: usize| -> Result<u64, StoreError> {
-        bytes
-            .get(i * 8..i * 8 + 8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_be_bytes)
-            .ok_or_else(|| StoreError::corrupt(0, "command index entry is not 24 bytes"))
-    };
-    Ok(AppendOutcome {
-        first_position: word(0)?,
-        last_position: word(1)?,
-        revision: word(2)?,
-        duplicate: false,
-    })
 }

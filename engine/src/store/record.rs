@@ -145,6 +145,19 @@ impl Verifier {
         Ok(())
     }
 
+    /// Whether a damaged record was found.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    /// Records damage found outside [`Verifier::check`] (a record that cannot
+    /// be read at all).
+    pub(crate) fn break_at(&mut self, position: u64, detail: String) {
+        if self.broken.is_none() {
+            self.broken = Some((position, detail));
+        }
+    }
+
     /// The result, given the head position the log claims.
     pub(crate) fn finish(self, head: u64) -> Verification {
         if let Some((position, detail)) = self.broken {

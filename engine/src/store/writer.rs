@@ -1,102 +1,177 @@
-//! The group commit: one thread owns the write path of the sled backend.
+//! The group commit: one thread owns the write path of the segment backend.
 //!
 //! Appenders send their request over a channel and wait. The writer takes
 //! every request queued, plans them in arrival order against the committed
 //! state and the earlier requests of the same group (so a second append at
-//! the same expected revision conflicts), writes all accepted events in one
-//! atomic `apply_batch`, flushes and syncs once, publishes the new head, and
-//! only then answers every request of the group. One sync serves the group:
-//! the more appenders wait, the more each sync carries.
+//! the same expected revision conflicts), writes the group's sealed values
+//! and `fdatasync`s them (only if there are any), writes all accepted events
+//! and one commit record with one `write` and one `fdatasync`, publishes the
+//! index entries and the new head, and only then answers every request of
+//! the group. One sync serves the group: the more appenders wait, the more
+//! each sync carries. Erasures go through the same thread, between groups,
+//! so that they never race a write to the content segment they rewrite.
 
+use std::fs::File;
+use std::io::Write;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
 use super::error::StoreError;
-use super::keys;
 use super::model::{AppendOutcome, AppendRequest, StreamRef};
-use super::plan::{self, Batch, Index};
-use super::sled_log::Shared;
+use super::plan::Batch;
+use super::segment::{self, COMMIT, CONTENT, EVENT, OVERHEAD};
+use super::segment_log::{
+    self, ContentTail, Held, Segment, Shared, Tail, CONTENT_SEGMENT_FRACTION,
+};
+use crate::domain::sensitivity::Sensitivity;
 
 /// The most requests one group commit takes.
 const MAX_GROUP: usize = 4096;
 
 /// A request to the writer.
-pub(crate) struct Job {
-    pub(crate) request: AppendRequest,
-    pub(crate) reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+pub(crate) enum Job {
+    /// Append, durably.
+    Append {
+        request: AppendRequest,
+        reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+    },
+    /// Erase a stream's sealed values of one class.
+    Erase {
+        stream: StreamRef,
+        sensitivity: Sensitivity,
+        reply: oneshot::Sender<Result<usize, StoreError>>,
+    },
 }
 
-impl Index for sled::Tree {
-    fn stream_revision(&self, stream: &StreamRef) -> Result<u64, StoreError> {
-        match self.get(keys::stream_head(stream))? {
-            Some(bytes) => keys::read_u64(&bytes).ok_or_else(|| {
-                StoreError::corrupt(0, format!("revision of {stream} is not a u64"))
-            }),
-            None => Ok(0),
+/// Why the writer refuses appends.
+pub(crate) enum Halt {
+    /// The log was found damaged on open: it is open for reading only.
+    Corrupt { position: u64, detail: String },
+    /// A write or sync failed: what reached the disk is unknown until the
+    /// log is reopened and recovered.
+    Failed(String),
+}
+
+impl Halt {
+    fn error(&self) -> StoreError {
+        match self {
+            Self::Corrupt { position, detail } => StoreError::corrupt(
+                *position,
+                format!("the log is open for reading only: {detail}"),
+            ),
+            Self::Failed(detail) => StoreError::Unavailable {
+                detail: detail.clone(),
+            },
         }
     }
+}
 
-    fn command(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
-        self.get(keys::command(command_id))?
-            .map(|bytes| plan::decode_outcome(&bytes))
-            .transpose()
-    }
+type Appends = Vec<(
+    AppendRequest,
+    oneshot::Sender<Result<AppendOutcome, StoreError>>,
+)>;
+
+/// The writer's state between groups.
+struct Writer {
+    shared: Arc<Shared>,
+    tail: Tail,
+    head: u64,
+    head_hash: [u8; 32],
+    halt: Option<Halt>,
 }
 
 /// Runs the writer until every sender is gone.
 pub(crate) fn run(
     shared: Arc<Shared>,
     jobs: Receiver<Job>,
-    mut head: u64,
-    mut head_hash: [u8; 32],
+    tail: Tail,
+    head: u64,
+    head_hash: [u8; 32],
+    halt: Option<Halt>,
 ) {
-    let mut failed: Option<String> = None;
+    let mut writer = Writer {
+        shared,
+        tail,
+        head,
+        head_hash,
+        halt,
+    };
     while let Ok(first) = jobs.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
+        let mut queued = vec![first];
+        while queued.len() < MAX_GROUP {
             match jobs.try_recv() {
-                Ok(job) => group.push(job),
+                Ok(job) => queued.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        if let Some(detail) = &failed {
-            for job in group {
-                let _ = job.reply.send(Err(StoreError::Unavailable {
-                    detail: detail.clone(),
-                }));
+        let mut appends: Appends = Vec::new();
+        for job in queued {
+            match job {
+                Job::Append { request, reply } => appends.push((request, reply)),
+                Job::Erase {
+                    stream,
+                    sensitivity,
+                    reply,
+                } => {
+                    writer.group(std::mem::take(&mut appends));
+                    let result =
+                        segment_log::erase(&writer.shared, &mut writer.tail, &stream, sensitivity);
+                    let _ = reply.send(result);
+                }
             }
-            continue;
         }
-        let mut batch = Batch::new(head, head_hash);
-        let results: Vec<_> = group
-            .iter()
-            .map(|job| batch.plan(&shared.log, &*shared.config.schema, &job.request))
-            .collect();
+        writer.group(appends);
+    }
+}
+
+impl Writer {
+    /// Plans, writes and answers one group of appends.
+    fn group(&mut self, appends: Appends) {
+        if appends.is_empty() {
+            return;
+        }
+        if let Some(halt) = &self.halt {
+            for (_, reply) in appends {
+                let _ = reply.send(Err(halt.error()));
+            }
+            return;
+        }
+        let mut batch = Batch::new(self.head, self.head_hash);
+        let results: Vec<_> = match self.shared.read() {
+            Ok(state) => appends
+                .iter()
+                .map(|(request, _)| batch.plan(&*state, &*self.shared.config.schema, request))
+                .collect(),
+            Err(error) => {
+                let detail = error.to_string();
+                for (_, reply) in appends {
+                    let _ = reply.send(Err(StoreError::Unavailable {
+                        detail: detail.clone(),
+                    }));
+                }
+                return;
+            }
+        };
         let written = if batch.events.is_empty() {
             Ok(())
         } else {
-            write(&shared, &batch)
+            self.commit(batch)
         };
         match written {
             Ok(()) => {
-                head = batch.head;
-                head_hash = batch.head_hash;
-                shared.head.send_if_modified(|current| {
-                    let moved = *current != head;
-                    *current = head;
-                    moved
-                });
-                for (job, result) in group.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
+                for ((_, reply), result) in appends.into_iter().zip(results) {
+                    let _ = reply.send(result);
                 }
             }
             Err(error) => {
-                let detail = format!("the log stopped accepting appends after: {error}");
-                failed = Some(detail);
-                for (job, result) in group.into_iter().zip(results) {
-                    let _ = job.reply.send(match result {
+                tracing::error!(%error, "the event log stopped accepting appends");
+                self.halt = Some(Halt::Failed(format!(
+                    "the log stopped accepting appends after: {error}"
+                )));
+                for ((_, reply), result) in appends.into_iter().zip(results) {
+                    let _ = reply.send(match result {
                         Ok(outcome) if !outcome.duplicate => Err(StoreError::Io(error.to_string())),
                         other => other,
                     });
@@ -104,33 +179,132 @@ pub(crate) fn run(
             }
         }
     }
-}
 
-fn write(shared: &Shared, batch: &Batch) -> Result<(), StoreError> {
-    let mut writes = sled::Batch::default();
-    for event in &batch.events {
-        writes.insert(&keys::event(event.position)[..], event.record.as_slice());
-        writes.insert(
-            keys::revision(&event.stream, event.revision),
-            &event.position.to_be_bytes()[..],
+    /// Writes and syncs the batch, then publishes it.
+    fn commit(&mut self, batch: Batch) -> Result<(), StoreError> {
+        let Some(first) = batch.events.first().map(|e| e.position) else {
+            return Ok(());
+        };
+        let content_segment = self.write_contents(&batch)?;
+
+        let mut buf = Vec::with_capacity(
+            batch
+                .events
+                .iter()
+                .map(|e| e.record.len() + OVERHEAD)
+                .sum::<usize>()
+                + 64,
         );
+        let mut offsets = Vec::with_capacity(batch.events.len());
+        for event in &batch.events {
+            offsets.push(buf.len() as u64);
+            segment::put(&mut buf, EVENT, &[&event.record])?;
+        }
+        segment::put(
+            &mut buf,
+            COMMIT,
+            &[&segment::commit_body(batch.head, &batch.head_hash)],
+        )?;
+        let new_segment = if self.tail.events_len > 0
+            && self.tail.events_len + buf.len() as u64 > self.shared.config.segment_bytes
+        {
+            let (file, path) = segment::create(&self.shared.events_dir(), first)?;
+            self.tail.events = file;
+            self.tail.events_len = 0;
+            Some(Segment {
+                first,
+                file: Arc::new(File::open(path)?),
+                offsets: Vec::new(),
+                len: 0,
+            })
+        } else {
+            None
+        };
+        let base = self.tail.events_len;
+        self.tail.events.write_all(&buf)?;
+        self.tail.events.sync_data()?;
+        self.tail.events_len += buf.len() as u64;
+
+        let mut state = self.shared.write()?;
+        if let Some(segment) = new_segment {
+            state.segments.push(segment);
+        }
+        let len = self.tail.events_len;
+        if let Some(segment) = state.segments.last_mut() {
+            segment.offsets.extend(offsets.iter().map(|o| base + o));
+            segment.len = len;
+        }
+        for event in batch.events {
+            state
+                .streams
+                .entry(event.stream)
+                .or_default()
+                .push(event.position);
+        }
+        state.commands.extend(batch.commands);
+        for (position, sealed) in batch.contents {
+            state.contents.insert(
+                sealed.digest,
+                Held {
+                    content: sealed.content,
+                    position,
+                    segment: content_segment,
+                },
+            );
+        }
+        state.head = batch.head;
+        state.head_hash = batch.head_hash;
+        drop(state);
+        self.head = batch.head;
+        self.head_hash = batch.head_hash;
+        self.shared.head.send_if_modified(|current| {
+            let moved = *current != batch.head;
+            *current = batch.head;
+            moved
+        });
+        Ok(())
     }
-    for (stream, revision) in &batch.streams {
-        writes.insert(keys::stream_head(stream), &revision.to_be_bytes()[..]);
+
+    /// Writes and syncs the batch's sealed values; returns the content
+    /// segment that holds them.
+    fn write_contents(&mut self, batch: &Batch) -> Result<u64, StoreError> {
+        let Some((first, _)) = batch.contents.first() else {
+            return Ok(0);
+        };
+        let mut buf = Vec::new();
+        for (position, sealed) in &batch.contents {
+            segment::put(
+                &mut buf,
+                CONTENT,
+                &[
+                    &position.to_be_bytes(),
+                    &sealed.digest,
+                    &sealed.content.encode(),
+                ],
+            )?;
+        }
+        let limit = self.shared.config.segment_bytes / CONTENT_SEGMENT_FRACTION;
+        let roll = self
+            .tail
+            .contents
+            .as_ref()
+            .is_none_or(|c| c.len > 0 && c.len + buf.len() as u64 > limit);
+        if roll {
+            let (file, _) = segment::create(&self.shared.contents_dir(), *first)?;
+            self.tail.contents = Some(ContentTail {
+                first: *first,
+                file,
+                len: 0,
+            });
+        }
+        let open = self
+            .tail
+            .contents
+            .as_mut()
+            .ok_or_else(|| StoreError::Io("no content segment is open".into()))?;
+        open.file.write_all(&buf)?;
+        open.file.sync_data()?;
+        open.len += buf.len() as u64;
+        Ok(open.first)
     }
-    for (command_id, outcome) in &batch.commands {
-        writes.insert(
-            keys::command(command_id),
-            &plan::encode_outcome(outcome)[..],
-        );
-    }
-    for sealed in &batch.contents {
-        writes.insert(&keys::content(&sealed.digest)[..], sealed.content.encode());
-    }
-    let mut head = Vec::with_capacity(40);
-    head.extend_from_slice(&batch.head.to_be_bytes());
-    head.extend_from_slice(&batch.head_hash);
-    writes.insert(keys::HEAD, head);
-    shared.log.apply_batch(writes)?;
-    shared.sync()
 }

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use mentorship_engine::domain::sensitivity::SensitiveField;
 use mentorship_engine::store::{
-    AppendRequest, EventLog, ExpectedRevision, LogConfig, MemoryLog, NewEvent, SledLog, StreamRef,
+    AppendRequest, EventLog, ExpectedRevision, LogConfig, MemoryLog, NewEvent, SegmentLog,
+    StreamRef,
 };
 use serde_json::{json, Value};
 
@@ -121,16 +122,16 @@ impl Harness for MemoryHarness {
     fn reopen(&mut self) {}
 }
 
-/// The sled backend in a temporary directory.
-pub struct SledHarness {
+/// The segment backend in a temporary directory.
+pub struct SegmentHarness {
     dir: tempfile::TempDir,
-    log: Option<SledLog>,
+    log: Option<SegmentLog>,
 }
 
-impl SledHarness {
+impl SegmentHarness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let log = SledLog::open(dir.path().join("log"), config()).unwrap();
+        let log = SegmentLog::open(dir.path().join("log"), config()).unwrap();
         Self {
             dir,
             log: Some(log),
@@ -143,18 +144,87 @@ impl SledHarness {
 
     /// Closes the log, runs `f` on the closed directory, opens it again.
     pub fn while_closed(&mut self, f: impl FnOnce(&Path)) {
-        self.log.take().unwrap().close().unwrap();
+        self.close();
         f(&self.path());
-        self.log = Some(SledLog::open(self.path(), config()).unwrap());
+        self.log = Some(SegmentLog::open(self.path(), config()).unwrap());
+    }
+
+    /// Closes the log (for tests of what `open` does).
+    pub fn close(&mut self) {
+        if let Some(log) = self.log.take() {
+            log.close().unwrap();
+        }
     }
 }
 
-impl Harness for SledHarness {
-    type Log = SledLog;
-    fn log(&self) -> &SledLog {
+impl Harness for SegmentHarness {
+    type Log = SegmentLog;
+    fn log(&self) -> &SegmentLog {
         self.log.as_ref().unwrap()
     }
     fn reopen(&mut self) {
         self.while_closed(|_| {});
+    }
+}
+
+/// Record kinds of the segment files (see `engine/src/store/segment.rs`).
+pub const EVENT: u8 = 1;
+pub const COMMIT: u8 = 2;
+
+/// One framed record: `u32 length ‖ u8 kind ‖ body ‖ u32 CRC32C`.
+pub fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 9);
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    out.push(kind);
+    out.extend_from_slice(body);
+    let crc = crc32c::crc32c(&out);
+    out.extend_from_slice(&crc.to_be_bytes());
+    out
+}
+
+/// The records of a segment file: `(offset, kind, body)`.
+pub fn records(bytes: &[u8]) -> Vec<(usize, u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if at + 9 + len > bytes.len() {
+            break;
+        }
+        out.push((at, bytes[at + 4], bytes[at + 5..at + 5 + len].to_vec()));
+        at += 9 + len;
+    }
+    out
+}
+
+/// The event segment files of a log directory, in position order.
+pub fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("segments"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Rewrites the event records of a closed log as a forger would, recomputing
+/// each record's CRC: `edit` gets each event's position and body (`hash ‖
+/// canonical`) and returns false to delete the record.
+pub fn forge(dir: &Path, mut edit: impl FnMut(u64, &mut Vec<u8>) -> bool) {
+    let mut position = 0;
+    for file in segment_files(dir) {
+        let bytes = std::fs::read(&file).unwrap();
+        let mut out = Vec::new();
+        for (_, kind, mut body) in records(&bytes) {
+            if kind == EVENT {
+                position += 1;
+                if !edit(position, &mut body) {
+                    continue;
+                }
+            }
+            out.extend_from_slice(&frame(kind, &body));
+        }
+        std::fs::write(&file, out).unwrap();
     }
 }

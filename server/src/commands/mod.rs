@@ -13,7 +13,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::EngineError;
-use mentorship_engine::store::{LogConfig, SledLog, StoreError};
+use mentorship_engine::store::{LogConfig, SegmentLog, StoreError};
 
 use crate::app::log_path;
 
@@ -79,7 +79,7 @@ pub enum CommandError {
 /// Opens the log of an existing store for an offline job; refuses to create
 /// one, so that a misspelt `--data-dir` is reported instead of verified as
 /// an empty log.
-pub fn open_existing(data_dir: &Path) -> Result<SledLog, CommandError> {
+pub fn open_existing(data_dir: &Path) -> Result<SegmentLog, CommandError> {
     let path = log_path(data_dir);
     if !path.is_dir() {
         return Err(CommandError::NoStore {
@@ -92,9 +92,9 @@ pub fn open_existing(data_dir: &Path) -> Result<SledLog, CommandError> {
 
 /// Opens (or creates) the log in `data_dir`, naming a lock held by another
 /// process as such.
-pub fn open(data_dir: &Path) -> Result<SledLog, CommandError> {
+pub fn open(data_dir: &Path) -> Result<SegmentLog, CommandError> {
     let path = log_path(data_dir);
-    SledLog::open(&path, LogConfig::new(schema::sensitive_fields)).map_err(|source| {
+    SegmentLog::open(&path, LogConfig::new(schema::sensitive_fields)).map_err(|source| {
         if is_lock_error(&source) {
             CommandError::InUse { path }
         } else {
@@ -103,10 +103,9 @@ pub fn open(data_dir: &Path) -> Result<SledLog, CommandError> {
     })
 }
 
-/// Whether opening failed because another process holds sled's file lock
-/// (sled reports it as an I/O error "could not acquire lock on ...").
+/// Whether opening failed because another process holds the log's lock.
 fn is_lock_error(error: &StoreError) -> bool {
-    matches!(error, StoreError::Io(message) if message.contains("could not acquire lock"))
+    matches!(error, StoreError::Unavailable { detail } if detail.contains("is open elsewhere"))
 }
 
 /// A progress bar on standard error for a job of `len` steps; hidden when

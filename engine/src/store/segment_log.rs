@@ -1,0 +1,1049 @@
+//! The segment backend: the log of record on disk, in append-only files of
+//! our own.
+//!
+//! # Layout
+//!
+//! ```text
+//! <dir>/LOCK                          held (flock) while a process has the log open
+//! <dir>/segments/<first position>.log event records, a commit record per group
+//! <dir>/contents/<first position>.log sealed values, one record each
+//! <dir>/snapshots/<sha256(stream)>.json the latest snapshot of each stream
+//! ```
+//!
+//! The framing of the files is in [`super::segment`]. An event record holds
+//! exactly the stored `hash ‖ canonical` bytes; the canonical bytes carry the
+//! position, stream, revision and command id, so every index can be rebuilt
+//! from them.
+//!
+//! # Group commit
+//!
+//! One writer thread ([`super::writer`]) plans a group of appends against the
+//! committed state, writes the group's sealed values to the current content
+//! segment and `fdatasync`s it (only when the group sealed something), then
+//! writes the group's event records and a commit record to the current event
+//! segment with one `write` and `fdatasync`s it, and only then publishes the
+//! index entries and the new head and answers. A segment rolls when the next
+//! group would take it past [`LogConfig::segment_bytes`] (64 MiB unless
+//! configured); the new file's directory entry
+//! is `fsync`ed when it is created.
+//!
+//! # Indexes
+//!
+//! Stream → positions, command id → outcome, position → (segment, offset)
+//! and digest → sealed content are held in memory and rebuilt on every open
+//! by one sequential scan of the segments (no JSON is parsed). Snapshots are
+//! files: a cache, written without `fsync`; an unreadable one is ignored.
+//! Nothing on disk but the segments is needed to recover every event.
+//!
+//! # Recovery on open
+//!
+//! Every record's length and CRC is checked. In the last event segment, the
+//! bytes after the last whole commit record are a group that was never
+//! acknowledged (its `fdatasync` did not return): they are truncated, with a
+//! warning. A record that does not check out anywhere else (in an earlier
+//! segment, or followed by a whole commit record) is damage to acknowledged
+//! data, and `open` fails with [`StoreError::Corrupt`] rather than drop it.
+//! The hash chain is re-verified over the last segment, the only one a crash
+//! can have touched. Sealed values whose event lies past the recovered head
+//! are truncated likewise. Records that frame correctly but whose content is
+//! wrong (an edited event, a broken link) do not stop the open: the log opens
+//! read-only, reads of the damaged event fail with `Corrupt`, `verify` names
+//! it, and appends are refused with `Corrupt`.
+//!
+//! # Erasure
+//!
+//! Sealed values live in content segments of about a sixteenth of the event
+//! segment size (4 MiB by default). `erase` rewrites each content segment that
+//! holds an erased value without it (copy to a temporary file, `fsync`,
+//! rename over the original, `fsync` the directory), deletes the stream's
+//! snapshot file, and returns only then; the event segments, and so the
+//! chain, are not touched.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::thread::JoinHandle;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::{oneshot, watch};
+
+use super::canonical::{self, GENESIS};
+use super::error::StoreError;
+use super::log::{EventLog, LogConfig};
+use super::model::{
+    AppendOutcome, AppendRequest, RawEvent, RecordedEvent, Snapshot, StreamRef, Verification,
+};
+use super::plan::Index;
+use super::record::{self, Verifier};
+use super::seal::Content;
+use super::segment::{self, Frame, COMMIT, CONTENT, EVENT};
+use super::writer::{self, Halt, Job};
+use crate::domain::sensitivity::Sensitivity;
+
+/// The default size past which an event segment rolls: large enough that a
+/// log of millions of events has few files, small enough that re-verifying
+/// the last one on open stays well under a second.
+pub const SEGMENT_BYTES: u64 = 64 << 20;
+
+/// Content segments roll at the event segment size divided by this; erasure
+/// rewrites a whole content segment, so this bounds the cost of one erasure.
+pub(crate) const CONTENT_SEGMENT_FRACTION: u64 = 16;
+
+const EVENTS_DIR: &str = "segments";
+const CONTENTS_DIR: &str = "contents";
+const SNAPSHOTS_DIR: &str = "snapshots";
+
+/// One event segment as the readers see it.
+pub(crate) struct Segment {
+    /// The position of its first event.
+    pub(crate) first: u64,
+    /// A read-only handle.
+    pub(crate) file: Arc<File>,
+    /// `offsets[i]`: where the record of position `first + i` starts.
+    pub(crate) offsets: Vec<u64>,
+    /// The committed length; nothing past it is read.
+    pub(crate) len: u64,
+}
+
+/// A sealed value and where it lives.
+pub(crate) struct Held {
+    pub(crate) content: Content,
+    /// The position of the event that seals it.
+    pub(crate) position: u64,
+    /// The content segment that holds it (its first position).
+    pub(crate) segment: u64,
+}
+
+/// The in-memory indexes, rebuilt from the segments on open.
+pub(crate) struct State {
+    pub(crate) head: u64,
+    pub(crate) head_hash: [u8; 32],
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) streams: HashMap<StreamRef, Vec<u64>>,
+    pub(crate) commands: HashMap<String, AppendOutcome>,
+    pub(crate) contents: HashMap<[u8; 32], Held>,
+}
+
+impl Index for State {
+    fn stream_revision(&self, stream: &StreamRef) -> Result<u64, StoreError> {
+        Ok(self.streams.get(stream).map_or(0, |p| p.len() as u64))
+    }
+
+    fn command(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        Ok(self.commands.get(command_id).copied())
+    }
+}
+
+/// A contiguous run of event records in one segment.
+struct Span {
+    file: Arc<File>,
+    first: u64,
+    count: u64,
+    start: u64,
+    end: u64,
+}
+
+impl State {
+    fn empty() -> Self {
+        Self {
+            head: 0,
+            head_hash: GENESIS,
+            segments: Vec::new(),
+            streams: HashMap::new(),
+            commands: HashMap::new(),
+            contents: HashMap::new(),
+        }
+    }
+
+    /// The spans that hold positions `from..=to` (clamped to the head).
+    fn spans(&self, from: u64, to: u64) -> Vec<Span> {
+        let to = to.min(self.head);
+        let mut spans = Vec::new();
+        let mut position = from.max(1);
+        let mut i = self
+            .segments
+            .partition_point(|s| s.first <= position)
+            .saturating_sub(1);
+        while position <= to {
+            let Some(segment) = self.segments.get(i) else {
+                break;
+            };
+            let Some(index) = position.checked_sub(segment.first) else {
+                break;
+            };
+            let held = segment.offsets.len() as u64;
+            if index >= held {
+                i += 1;
+                continue;
+            }
+            let last = (to - segment.first).min(held - 1);
+            let (Some(&start), end) = (
+                segment.offsets.get(index as usize),
+                segment
+                    .offsets
+                    .get(last as usize + 1)
+                    .copied()
+                    .unwrap_or(segment.len),
+            ) else {
+                break;
+            };
+            spans.push(Span {
+                file: Arc::clone(&segment.file),
+                first: position,
+                count: last - index + 1,
+                start,
+                end,
+            });
+            position = segment.first + last + 1;
+            i += 1;
+        }
+        spans
+    }
+}
+
+/// Reads the event records of `span` and hands each to `visit` with its
+/// position.
+fn read_span(
+    span: &Span,
+    mut visit: impl FnMut(u64, &[u8]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let len = usize::try_from(span.end.saturating_sub(span.start))
+        .map_err(|_| StoreError::corrupt(span.first, "span longer than memory"))?;
+    let mut bytes = vec![0; len];
+    span.file.read_exact_at(&mut bytes, span.start)?;
+    let mut at = 0;
+    let mut position = span.first;
+    let end = span.first + span.count;
+    while position < end {
+        match segment::frame(&bytes, at) {
+            Frame::Record {
+                kind: EVENT,
+                body,
+                next,
+            } => {
+                visit(position, body)?;
+                position += 1;
+                at = next;
+            }
+            Frame::Record { next, .. } => at = next,
+            Frame::End => {
+                return Err(StoreError::corrupt(
+                    position,
+                    "the segment ends before this event",
+                ))
+            }
+            Frame::Bad(detail) => return Err(StoreError::corrupt(position, detail)),
+        }
+    }
+    Ok(())
+}
+
+/// The end of the open event segment and content segment, owned by the
+/// writer.
+pub(crate) struct Tail {
+    pub(crate) events: File,
+    pub(crate) events_len: u64,
+    pub(crate) contents: Option<ContentTail>,
+}
+
+/// The open content segment.
+pub(crate) struct ContentTail {
+    pub(crate) first: u64,
+    pub(crate) file: File,
+    pub(crate) len: u64,
+}
+
+/// What the handle and the writer share.
+pub(crate) struct Shared {
+    pub(crate) dir: PathBuf,
+    pub(crate) state: RwLock<State>,
+    pub(crate) config: LogConfig,
+    /// The last durable position; readers see nothing past it.
+    pub(crate) head: watch::Sender<u64>,
+    snapshot_writes: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, State>, StoreError> {
+        self.state.read().map_err(|_| StoreError::Unavailable {
+            detail: "a thread panicked while holding the index".into(),
+        })
+    }
+
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, State>, StoreError> {
+        self.state.write().map_err(|_| StoreError::Unavailable {
+            detail: "a thread panicked while holding the index".into(),
+        })
+    }
+
+    pub(crate) fn events_dir(&self) -> PathBuf {
+        self.dir.join(EVENTS_DIR)
+    }
+
+    pub(crate) fn contents_dir(&self) -> PathBuf {
+        self.dir.join(CONTENTS_DIR)
+    }
+
+    fn lookup(&self) -> impl FnMut(&[u8; 32]) -> Result<Option<Content>, StoreError> + '_ {
+        move |digest| Ok(self.read()?.contents.get(digest).map(|h| h.content.clone()))
+    }
+
+    fn spans(&self, from: u64, to: u64) -> Result<Vec<Span>, StoreError> {
+        Ok(self.read()?.spans(from, to))
+    }
+
+    /// The events at `positions` (ascending), materialised.
+    fn events(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut spans = Vec::new();
+        {
+            let state = self.read()?;
+            let mut i = 0;
+            while let Some(&start) = positions.get(i) {
+                let mut end = start;
+                while positions.get(i + 1) == Some(&(end + 1)) {
+                    end += 1;
+                    i += 1;
+                }
+                spans.extend(state.spans(start, end));
+                i += 1;
+            }
+        }
+        let mut lookup = self.lookup();
+        let upcasters = &self.config.upcasters;
+        let mut events = Vec::with_capacity(positions.len());
+        for span in &spans {
+            read_span(span, |position, body| {
+                events.push(record::materialise(position, body, &mut lookup, upcasters)?);
+                Ok(())
+            })?;
+        }
+        if events.len() != positions.len() {
+            let missing = positions.get(events.len()).copied().unwrap_or(0);
+            return Err(StoreError::corrupt(missing, "indexed event is missing"));
+        }
+        Ok(events)
+    }
+
+    fn snapshot_path(&self, stream: &StreamRef) -> PathBuf {
+        let mut hasher = Sha256::new();
+        for part in [&stream.stream_type, &stream.stream_id] {
+            hasher.update((part.len() as u32).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        let digest: [u8; 32] = hasher.finalize().into();
+        self.dir
+            .join(SNAPSHOTS_DIR)
+            .join(format!("{}.json", hex::encode(digest)))
+    }
+
+    /// Deletes the snapshot of `stream`, durably.
+    pub(crate) fn drop_snapshot(&self, stream: &StreamRef) -> Result<(), StoreError> {
+        match std::fs::remove_file(self.snapshot_path(stream)) {
+            Ok(()) => segment::sync_dir(&self.dir.join(SNAPSHOTS_DIR)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// The event log in segment files. See the module documentation for the
+/// layout, recovery and erasure, and `store` for ordering, durability and
+/// the chain.
+pub struct SegmentLog {
+    shared: Arc<Shared>,
+    jobs: Option<Sender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl SegmentLog {
+    /// Opens (or creates) the log in directory `path`, recovering from a
+    /// crash if the last one did not close it: a torn, unacknowledged tail
+    /// is truncated with a warning. Fails with [`StoreError::Corrupt`] when
+    /// acknowledged records are damaged, and with
+    /// [`StoreError::Unavailable`] when another handle has the log open.
+    pub fn open(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let fresh = !path.exists();
+        let mut created = fresh;
+        for sub in [EVENTS_DIR, CONTENTS_DIR, SNAPSHOTS_DIR] {
+            let sub = path.join(sub);
+            if !sub.is_dir() {
+                std::fs::create_dir_all(sub)?;
+                created = true;
+            }
+        }
+        if created {
+            segment::sync_dir(&path)?;
+        }
+        if fresh {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                segment::sync_dir(parent)?;
+            }
+        }
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join("LOCK"))?;
+        lock.try_lock().map_err(|error| StoreError::Unavailable {
+            detail: format!("{} is open elsewhere: {error}", path.display()),
+        })?;
+        for entry in std::fs::read_dir(path.join(SNAPSHOTS_DIR))? {
+            let entry = entry?.path();
+            if entry.extension().is_some_and(|e| e == "tmp") {
+                std::fs::remove_file(entry)?;
+            }
+        }
+        let (state, tail, damage) = recover(&path)?;
+        let head = state.head;
+        let head_hash = state.head_hash;
+        let halt = damage.map(|(position, detail)| {
+            tracing::error!(
+                log = %path.display(),
+                position,
+                %detail,
+                "the event log is damaged; it is open for reading only"
+            );
+            Halt::Corrupt { position, detail }
+        });
+        let shared = Arc::new(Shared {
+            dir: path.clone(),
+            state: RwLock::new(state),
+            config,
+            head: watch::Sender::new(head),
+            snapshot_writes: AtomicU64::new(0),
+        });
+        let (jobs, receiver) = mpsc::channel();
+        let writer_shared = Arc::clone(&shared);
+        let writer = std::thread::Builder::new()
+            .name("event-log-writer".into())
+            .spawn(move || writer::run(writer_shared, receiver, tail, head, head_hash, halt))?;
+        Ok(Self {
+            shared,
+            jobs: Some(jobs),
+            writer: Some(writer),
+            path,
+            _lock: lock,
+        })
+    }
+
+    /// The directory the log lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Stops the writer after the appends already queued. Every acknowledged
+    /// append is already durable; closing only releases the files.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Result<(), StoreError> {
+        self.jobs = None;
+        if let Some(writer) = self.writer.take() {
+            writer.join().map_err(|_| StoreError::Unavailable {
+                detail: "the writer panicked".into(),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn send<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
+    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError> {
+        let unavailable = || StoreError::Unavailable {
+            detail: "the log is closed".into(),
+        };
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .as_ref()
+            .ok_or_else(unavailable)?
+            .send(job(reply))
+            .map_err(|_| unavailable())?;
+        Ok(answer)
+    }
+}
+
+impl Drop for SegmentLog {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable {
+        detail: "the log is closed".into(),
+    }
+}
+
+impl EventLog for SegmentLog {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let answer = self.send(|reply| Job::Append { request, reply })?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamRef,
+        from_revision: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let positions = {
+            let state = self.shared.read()?;
+            let skip = usize::try_from(from_revision.saturating_sub(1)).unwrap_or(usize::MAX);
+            state
+                .streams
+                .get(stream)
+                .and_then(|p| p.get(skip..))
+                .map(<[u64]>::to_vec)
+                .unwrap_or_default()
+        };
+        self.shared.events(&positions)
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let from = from_position.max(1);
+        let to = from.saturating_add(limit as u64).saturating_sub(1);
+        let spans = self.shared.spans(from, to)?;
+        let mut lookup = self.shared.lookup();
+        let upcasters = &self.shared.config.upcasters;
+        let mut events = Vec::with_capacity(spans.iter().map(|s| s.count as usize).sum());
+        for span in &spans {
+            read_span(span, |position, body| {
+                events.push(record::materialise(position, body, &mut lookup, upcasters)?);
+                Ok(())
+            })?;
+        }
+        Ok(events)
+    }
+
+    async fn read_all_raw(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let from = from_position.max(1);
+        let to = from.saturating_add(limit as u64).saturating_sub(1);
+        let spans = self.shared.spans(from, to)?;
+        let mut events = Vec::with_capacity(spans.iter().map(|s| s.count as usize).sum());
+        for span in &spans {
+            read_span(span, |position, body| {
+                let (hash, canonical) = record::split(position, body)?;
+                let claimed = canonical
+                    .get(1..9)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes);
+                if claimed != Some(position) {
+                    return Err(StoreError::corrupt(
+                        position,
+                        format!("record says position {claimed:?}"),
+                    ));
+                }
+                events.push(RawEvent {
+                    position,
+                    hash,
+                    canonical: canonical.to_vec(),
+                });
+                Ok(())
+            })?;
+        }
+        Ok(events)
+    }
+
+    async fn stream_revision(&self, stream: &StreamRef) -> Result<u64, StoreError> {
+        self.shared.read()?.stream_revision(stream)
+    }
+
+    async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        let outcome = self.shared.read()?.command(command_id)?;
+        Ok(outcome.filter(|outcome| outcome.last_position <= self.head()))
+    }
+
+    fn head(&self) -> u64 {
+        *self.shared.head.borrow()
+    }
+
+    fn subscribe_head(&self) -> watch::Receiver<u64> {
+        self.shared.head.subscribe()
+    }
+
+    async fn verify(&self) -> Result<Verification, StoreError> {
+        let head = self.head();
+        let spans = self.shared.spans(1, head)?;
+        let mut lookup = self.shared.lookup();
+        let mut verifier = Verifier::new();
+        for span in &spans {
+            let read = read_span(span, |position, body| {
+                if verifier.check(position, body, &mut lookup) {
+                    Ok(())
+                } else {
+                    Err(StoreError::corrupt(position, "chain broken"))
+                }
+            });
+            match read {
+                Ok(()) => {}
+                Err(StoreError::Corrupt { position, detail }) if !verifier.is_broken() => {
+                    verifier.break_at(position, detail);
+                    break;
+                }
+                Err(StoreError::Corrupt { .. }) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(verifier.finish(head))
+    }
+
+    async fn snapshot(&self, stream: &StreamRef) -> Result<Option<Snapshot>, StoreError> {
+        let path = self.shared.snapshot_path(stream);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(snapshot) => Ok(Some(snapshot)),
+            Err(error) => {
+                tracing::warn!(%stream, %error, "ignoring an unreadable snapshot");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn put_snapshot(&self, stream: &StreamRef, snapshot: Snapshot) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(&snapshot)
+            .map_err(|error| StoreError::invalid(format!("snapshot of {stream}: {error}")))?;
+        let path = self.shared.snapshot_path(stream);
+        let n = self.shared.snapshot_writes.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_extension(format!("{n}.tmp"));
+        let mut file = File::create(&tmp)?;
+        file.write_all(&bytes)?;
+        drop(file);
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
+    }
+
+    async fn erase(
+        &self,
+        stream: &StreamRef,
+        sensitivity: Sensitivity,
+    ) -> Result<usize, StoreError> {
+        let stream = stream.clone();
+        let answer = self.send(|reply| Job::Erase {
+            stream,
+            sensitivity,
+            reply,
+        })?;
+        answer.await.map_err(|_| closed())?
+    }
+}
+
+/// Removes every sealed value of class `sensitivity` of `stream` from disk
+/// and memory, and the stream's snapshot. Runs on the writer thread, between
+/// group commits.
+pub(crate) fn erase(
+    shared: &Shared,
+    tail: &mut Tail,
+    stream: &StreamRef,
+    sensitivity: Sensitivity,
+) -> Result<usize, StoreError> {
+    let (targets, segments) = {
+        let state = shared.read()?;
+        let positions: HashSet<u64> = state
+            .streams
+            .get(stream)
+            .map(|p| p.iter().copied().collect())
+            .unwrap_or_default();
+        let mut targets = HashSet::new();
+        let mut segments = BTreeSet::new();
+        for (digest, held) in &state.contents {
+            if positions.contains(&held.position)
+                && held.content.sensitivity == sensitivity
+                && held.content.held.is_some()
+            {
+                targets.insert(*digest);
+                segments.insert(held.segment);
+            }
+        }
+        (targets, segments)
+    };
+    let dir = shared.contents_dir();
+    for first in segments {
+        let len = rewrite_without(&dir, first, &targets)?;
+        if let Some(open) = tail.contents.as_mut().filter(|c| c.first == first) {
+            open.file = OpenOptions::new()
+                .append(true)
+                .open(dir.join(segment::name(first)))?;
+            open.len = len;
+        }
+    }
+    {
+        let mut state = shared.write()?;
+        for digest in &targets {
+            if let Some(held) = state.contents.get_mut(digest) {
+                held.content = held.content.erased();
+            }
+        }
+    }
+    shared.drop_snapshot(stream)?;
+    Ok(targets.len())
+}
+
+/// Rewrites content segment `first` with the values of `targets` erased:
+/// copy, `fsync`, rename over the original, `fsync` the directory. Returns
+/// the new length.
+fn rewrite_without(dir: &Path, first: u64, targets: &HashSet<[u8; 32]>) -> Result<u64, StoreError> {
+    let path = dir.join(segment::name(first));
+    let bytes = std::fs::read(&path)?;
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    loop {
+        match segment::frame(&bytes, at) {
+            Frame::End => break,
+            Frame::Bad(detail) => {
+                return Err(StoreError::corrupt(
+                    0,
+                    format!("content segment {}: {detail}", segment::name(first)),
+                ))
+            }
+            Frame::Record { kind, body, next } => {
+                let digest = body.get(8..40).and_then(|d| <[u8; 32]>::try_from(d).ok());
+                match digest.filter(|d| kind == CONTENT && targets.contains(d)) {
+                    Some(_) => {
+                        let content = body
+                            .get(40..)
+                            .and_then(Content::decode)
+                            .ok_or_else(|| {
+                                StoreError::corrupt(0, "a sealed content record is malformed")
+                            })?
+                            .erased();
+                        let key = body.get(..40).unwrap_or_default();
+                        segment::put(&mut out, CONTENT, &[key, &content.encode()])?;
+                    }
+                    None => out.extend_from_slice(bytes.get(at..next).unwrap_or_default()),
+                }
+                at = next;
+            }
+        }
+    }
+    let tmp = dir.join(format!("{}.tmp", segment::name(first)));
+    let mut file = File::create(&tmp)?;
+    file.write_all(&out)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, &path)?;
+    segment::sync_dir(dir)?;
+    Ok(out.len() as u64)
+}
+
+/// The first damage found in records that frame correctly.
+type Damage = Option<(u64, String)>;
+
+/// Rebuilds the indexes from the segments, truncating an unacknowledged
+/// tail.
+fn recover(dir: &Path) -> Result<(State, Tail, Damage), StoreError> {
+    let events_dir = dir.join(EVENTS_DIR);
+    let mut state = State::empty();
+    let mut damage: Damage = None;
+    let mut listed = segment::list(&events_dir)?;
+    if listed.is_empty() {
+        let (_, path) = segment::create(&events_dir, 1)?;
+        listed.push((1, path));
+    }
+    let count = listed.len();
+    let mut tail_path = PathBuf::new();
+    for (i, (first, path)) in listed.into_iter().enumerate() {
+        let last = i + 1 == count;
+        let name = segment::name(first);
+        if first != state.head + 1 {
+            return Err(StoreError::corrupt(
+                state.head + 1,
+                format!("segment {name} should start at position {}", state.head + 1),
+            ));
+        }
+        let bytes = std::fs::read(&path)?;
+        let (offsets, committed) = scan(&mut state, &mut damage, &bytes, last, &name)?;
+        if last && committed < bytes.len() {
+            tracing::warn!(
+                segment = %path.display(),
+                dropped = bytes.len() - committed,
+                head = state.head,
+                "truncating the unacknowledged tail of the event log"
+            );
+            truncate(&path, committed as u64)?;
+        }
+        state.segments.push(Segment {
+            first,
+            file: Arc::new(File::open(&path)?),
+            offsets,
+            len: committed as u64,
+        });
+        if last {
+            tail_path = path;
+        }
+    }
+    let events = OpenOptions::new().append(true).open(&tail_path)?;
+    let events_len = state.segments.last().map_or(0, |s| s.len);
+    let contents = recover_contents(&dir.join(CONTENTS_DIR), &mut state, &mut damage)?;
+    Ok((
+        state,
+        Tail {
+            events,
+            events_len,
+            contents,
+        },
+        damage,
+    ))
+}
+
+fn truncate(path: &Path, len: u64) -> Result<(), StoreError> {
+    let file = OpenOptions::new().write(true).open(path)?;
+    file.set_len(len)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Scans one event segment: indexes its committed events, checks the chain
+/// when `last`, and returns the offsets of its events and the end of its last
+/// commit record.
+fn scan(
+    state: &mut State,
+    damage: &mut Damage,
+    bytes: &[u8],
+    last: bool,
+    name: &str,
+) -> Result<(Vec<u64>, usize), StoreError> {
+    let mut offsets = Vec::new();
+    let mut pending: Vec<(usize, &[u8])> = Vec::new();
+    let mut pending_damage: Damage = None;
+    let mut previous = state.head_hash;
+    let mut at = 0;
+    let mut committed = 0;
+    loop {
+        let next_position = state.head + pending.len() as u64 + 1;
+        match segment::frame(bytes, at) {
+            Frame::End => break,
+            Frame::Bad(detail) => {
+                if last && segment::commit_after(bytes, at).is_none_or(|named| named <= state.head)
+                {
+                    break;
+                }
+                return Err(StoreError::corrupt(
+                    next_position,
+                    format!("segment {name}: {detail}, inside acknowledged records"),
+                ));
+            }
+            Frame::Record {
+                kind: EVENT,
+                body,
+                next,
+            } => {
+                if last && pending_damage.is_none() {
+                    match record::split(next_position, body) {
+                        Ok((hash, canonical)) => {
+                            if canonical::chain(&previous, canonical) != hash {
+                                pending_damage = Some((
+                                    next_position,
+                                    "hash does not match SHA-256(previous hash ‖ canonical bytes)"
+                                        .into(),
+                                ));
+                            }
+                            previous = hash;
+                        }
+                        Err(error) => pending_damage = Some((next_position, error.to_string())),
+                    }
+                }
+                pending.push((at, body));
+                at = next;
+            }
+            Frame::Record {
+                kind: COMMIT,
+                body,
+                next,
+            } => {
+                let mut hash = state.head_hash;
+                for (offset, body) in pending.drain(..) {
+                    let position = state.head + 1;
+                    offsets.push(offset as u64);
+                    if let Err(detail) = index(state, position, body) {
+                        pending_damage.get_or_insert((position, detail));
+                    }
+                    if let Some(stored) = body.first_chunk::<32>() {
+                        hash = *stored;
+                    }
+                    state.head = position;
+                }
+                state.head_hash = hash;
+                if segment::read_commit(body) != Some((state.head, hash)) {
+                    pending_damage.get_or_insert((
+                        state.head,
+                        format!(
+                            "the commit record after position {} does not match",
+                            state.head
+                        ),
+                    ));
+                }
+                if damage.is_none() {
+                    *damage = pending_damage.take();
+                }
+                committed = next;
+                at = next;
+            }
+            Frame::Record { .. } => {
+                return Err(StoreError::corrupt(
+                    next_position,
+                    format!("segment {name}: a content record among the events"),
+                ))
+            }
+        }
+    }
+    if !last && committed != bytes.len() {
+        return Err(StoreError::corrupt(
+            state.head + 1,
+            format!("segment {name} ends with uncommitted records"),
+        ));
+    }
+    Ok((offsets, committed))
+}
+
+/// Adds the event stored as `body` at `position` to the indexes.
+fn index(state: &mut State, position: u64, body: &[u8]) -> Result<(), String> {
+    let (_, canonical) = record::split(position, body).map_err(|e| e.to_string())?;
+    let decoded = canonical::decode(position, canonical).map_err(|e| e.to_string())?;
+    if decoded.position != position {
+        return Err(format!("record says position {}", decoded.position));
+    }
+    let stream = StreamRef::new(decoded.stream_type, decoded.stream_id);
+    let positions = state.streams.entry(stream).or_default();
+    if decoded.revision != positions.len() as u64 + 1 {
+        return Err(format!(
+            "revision {} follows revision {}",
+            decoded.revision,
+            positions.len()
+        ));
+    }
+    positions.push(position);
+    match state.commands.get_mut(decoded.command_id) {
+        Some(outcome) => {
+            outcome.last_position = position;
+            outcome.revision = decoded.revision;
+        }
+        None => {
+            state.commands.insert(
+                decoded.command_id.to_owned(),
+                AppendOutcome {
+                    first_position: position,
+                    last_position: position,
+                    revision: decoded.revision,
+                    duplicate: false,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Loads the sealed values, truncating those of unacknowledged events.
+fn recover_contents(
+    dir: &Path,
+    state: &mut State,
+    damage: &mut Damage,
+) -> Result<Option<ContentTail>, StoreError> {
+    let listed = segment::list(dir)?;
+    let count = listed.len();
+    let mut tail = None;
+    for (i, (first, path)) in listed.into_iter().enumerate() {
+        let last = i + 1 == count;
+        let name = segment::name(first);
+        let bytes = std::fs::read(&path)?;
+        let mut at = 0;
+        loop {
+            match segment::frame(&bytes, at) {
+                Frame::End => break,
+                Frame::Bad(detail) if last => {
+                    tracing::warn!(segment = %path.display(), %detail, "torn content record");
+                    break;
+                }
+                Frame::Bad(detail) => {
+                    return Err(StoreError::corrupt(
+                        0,
+                        format!("content segment {name}: {detail}"),
+                    ))
+                }
+                Frame::Record {
+                    kind: CONTENT,
+                    body,
+                    next,
+                } => {
+                    let parsed = body.split_first_chunk::<8>().and_then(|(position, rest)| {
+                        let (digest, content) = rest.split_first_chunk::<32>()?;
+                        Some((
+                            u64::from_be_bytes(*position),
+                            *digest,
+                            Content::decode(content)?,
+                        ))
+                    });
+                    let Some((position, digest, content)) = parsed else {
+                        damage.get_or_insert((
+                            0,
+                            format!("content segment {name}: malformed record at offset {at}"),
+                        ));
+                        at = next;
+                        continue;
+                    };
+                    if position > state.head {
+                        if last {
+                            break;
+                        }
+                        return Err(StoreError::corrupt(
+                            state.head + 1,
+                            format!("content segment {name} holds values of position {position}, past the head"),
+                        ));
+                    }
+                    state.contents.insert(
+                        digest,
+                        Held {
+                            content,
+                            position,
+                            segment: first,
+                        },
+                    );
+                    at = next;
+                }
+                Frame::Record { next, .. } => {
+                    damage.get_or_insert((
+                        0,
+                        format!("content segment {name}: an event record at offset {at}"),
+                    ));
+                    at = next;
+                }
+            }
+        }
+        if last {
+            if at < bytes.len() {
+                tracing::warn!(
+                    segment = %path.display(),
+                    dropped = bytes.len() - at,
+                    "truncating sealed values of unacknowledged events"
+                );
+                truncate(&path, at as u64)?;
+            }
+            tail = Some(ContentTail {
+                first,
+                file: OpenOptions::new().append(true).open(&path)?,
+                len: at as u64,
+            });
+        }
+    }
+    Ok(tail)
+}
