@@ -44,12 +44,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // The server narrates what it does; offline jobs speak only when
-    // something is wrong, so their output stays readable.
+    // The server narrates what it does. Offline jobs report through their
+    // own output and their one-line error, so the store's diagnostics stay
+    // quiet unless RUST_LOG asks for them.
     let default_level = if matches!(job, Job::Serve { .. }) {
         "info"
     } else {
-        "warn"
+        "off"
     };
     tracing_subscriber::fmt()
         .with_env_filter(
