@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "mentorship/v1/relationship.proto",
     "mentorship/v1/event_store.proto",
     "mentorship/v1/matching.proto",
+    "mentorship/v1/query.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{LogConfig, SegmentLog, StoreError};
+use mentorship_projections::registry::{Projections, Settings};
+use mentorship_projections::{ProjectionError, ReadStore};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
 use mentorship_proto::v1::matching_service_server::MatchingServiceServer;
 use mentorship_proto::v1::participant_service_server::ParticipantServiceServer;
 use mentorship_proto::v1::programme_service_server::ProgrammeServiceServer;
+use mentorship_proto::v1::query_service_server::QueryServiceServer;
 use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -24,6 +27,7 @@ use crate::services::event_store::EventStoreApi;
 use crate::services::matching::MatchingApi;
 use crate::services::participant::ParticipantApi;
 use crate::services::programme::ProgrammeApi;
+use crate::services::query::QueryApi;
 use crate::services::relationship::RelationshipApi;
 
 /// Why the server could not run.
@@ -45,6 +49,14 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The read-model store did not open.
+    #[error("cannot open the read models in {path}: {source}")]
+    Projections {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: ProjectionError,
+    },
     /// The transport failed.
     #[error("the server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -53,16 +65,37 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
+/// The log of record the server runs on: named once here, so that a
+/// backend is swapped in one line.
+pub type Log = SegmentLog;
+
 /// Where the log lives inside the data directory.
 pub fn log_path(data_dir: &Path) -> PathBuf {
     data_dir.join("log")
 }
 
+/// Where the read models live inside the data directory, apart from the log.
+pub fn projections_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("projections")
+}
+
 /// Opens the log of record in `data_dir`.
-pub fn open_log(data_dir: &Path) -> Result<SegmentLog, ServeError> {
+pub fn open_log(data_dir: &Path) -> Result<Log, ServeError> {
     let path = log_path(data_dir);
-    SegmentLog::open(&path, LogConfig::new(schema::sensitive_fields))
+    Log::open(&path, LogConfig::new(schema::sensitive_fields))
         .map_err(|source| ServeError::Store { path, source })
+}
+
+/// Opens every projection of `log` on the read-model store in `data_dir`;
+/// nothing runs until [`Projections::start`].
+pub fn open_projections<L: mentorship_engine::store::EventLog>(
+    data_dir: &Path,
+    log: Arc<L>,
+) -> Result<Projections<L>, ServeError> {
+    let path = projections_path(data_dir);
+    ReadStore::open(&path)
+        .and_then(|store| Projections::open(log, store, Settings::default()))
+        .map_err(|source| ServeError::Projections { path, source })
 }
 
 /// Serves the API on `address` from the store in `data_dir` until SIGTERM or
@@ -70,6 +103,8 @@ pub fn open_log(data_dir: &Path) -> Result<SegmentLog, ServeError> {
 pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeError> {
     let log = Arc::new(open_log(data_dir)?);
     let engine = Engine::new(Arc::clone(&log));
+    let projections = Arc::new(open_projections(data_dir, Arc::clone(&log))?);
+    projections.start();
     let listener = TcpListener::bind(address)
         .await
         .map_err(|source| ServeError::Bind { address, source })?;
@@ -86,19 +121,22 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health
-        .set_serving::<ProgrammeServiceServer<ProgrammeApi<SegmentLog>>>()
+        .set_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
         .await;
     health
-        .set_serving::<ParticipantServiceServer<ParticipantApi<SegmentLog>>>()
+        .set_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
         .await;
     health
-        .set_serving::<RelationshipServiceServer<RelationshipApi<SegmentLog>>>()
+        .set_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
         .await;
     health
-        .set_serving::<EventStoreServiceServer<EventStoreApi<SegmentLog>>>()
+        .set_serving::<EventStoreServiceServer<EventStoreApi<Log>>>()
         .await;
     health
-        .set_serving::<MatchingServiceServer<MatchingApi<SegmentLog>>>()
+        .set_serving::<MatchingServiceServer<MatchingApi<Log>>>()
+        .await;
+    health
+        .set_serving::<QueryServiceServer<QueryApi<Log>>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(mentorship_proto::FILE_DESCRIPTOR_SET)
@@ -121,7 +159,7 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
     println!("listening on {bound}");
     tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
 
-    Server::builder()
+    let served = Server::builder()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_grpc().make_span_with(
             |request: &tonic::codegen::http::Request<_>| {
@@ -152,9 +190,17 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
             Arc::clone(&log),
             stopping_watch,
         )))
+        .add_service(QueryServiceServer::new(QueryApi::new(Arc::clone(
+            &projections,
+        ))))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+        .await;
     tracing::info!("stopped accepting requests; in-flight requests finished");
+    // The runners stop after the last request, with a final flush, whether
+    // serving ended cleanly or not.
+    projections.shutdown().await;
+    served?;
+    drop(projections);
     drop(log);
     Ok(())
 }

@@ -52,6 +52,21 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Rebuild read models from the log, each into a new generation that
+    /// replaces the old one once caught up; refused while a server runs on
+    /// the store.
+    Rebuild {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The projection to rebuild (overview, directory, board, outcomes,
+        /// audit).
+        #[arg(long, value_name = "NAME", conflicts_with = "all")]
+        projection: Option<String>,
+        /// Rebuild every projection (the default).
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// Ways to read the event log.
@@ -112,6 +127,13 @@ pub enum Job {
     Demo {
         /// The data directory.
         data_dir: PathBuf,
+    },
+    /// Rebuild read models.
+    Rebuild {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The projections, by name, in order.
+        projections: Vec<String>,
     },
 }
 
@@ -185,7 +207,27 @@ impl Cli {
             Command::Events {
                 command: EventsCommand::Tail(args),
             } => Job::Tail(tail_config(args)?),
+            Command::Rebuild {
+                store, projection, ..
+            } => Job::Rebuild {
+                data_dir: store.data_dir,
+                projections: rebuild_names(projection)?,
+            },
         })
+    }
+}
+
+/// The projections `rebuild` names: the one asked for, known by name, or
+/// every one.
+fn rebuild_names(projection: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let names = mentorship_projections::models::NAMES;
+    match projection {
+        None => Ok(names.iter().map(|name| (*name).to_owned()).collect()),
+        Some(name) if names.contains(&name.as_str()) => Ok(vec![name]),
+        Some(name) => Err(ConfigError {
+            flag: "--projection",
+            reason: format!("unknown projection {name:?}; one of {}", names.join(", ")),
+        }),
     }
 }
 
@@ -297,8 +339,24 @@ mod tests {
             &["verify", "--data-dir", "x"],
             &["demo", "--data-dir", "x"],
             &["events", "tail", "--data-dir", "x"],
+            &["rebuild", "--data-dir", "x"],
         ] {
             assert!(job(args).is_ok(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn rebuild_names_one_projection_or_all() {
+        let Ok(Job::Rebuild { projections, .. }) = job(&["rebuild", "--projection", "board"])
+        else {
+            panic!("not a rebuild job");
+        };
+        assert_eq!(projections, vec!["board".to_owned()]);
+        let Ok(Job::Rebuild { projections, .. }) = job(&["rebuild", "--all"]) else {
+            panic!("not a rebuild job");
+        };
+        assert_eq!(projections.len(), 5);
+        let error = job(&["rebuild", "--projection", "boards"]).unwrap_err();
+        assert_eq!(error.flag, "--projection");
     }
 }

@@ -100,6 +100,18 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Rebuild {
+            data_dir,
+            projections,
+        } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open_existing(&data_dir)?);
+                let report = commands::rebuild::run(log, &data_dir, &projections).await?;
+                println!("{report}");
+                Ok(())
+            })
+            .await
+        }
         Job::Tail(config) => {
             offline(async {
                 let log = commands::open_existing(&config.data_dir)?;

@@ -12,12 +12,16 @@
 //! | unknown id | `NOT_FOUND` | |
 //! | store unavailable | `UNAVAILABLE` | retry with the same command id |
 //! | store corrupt, internal | `INTERNAL` / `DATA_LOSS` | |
+//! | projection not at `min_position` in time | `DEADLINE_EXCEEDED` | |
+//! | projection stopped (poison event) | `FAILED_PRECONDITION` | rebuild it |
+//! | unknown projection | `NOT_FOUND` | |
 
 use std::collections::HashMap;
 
 use mentorship_engine::domain::DomainError;
 use mentorship_engine::facade::EngineError;
 use mentorship_engine::store::StoreError;
+use mentorship_projections::ProjectionError;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
@@ -114,6 +118,29 @@ pub fn from_store(error: StoreError) -> Status {
         StoreError::Unavailable { .. } | StoreError::Io(_) => {
             Status::unavailable(format!("{error}; retry with the same command id"))
         }
+    }
+}
+
+/// Maps a read-model failure: a projection that did not reach the position
+/// asked for in time, one that stopped, a damaged read-model store, or the
+/// log beneath it.
+pub fn from_projection(error: ProjectionError) -> Status {
+    match error {
+        ProjectionError::NotYet { .. } => {
+            Status::deadline_exceeded(format!("{error}; retry later or with a longer deadline"))
+        }
+        ProjectionError::Stopped { .. } => {
+            Status::failed_precondition(format!("{error}; rebuild the projection"))
+        }
+        ProjectionError::Unknown(_) => Status::not_found(format!(
+            "{error}; one of {}",
+            mentorship_projections::models::NAMES.join(", ")
+        )),
+        ProjectionError::Poison { .. } | ProjectionError::Damaged { .. } => {
+            Status::internal(format!("{error}; rebuild the projection"))
+        }
+        ProjectionError::Store(_) => Status::unavailable(format!("{error}; retry")),
+        ProjectionError::Log(error) => from_store(error),
     }
 }
 
@@ -226,5 +253,76 @@ mod tests {
             info.metadata.get("current_revision").map(String::as_str),
             Some("4")
         );
+    }
+
+    fn projection_code(error: ProjectionError) -> Code {
+        from_projection(error).code()
+    }
+
+    #[test]
+    fn a_projection_behind_min_position_is_deadline_exceeded_naming_both_positions() {
+        let status = from_projection(ProjectionError::NotYet {
+            wanted: 90,
+            reached: 12,
+        });
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        assert!(status.message().contains("90"), "{}", status.message());
+        assert!(status.message().contains("12"), "{}", status.message());
+    }
+
+    #[test]
+    fn a_stopped_projection_is_a_failed_precondition() {
+        let error = ProjectionError::Stopped {
+            projection: "board".into(),
+            reason: "poison".into(),
+        };
+        assert_eq!(projection_code(error), Code::FailedPrecondition);
+    }
+
+    #[test]
+    fn an_unknown_projection_is_not_found_and_the_known_ones_are_listed() {
+        let status = from_projection(ProjectionError::Unknown("boards".into()));
+        assert_eq!(status.code(), Code::NotFound);
+        assert!(
+            status.message().contains("directory"),
+            "{}",
+            status.message()
+        );
+    }
+
+    #[test]
+    fn a_poison_event_is_internal_and_named_by_position() {
+        let status = from_projection(ProjectionError::Poison {
+            projection: "board".into(),
+            position: 41,
+            reason: "never opened".into(),
+        });
+        assert_eq!(status.code(), Code::Internal);
+        assert!(status.message().contains("41"), "{}", status.message());
+    }
+
+    #[test]
+    fn a_damaged_row_is_internal() {
+        let error = ProjectionError::Damaged {
+            key: "s1".into(),
+            reason: "bad json".into(),
+        };
+        assert_eq!(projection_code(error), Code::Internal);
+    }
+
+    #[test]
+    fn a_failing_read_model_store_is_unavailable() {
+        let error = ProjectionError::Store(sled::Error::Unsupported("x".into()));
+        assert_eq!(projection_code(error), Code::Unavailable);
+    }
+
+    #[test]
+    fn a_failing_log_maps_as_the_store_does() {
+        let unavailable = ProjectionError::Log(StoreError::Unavailable {
+            detail: "closed".into(),
+        });
+        assert_eq!(projection_code(unavailable), Code::Unavailable);
+        let corrupt = ProjectionError::Log(StoreError::corrupt(3, "bad"));
+        assert_eq!(projection_code(corrupt), Code::DataLoss);
     }
 }

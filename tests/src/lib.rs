@@ -31,6 +31,7 @@ use pb::event_store_service_client::EventStoreServiceClient;
 use pb::matching_service_client::MatchingServiceClient;
 use pb::participant_service_client::ParticipantServiceClient;
 use pb::programme_service_client::ProgrammeServiceClient;
+use pb::query_service_client::QueryServiceClient;
 use pb::relationship_service_client::RelationshipServiceClient;
 use tempfile::TempDir;
 use tonic::metadata::MetadataValue;
@@ -217,6 +218,11 @@ impl Server {
     /// An `EventStoreService` client.
     pub fn events(&self) -> EventStoreServiceClient<Channel> {
         EventStoreServiceClient::new(self.channel())
+    }
+
+    /// A `QueryService` client.
+    pub fn queries(&self) -> QueryServiceClient<Channel> {
+        QueryServiceClient::new(self.channel())
     }
 
     /// The whole log, read page by page with `ReadAll` as `auditor`.

@@ -3,6 +3,7 @@
 //! `main` prints on one line.
 
 pub mod demo;
+pub mod rebuild;
 pub mod tail;
 pub mod verify;
 
@@ -70,6 +71,16 @@ pub enum CommandError {
         step: String,
         /// Why.
         source: EngineError,
+    },
+    /// The read models could not be opened or rebuilt. When the store is
+    /// locked, a server is most likely running on it: stop it, or use the
+    /// `Rebuild` RPC.
+    #[error("read models in {}: {source}", path.display())]
+    Projections {
+        /// The read-model directory.
+        path: PathBuf,
+        /// Why.
+        source: mentorship_projections::ProjectionError,
     },
     /// Writing to standard output failed.
     #[error("cannot write the output: {0}")]

@@ -10,4 +10,5 @@ pub mod common;
 pub mod event;
 pub mod participant;
 pub mod programme;
+pub mod query;
 pub mod relationship;

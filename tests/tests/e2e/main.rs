@@ -12,6 +12,7 @@ mod errors;
 mod idempotency;
 mod lifecycle;
 mod matching;
+mod query;
 mod service;
 mod shutdown;
 mod subscribe;
