@@ -92,3 +92,41 @@ impl<E: EventKind> DeclaresSensitiveFields for Recorded<E> {
         self.event.sensitive_fields()
     }
 }
+
+/// Implements cqrs-es's `Aggregate` for a domain aggregate in the one way
+/// every aggregate here works: the command arrives in an [`Envelope`],
+/// `decide` returns the events (or the refusal), each event is stamped with
+/// the envelope's [`Audit`] and applied through `evolve`. The aggregate
+/// provides `decide(&self, &Audit, Command) -> Result<Vec<Event>, DomainError>`
+/// and `evolve(&mut self, Event)`.
+macro_rules! event_sourced {
+    ($aggregate:ty, $stream_type:literal, $command:ty, $event:ty) => {
+        impl cqrs_es::Aggregate for $aggregate {
+            const TYPE: &'static str = $stream_type;
+            type Command = $crate::domain::envelope::Envelope<$command>;
+            type Event = $crate::domain::envelope::Recorded<$event>;
+            type Error = $crate::domain::error::DomainError;
+            type Services = ();
+
+            async fn handle(
+                &mut self,
+                command: Self::Command,
+                _services: &Self::Services,
+                sink: &cqrs_es::event_sink::EventSink<Self>,
+            ) -> Result<(), Self::Error> {
+                let $crate::domain::envelope::Envelope { audit, command } = command;
+                for event in self.decide(&audit, command)? {
+                    let recorded = $crate::domain::envelope::Recorded::new(audit.clone(), event);
+                    sink.write(recorded, self).await;
+                }
+                Ok(())
+            }
+
+            fn apply(&mut self, event: Self::Event) {
+                self.evolve(event.event);
+            }
+        }
+    };
+}
+
+pub(crate) use event_sourced;

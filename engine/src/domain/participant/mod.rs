@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use questionnaire::{Questionnaire, Role, WeeklySlot, MAX_SENIORITY};
 
-use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
+use crate::domain::envelope::{Audit, EventKind, Recorded};
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::ids::{ModuleId, PersonId, ProgrammeId};
 use crate::domain::programme::design::ProgrammeType;
@@ -194,30 +194,12 @@ pub struct Participant {
 /// The events a participant records, stamped with their audit facts.
 pub type ParticipantRecorded = Recorded<ParticipantEvent>;
 
-impl cqrs_es::Aggregate for Participant {
-    const TYPE: &'static str = "participant";
-    type Command = Envelope<ParticipantCommand>;
-    type Event = ParticipantRecorded;
-    type Error = DomainError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &cqrs_es::event_sink::EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let Envelope { audit, command } = command;
-        for event in self.decide(&audit, command)? {
-            sink.write(Recorded::new(audit.clone(), event), self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve(event.event);
-    }
-}
+crate::domain::envelope::event_sourced!(
+    Participant,
+    "participant",
+    ParticipantCommand,
+    ParticipantEvent
+);
 
 impl Participant {
     /// Decides what `command` makes happen. Pure.

@@ -7,6 +7,8 @@ use cqrs_es::Aggregate;
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::envelope::Envelope;
+use crate::domain::error::DomainError;
 use crate::domain::fixtures::{
     all_recorded, applicant_terms, audit, by, module, person, programme_id, questionnaire,
     recorded, ADMIN,

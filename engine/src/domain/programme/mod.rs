@@ -37,8 +37,7 @@ pub use roster::{
     MatchEntry, MatchStatus, ProposalStatus, RosterStatus, RosteredPerson, RunProposal, RunRecord,
 };
 
-use crate::domain::envelope::{Envelope, Recorded};
-use crate::domain::error::DomainError;
+use crate::domain::envelope::Recorded;
 use crate::domain::ids::{PersonId, ProgrammeId, RelationshipId};
 
 /// A programme's step. The order of the variants is the order of the steps.
@@ -109,30 +108,7 @@ pub struct Programme {
 /// The events a programme records, stamped with their audit facts.
 pub type ProgrammeRecorded = Recorded<ProgrammeEvent>;
 
-impl cqrs_es::Aggregate for Programme {
-    const TYPE: &'static str = "programme";
-    type Command = Envelope<ProgrammeCommand>;
-    type Event = ProgrammeRecorded;
-    type Error = DomainError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &cqrs_es::event_sink::EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let Envelope { audit, command } = command;
-        for event in self.decide(&audit, command)? {
-            sink.write(Recorded::new(audit.clone(), event), self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve(event.event);
-    }
-}
+crate::domain::envelope::event_sourced!(Programme, "programme", ProgrammeCommand, ProgrammeEvent);
 
 impl Programme {
     /// Moves the state by one event. Never fails: the event already happened.

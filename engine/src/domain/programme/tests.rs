@@ -5,6 +5,8 @@ use cqrs_es::test::TestFramework;
 
 use super::design::ProgrammeType;
 use super::*;
+use crate::domain::envelope::Envelope;
+use crate::domain::error::DomainError;
 use crate::domain::error::Rule;
 use crate::domain::fixtures::*;
 use crate::domain::participant::Role;

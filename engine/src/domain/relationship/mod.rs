@@ -26,7 +26,7 @@ pub use agreement::{
 };
 pub use events::{RelationshipCommand, RelationshipEvent};
 
-use crate::domain::envelope::{Audit, Envelope, Recorded};
+use crate::domain::envelope::{Audit, Recorded};
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::ids::{PersonId, RelationshipId};
 use crate::domain::programme::RelationshipTerms;
@@ -107,30 +107,12 @@ pub struct Relationship {
 /// The events a relationship records, stamped with their audit facts.
 pub type RelationshipRecorded = Recorded<RelationshipEvent>;
 
-impl cqrs_es::Aggregate for Relationship {
-    const TYPE: &'static str = "relationship";
-    type Command = Envelope<RelationshipCommand>;
-    type Event = RelationshipRecorded;
-    type Error = DomainError;
-    type Services = ();
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        _services: &Self::Services,
-        sink: &cqrs_es::event_sink::EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let Envelope { audit, command } = command;
-        for event in self.decide(&audit, command)? {
-            sink.write(Recorded::new(audit.clone(), event), self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.evolve(event.event);
-    }
-}
+crate::domain::envelope::event_sourced!(
+    Relationship,
+    "relationship",
+    RelationshipCommand,
+    RelationshipEvent
+);
 
 type Decision = Result<Vec<RelationshipEvent>, DomainError>;
 
