@@ -17,12 +17,13 @@ use mentorship_proto::v1::query_service_server::QueryServiceServer;
 use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::service::InterceptorLayer;
 use tonic::transport::Server;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::caller;
+use crate::auth::authenticate::{Authenticator, Mode};
+use crate::auth::jwt::JwtKeys;
+use crate::auth::policy::AuthLayer;
 use crate::services::event_store::EventStoreApi;
 use crate::services::matching::MatchingApi;
 use crate::services::participant::ParticipantApi;
@@ -63,6 +64,62 @@ pub enum ServeError {
     /// Reflection could not be built from the contract.
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The security settings forbid starting: the message says which flag
+    /// or file to fix.
+    #[error("{0}")]
+    Security(String),
+}
+
+/// How the server authenticates callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// Development (the `x-actor-id` header, loopback only) or required
+    /// (bearer tokens only).
+    pub mode: Mode,
+    /// The HS256 shared secret of JWTs.
+    pub jwt_hs256_secret_file: Option<PathBuf>,
+    /// The RS256 public key (PEM) of JWTs.
+    pub jwt_rs256_public_key: Option<PathBuf>,
+    /// The EdDSA public key (PEM) of JWTs.
+    pub jwt_eddsa_public_key: Option<PathBuf>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            jwt_hs256_secret_file: None,
+            jwt_rs256_public_key: None,
+            jwt_eddsa_public_key: None,
+        }
+    }
+}
+
+/// The authenticator `settings` describe for `data_dir`, refusing a
+/// `required` mode with no key material and a development mode on a
+/// non-loopback address.
+pub fn authenticator(
+    data_dir: &Path,
+    address: SocketAddr,
+    settings: &AuthSettings,
+) -> Result<Authenticator, ServeError> {
+    let jwt = JwtKeys::load(
+        settings.jwt_hs256_secret_file.as_deref(),
+        settings.jwt_rs256_public_key.as_deref(),
+        settings.jwt_eddsa_public_key.as_deref(),
+    )
+    .map_err(|error| ServeError::Security(error.to_string()))?;
+    let authenticator = Authenticator::new(settings.mode, data_dir, jwt)
+        .map_err(|error| ServeError::Security(error.to_string()))?;
+    match settings.mode {
+        Mode::Required if !authenticator.has_key_material() => Err(ServeError::Security(
+            "--auth required needs key material: create an API key with `mentorship keys create`, or pass --jwt-hs256-secret-file, --jwt-rs256-public-key or --jwt-eddsa-public-key".into(),
+        )),
+        Mode::Development if !address.ip().is_loopback() => Err(ServeError::Security(format!(
+            "development mode listens on loopback only, not {address}; use --auth required with keys to listen elsewhere"
+        ))),
+        _ => Ok(authenticator),
+    }
 }
 
 /// The log of record the server runs on: named once here, so that a
@@ -100,7 +157,12 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
 
 /// Serves the API on `address` from the store in `data_dir` until SIGTERM or
 /// Ctrl-C; in-flight requests finish before the store is closed.
-pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeError> {
+pub async fn serve(
+    data_dir: &Path,
+    address: SocketAddr,
+    auth: &AuthSettings,
+) -> Result<(), ServeError> {
+    let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
     let log = Arc::new(open_log(data_dir)?);
     let engine = Engine::new(Arc::clone(&log));
     let projections = Arc::new(open_projections(data_dir, Arc::clone(&log))?);
@@ -111,12 +173,11 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
     let bound = listener
         .local_addr()
         .map_err(|source| ServeError::Bind { address, source })?;
-    tracing::warn!(
-        "development mode: callers name themselves in the {} header; do not expose this server",
-        caller::ACTOR_HEADER
-    );
-    if !bound.ip().is_loopback() {
-        tracing::warn!(%bound, "listening on a non-loopback address in development mode");
+    if authenticator.mode() == Mode::Development {
+        tracing::warn!(
+            "DEVELOPMENT MODE: callers without a bearer token name themselves in the {} header and hold every role; listening on loopback only. Run with --auth required in production",
+            crate::caller::ACTOR_HEADER
+        );
     }
 
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -172,7 +233,7 @@ pub async fn serve(data_dir: &Path, address: SocketAddr) -> Result<(), ServeErro
             },
         ))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(InterceptorLayer::new(caller::development))
+        .layer(AuthLayer::new(authenticator))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)

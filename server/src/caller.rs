@@ -1,19 +1,17 @@
 //! Who is calling. The actor on every event comes from here, never from a
-//! request body.
-//!
-//! In development mode (the default until credentials are configured) the
-//! caller names themselves in the `x-actor-id` request header; the server
-//! logs this mode loudly at start-up and listens on loopback only.
+//! request body: it is the subject of the credential the authentication
+//! layer admitted (an API key, a JWT, or in development mode the
+//! `x-actor-id` header).
 
 use chrono::Utc;
 use mentorship_engine::domain::ids::ActorId;
 use mentorship_engine::domain::Audit;
 use tonic::{Request, Status};
 
+use crate::auth::policy::Admitted;
 use crate::convert::common::Options;
 
-/// The request header naming the caller in development mode.
-pub const ACTOR_HEADER: &str = "x-actor-id";
+pub use crate::auth::authenticate::ACTOR_HEADER;
 
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,34 +20,17 @@ pub struct Caller {
     pub actor: ActorId,
 }
 
-/// Establishes the caller of a request in development mode: it never
-/// refuses (health checks carry no identity); services refuse requests
-/// without a caller.
-#[allow(clippy::result_large_err)]
-pub fn development(mut request: Request<()>) -> Result<Request<()>, Status> {
-    let named = request
-        .metadata()
-        .get(ACTOR_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| ActorId::parse(ACTOR_HEADER, value).ok());
-    if let Some(actor) = named {
-        request.extensions_mut().insert(Caller { actor });
-    }
-    Ok(request)
-}
-
-/// The caller of `request`, or `UNAUTHENTICATED`.
+/// The caller of `request`, or `UNAUTHENTICATED` when no credential was
+/// admitted for it.
 #[allow(clippy::result_large_err)]
 pub fn of<T>(request: &Request<T>) -> Result<Caller, Status> {
     request
         .extensions()
-        .get::<Caller>()
-        .cloned()
-        .ok_or_else(|| {
-            Status::unauthenticated(format!(
-                "no caller: send a valid {ACTOR_HEADER} header (letters, digits and - _ . : @)"
-            ))
+        .get::<Admitted>()
+        .map(|admitted| Caller {
+            actor: admitted.principal.subject.clone(),
         })
+        .ok_or_else(|| Status::unauthenticated("no caller: send a bearer token"))
 }
 
 /// The audit facts of a command: the caller's actor, the time the server

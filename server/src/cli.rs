@@ -5,11 +5,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use mentorship_engine::domain::participant::ParticipantEvent;
 use mentorship_engine::domain::programme::ProgrammeEvent;
 use mentorship_engine::domain::relationship::RelationshipEvent;
 use mentorship_engine::domain::sensitivity::SensitiveField;
+
+use crate::app::AuthSettings;
+use crate::auth::authenticate::Mode;
+use crate::auth::principal::Role;
 
 /// The `mentorship` binary: an event-sourced workflow engine for mentoring
 /// programmes.
@@ -32,6 +36,15 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "MENTORSHIP_LISTEN", default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
+        /// How callers are authenticated.
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// Manage the API keys of integrating services.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// Walk the whole log and check its hash chain.
     Verify {
@@ -66,6 +79,67 @@ pub enum Command {
         /// Rebuild every projection (the default).
         #[arg(long)]
         all: bool,
+    },
+}
+
+/// How `serve` authenticates callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    /// Callers name themselves in the `x-actor-id` header; loopback only.
+    Development,
+    /// Every call but health carries a bearer token (API key or JWT).
+    Required,
+}
+
+/// The authentication flags of `serve`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// development (loopback only, logged loudly) or required.
+    #[arg(
+        long,
+        env = "MENTORSHIP_AUTH",
+        value_enum,
+        default_value = "development"
+    )]
+    pub auth: AuthMode,
+    /// File holding the HS256 secret JWTs are signed with (at least 32 bytes).
+    #[arg(long, env = "MENTORSHIP_JWT_HS256_SECRET_FILE", value_name = "FILE")]
+    pub jwt_hs256_secret_file: Option<PathBuf>,
+    /// PEM public key that verifies RS256 JWTs.
+    #[arg(long, env = "MENTORSHIP_JWT_RS256_PUBLIC_KEY", value_name = "FILE")]
+    pub jwt_rs256_public_key: Option<PathBuf>,
+    /// PEM public key that verifies EdDSA (Ed25519) JWTs.
+    #[arg(long, env = "MENTORSHIP_JWT_EDDSA_PUBLIC_KEY", value_name = "FILE")]
+    pub jwt_eddsa_public_key: Option<PathBuf>,
+}
+
+/// Ways to manage API keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it once; only its hash is stored.
+    Create {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The role the key acts in (administrator, programme_manager,
+        /// mentor, mentee, auditor, service).
+        #[arg(long, value_name = "R")]
+        role: String,
+        /// A programme the key may act on; repeat for several; none: every
+        /// programme.
+        #[arg(long = "programme", value_name = "P")]
+        programmes: Vec<String>,
+        /// A label for operators.
+        #[arg(long, value_name = "N")]
+        name: Option<String>,
+    },
+    /// Revoke a key by its id; a running server refuses it from then on.
+    Revoke {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The key's id (the part after `mk_`, before the next `_`).
+        id: String,
     },
 }
 
@@ -115,6 +189,26 @@ pub enum Job {
         data_dir: PathBuf,
         /// Where to listen.
         listen: SocketAddr,
+        /// How callers are authenticated.
+        auth: AuthSettings,
+    },
+    /// Create an API key.
+    KeysCreate {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Its role.
+        role: Role,
+        /// Its programmes (empty: every programme).
+        programmes: Vec<String>,
+        /// Its label.
+        name: Option<String>,
+    },
+    /// Revoke an API key.
+    KeysRevoke {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The key's id.
+        id: String,
     },
     /// Check the hash chain.
     Verify {
@@ -194,9 +288,45 @@ impl Cli {
     /// nothing the log can hold.
     pub fn into_job(self) -> Result<Job, ConfigError> {
         Ok(match self.command {
-            Command::Serve { store, listen } => Job::Serve {
+            Command::Serve {
+                store,
+                listen,
+                auth,
+            } => Job::Serve {
                 data_dir: store.data_dir,
                 listen,
+                auth: AuthSettings {
+                    mode: match auth.auth {
+                        AuthMode::Development => Mode::Development,
+                        AuthMode::Required => Mode::Required,
+                    },
+                    jwt_hs256_secret_file: auth.jwt_hs256_secret_file,
+                    jwt_rs256_public_key: auth.jwt_rs256_public_key,
+                    jwt_eddsa_public_key: auth.jwt_eddsa_public_key,
+                },
+            },
+            Command::Keys {
+                command:
+                    KeysCommand::Create {
+                        store,
+                        role,
+                        programmes,
+                        name,
+                    },
+            } => Job::KeysCreate {
+                data_dir: store.data_dir,
+                role: role.parse().map_err(|reason| ConfigError {
+                    flag: "--role",
+                    reason,
+                })?,
+                programmes,
+                name,
+            },
+            Command::Keys {
+                command: KeysCommand::Revoke { store, id },
+            } => Job::KeysRevoke {
+                data_dir: store.data_dir,
+                id,
             },
             Command::Verify { store } => Job::Verify {
                 data_dir: store.data_dir,
@@ -340,9 +470,41 @@ mod tests {
             &["demo", "--data-dir", "x"],
             &["events", "tail", "--data-dir", "x"],
             &["rebuild", "--data-dir", "x"],
+            &["keys", "create", "--data-dir", "x", "--role", "service"],
+            &["keys", "revoke", "--data-dir", "x", "abc"],
         ] {
             assert!(job(args).is_ok(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn serve_takes_the_auth_flags_and_keys_create_checks_the_role() {
+        let Ok(Job::Serve { auth, .. }) = job(&[
+            "serve",
+            "--auth",
+            "required",
+            "--jwt-hs256-secret-file",
+            "s",
+        ]) else {
+            panic!("not a serve job");
+        };
+        assert_eq!(auth.mode, Mode::Required);
+        assert_eq!(auth.jwt_hs256_secret_file, Some(PathBuf::from("s")));
+        let Ok(Job::KeysCreate { programmes, .. }) = job(&[
+            "keys",
+            "create",
+            "--role",
+            "service",
+            "--programme",
+            "a",
+            "--programme",
+            "b",
+        ]) else {
+            panic!("not a keys job");
+        };
+        assert_eq!(programmes, vec!["a".to_owned(), "b".to_owned()]);
+        let error = job(&["keys", "create", "--role", "root"]).unwrap_err();
+        assert_eq!(error.flag, "--role");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! relationships lives in `mentorship-engine`.
 
 pub mod app;
+pub mod auth;
 pub mod caller;
 pub mod cli;
 pub mod commands;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::Parser;
+use mentorship_server::auth::api_keys::KeyStore;
 use mentorship_server::cli::{Cli, Job};
 use mentorship_server::commands::{self, CommandError};
 use tracing_subscriber::EnvFilter;
@@ -79,9 +80,36 @@ fn main() -> ExitCode {
 
 async fn run(job: Job) -> Result<(), String> {
     match job {
-        Job::Serve { data_dir, listen } => mentorship_server::app::serve(&data_dir, listen)
+        Job::Serve {
+            data_dir,
+            listen,
+            auth,
+        } => mentorship_server::app::serve(&data_dir, listen, &auth)
             .await
             .map_err(|error| error.to_string()),
+        Job::KeysCreate {
+            data_dir,
+            role,
+            programmes,
+            name,
+        } => {
+            let mut store = KeyStore::open(&data_dir).map_err(|error| error.to_string())?;
+            let (stored, key) = store
+                .create(role, programmes.into_iter().collect(), name)
+                .map_err(|error| error.to_string())?;
+            eprintln!(
+                "created key {} ({role}); it is shown once and only its hash is kept",
+                stored.id
+            );
+            println!("{key}");
+            Ok(())
+        }
+        Job::KeysRevoke { data_dir, id } => {
+            let mut store = KeyStore::open(&data_dir).map_err(|error| error.to_string())?;
+            store.revoke(&id).map_err(|error| error.to_string())?;
+            println!("revoked key {id}");
+            Ok(())
+        }
         Job::Verify { data_dir } => {
             offline(async {
                 let log = commands::open_existing(&data_dir)?;

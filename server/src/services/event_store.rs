@@ -9,6 +9,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
+use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{EventLog, RecordedEvent, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_server::EventStoreService;
@@ -17,7 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use crate::caller;
+use crate::auth::policy::{authorize, Target};
 use crate::convert::event::event;
 use crate::status::{from_store, invalid_field};
 
@@ -31,15 +32,20 @@ const SUBSCRIPTION_BATCH: usize = 512;
 /// Serves the log.
 pub struct EventStoreApi<L> {
     log: Arc<L>,
+    engine: Engine<L>,
     stopping: watch::Receiver<bool>,
 }
 
-impl<L> EventStoreApi<L> {
+impl<L: EventLog> EventStoreApi<L> {
     /// A service on `log`. Live subscriptions end, with `UNAVAILABLE`, once
     /// `stopping` turns true, so that a graceful shutdown does not wait for
     /// subscribers that would never leave.
     pub fn new(log: Arc<L>, stopping: watch::Receiver<bool>) -> Self {
-        Self { log, stopping }
+        Self {
+            engine: Engine::new(Arc::clone(&log)),
+            log,
+            stopping,
+        }
     }
 }
 
@@ -107,8 +113,12 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         &self,
         request: Request<pb::ReadStreamRequest>,
     ) -> Result<Response<pb::ReadEventsReply>, Status> {
-        caller::of(&request)?;
         let body = request.get_ref();
+        let target = Target::Stream {
+            stream_type: &body.stream_type,
+            stream_id: &body.stream_id,
+        };
+        authorize(&request, &self.engine, target).await?;
         if body.stream_type.is_empty() {
             return Err(invalid_field("stream_type", "is required"));
         }
@@ -134,7 +144,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         &self,
         request: Request<pb::ReadAllRequest>,
     ) -> Result<Response<pb::ReadEventsReply>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let body = request.get_ref();
         let limit = match body.limit {
             0 => DEFAULT_PAGE,
@@ -168,7 +178,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let body = request.into_inner();
         let filter = Filter::from(body.filter.as_ref());
         let log = Arc::clone(&self.log);
@@ -187,7 +197,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         &self,
         request: Request<pb::VerifyRequest>,
     ) -> Result<Response<pb::VerifyReply>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let verification = self.log.verify().await.map_err(from_store)?;
         Ok(Response::new(verify_reply(verification)))
     }

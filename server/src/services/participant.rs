@@ -8,6 +8,8 @@ use mentorship_proto::v1 as pb;
 use pb::participant_service_server::ParticipantService;
 use tonic::{Request, Response, Status};
 
+use crate::auth::policy::{authorize, Target};
+
 use super::Command;
 use crate::caller;
 use crate::convert::common::{id, reply};
@@ -52,12 +54,35 @@ impl<L: EventLog> ParticipantApi<L> {
     }
 }
 
+impl<L: EventLog> ParticipantApi<L> {
+    /// The scope half of the policy for a request on one person's enrolment.
+    async fn check<T: Send + Sync>(
+        &self,
+        request: &Request<T>,
+        programme: &str,
+        person: &str,
+    ) -> Result<(), Status> {
+        let (programme, person) = addressed(programme, person)?;
+        let target = Target::Person {
+            programme: &programme,
+            person: &person,
+        };
+        authorize(request, &self.engine, target).await.map(drop)
+    }
+}
+
 #[tonic::async_trait]
 impl<L: EventLog> ParticipantService for ParticipantApi<L> {
     async fn apply(
         &self,
         request: Request<pb::ApplyRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(
+            &request,
+            &request.get_ref().programme_id,
+            &request.get_ref().person_id,
+        )
+        .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
@@ -80,6 +105,12 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         &self,
         request: Request<pb::ParticipantRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(
+            &request,
+            &request.get_ref().programme_id,
+            &request.get_ref().person_id,
+        )
+        .await?;
         self.run(request, ParticipantCommand::Approve).await
     }
 
@@ -87,6 +118,12 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         &self,
         request: Request<pb::ParticipantRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(
+            &request,
+            &request.get_ref().programme_id,
+            &request.get_ref().person_id,
+        )
+        .await?;
         self.run(request, ParticipantCommand::Reject).await
     }
 
@@ -94,6 +131,12 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         &self,
         request: Request<pb::CompleteModuleRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(
+            &request,
+            &request.get_ref().programme_id,
+            &request.get_ref().person_id,
+        )
+        .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
@@ -112,6 +155,12 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         &self,
         request: Request<pb::ParticipantRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(
+            &request,
+            &request.get_ref().programme_id,
+            &request.get_ref().person_id,
+        )
+        .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let (programme, person) = addressed(&body.programme_id, &body.person_id)?;

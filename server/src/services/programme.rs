@@ -8,6 +8,8 @@ use mentorship_proto::v1 as pb;
 use pb::programme_service_server::ProgrammeService;
 use tonic::{Request, Response, Status};
 
+use crate::auth::policy::{authorize, Target};
+
 use super::Command;
 use crate::convert::common::{id, people, reply};
 use crate::convert::programme::{answers, charter, design};
@@ -53,12 +55,27 @@ impl<L: EventLog> ProgrammeApi<L> {
     }
 }
 
+impl<L: EventLog> ProgrammeApi<L> {
+    /// The scope half of the policy for a request on `programme`.
+    async fn check<T: Send + Sync>(
+        &self,
+        request: &Request<T>,
+        programme: &str,
+    ) -> Result<(), Status> {
+        authorize(request, &self.engine, Target::Programme(programme))
+            .await
+            .map(drop)
+    }
+}
+
 #[tonic::async_trait]
 impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
     async fn define_programme(
         &self,
         request: Request<pb::DefineProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
@@ -74,6 +91,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::DesignProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::Design(design(body.design.as_ref())?);
@@ -85,6 +104,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         self.advance(request, ProgrammeCommand::OpenOnboarding)
             .await
     }
@@ -93,6 +114,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         self.advance(request, ProgrammeCommand::StartMatching).await
     }
 
@@ -100,6 +123,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::ProposeMatchRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::ProposeMatch {
@@ -118,6 +143,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::RespondToMatchRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::RespondToMatch {
@@ -135,6 +162,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         self.advance(request, ProgrammeCommand::StartMomentum).await
     }
 
@@ -142,6 +171,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         self.advance(request, ProgrammeCommand::StartMeasurement)
             .await
     }
@@ -150,6 +181,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::RespondToSurveyRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::RespondToSurvey {
@@ -162,6 +195,8 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
+        self.check(&request, &request.get_ref().programme_id)
+            .await?;
         self.advance(request, ProgrammeCommand::Close).await
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 use mentorship_projections::models::audit::AuditIndex;
 use mentorship_projections::query::AsOf;
@@ -21,7 +22,7 @@ use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
-use crate::caller;
+use crate::auth::policy::{authorize, Target};
 use crate::convert::common::timestamp;
 use crate::convert::query::{self as convert, Consistency, Page};
 use crate::status::{from_projection, invalid_field};
@@ -36,12 +37,16 @@ const WAIT_SHARE: f64 = 0.9;
 /// Serves the read models and their administration.
 pub struct QueryApi<L> {
     projections: Arc<Projections<L>>,
+    engine: Engine<L>,
 }
 
-impl<L> QueryApi<L> {
+impl<L: EventLog> QueryApi<L> {
     /// A service on `projections`, whose runners the caller starts and stops.
     pub fn new(projections: Arc<Projections<L>>) -> Self {
-        Self { projections }
+        Self {
+            engine: Engine::new(Arc::clone(projections.log())),
+            projections,
+        }
     }
 }
 
@@ -119,7 +124,8 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetProgrammeOverviewRequest>,
     ) -> Result<Response<pb::GetProgrammeOverviewReply>, Status> {
-        caller::of(&request)?;
+        let target = Target::Programme(&request.get_ref().programme_id);
+        authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -147,7 +153,8 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        caller::of(&request)?;
+        let target = Target::Programme(&request.get_ref().programme_id);
+        authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -174,7 +181,8 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        caller::of(&request)?;
+        let target = Target::Programme(&request.get_ref().programme_id);
+        authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -210,7 +218,8 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetOutcomesRequest>,
     ) -> Result<Response<pb::GetOutcomesReply>, Status> {
-        caller::of(&request)?;
+        let target = Target::Programme(&request.get_ref().programme_id);
+        authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -238,7 +247,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListAuditTrailRequest>,
     ) -> Result<Response<pb::ListAuditTrailReply>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let (index, key) = match body.key {
@@ -273,7 +282,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::RebuildRequest>,
     ) -> Result<Response<pb::RebuildReply>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let name = request.into_inner().projection;
         if name.is_empty() {
             return Err(invalid_field("projection", "is required"));
@@ -306,7 +315,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListProjectionsRequest>,
     ) -> Result<Response<pb::ListProjectionsReply>, Status> {
-        caller::of(&request)?;
+        authorize(&request, &self.engine, Target::Nothing).await?;
         let projections = self
             .projections
             .statuses()

@@ -8,6 +8,8 @@ use mentorship_proto::v1 as pb;
 use pb::relationship_service_server::RelationshipService;
 use tonic::{Request, Response, Status};
 
+use crate::auth::policy::{authorize, Target};
+
 use super::Command;
 use crate::convert::common::{enumeration, id, narrow, reply, timestamp};
 use crate::convert::relationship::{draft, end_reason, meeting_mode, outcome, recognition_kind};
@@ -49,6 +51,17 @@ impl<L: EventLog> RelationshipApi<L> {
 /// from its body.
 macro_rules! relationship_command {
     ($self:ident, $request:ident, $prefix:expr, |$body:ident| $order:expr) => {{
+        let relationship = id(
+            RelationshipId::parse,
+            "relationship_id",
+            &$request.get_ref().relationship_id,
+        )?;
+        authorize(
+            &$request,
+            &$self.engine,
+            Target::Relationship(&relationship),
+        )
+        .await?;
         let command = Command::of(&$request, $request.get_ref().options.as_ref())?;
         let $body = $request.get_ref();
         let order = $order;

@@ -27,7 +27,10 @@ async fn reflection_lists_every_mentorship_service() {
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
     let mut replies = client
-        .server_reflection_info(tokio_stream::iter([request]))
+        .server_reflection_info(mentorship_e2e::as_actor(
+            "operator",
+            tokio_stream::iter([request]),
+        ))
         .await
         .expect("reflection answers")
         .into_inner();

@@ -1,0 +1,233 @@
+//! JSON Web Tokens for people, issued by the organisation's SSO gateway and
+//! verified here with configured keys: an HS256 shared secret, an RS256
+//! public key, an EdDSA public key, or several of them. The token's header
+//! names its algorithm; only a configured algorithm is tried, so a token
+//! cannot pick a weaker check than the operator chose.
+//!
+//! Claims: `sub` (the actor), `roles` (names of [`Role`]), `programmes`
+//! (the scope; empty or absent is every programme), `exp` (required) and
+//! `nbf` (checked when present).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mentorship_engine::domain::ids::ActorId;
+use serde::Deserialize;
+
+use super::principal::{Kind, Principal, Role, Scope};
+
+/// Seconds of clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECONDS: u64 = 5;
+
+/// Why a verification key could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtKeyError {
+    /// The file could not be read: fix the path or permissions.
+    #[error("{flag} {path}: {source}")]
+    Io {
+        /// The flag that named the file.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a key of the expected kind.
+    #[error("{flag} {path}: {detail}")]
+    Invalid {
+        /// The flag that named the file.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// The claims this server reads.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    programmes: Vec<String>,
+}
+
+/// The configured verification keys, one per algorithm at most.
+#[derive(Default)]
+pub struct JwtKeys {
+    keys: Vec<(Algorithm, DecodingKey)>,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let algorithms: Vec<_> = self.keys.iter().map(|(algorithm, _)| algorithm).collect();
+        f.debug_struct("JwtKeys")
+            .field("algorithms", &algorithms)
+            .finish()
+    }
+}
+
+fn read(flag: &'static str, path: &Path) -> Result<Vec<u8>, JwtKeyError> {
+    std::fs::read(path).map_err(|source| JwtKeyError::Io {
+        flag,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+impl JwtKeys {
+    /// Loads the keys named by the flags; `None` leaves an algorithm off.
+    pub fn load(
+        hs256_secret: Option<&Path>,
+        rs256_public: Option<&Path>,
+        eddsa_public: Option<&Path>,
+    ) -> Result<Self, JwtKeyError> {
+        let mut keys = Vec::new();
+        if let Some(path) = hs256_secret {
+            let flag = "--jwt-hs256-secret-file";
+            let secret = read(flag, path)?;
+            let secret = secret.trim_ascii();
+            if secret.len() < 32 {
+                return Err(JwtKeyError::Invalid {
+                    flag,
+                    path: path.to_owned(),
+                    detail: "the secret must be at least 32 bytes".into(),
+                });
+            }
+            keys.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
+        }
+        if let Some(path) = rs256_public {
+            let flag = "--jwt-rs256-public-key";
+            let key = DecodingKey::from_rsa_pem(&read(flag, path)?).map_err(|error| {
+                JwtKeyError::Invalid {
+                    flag,
+                    path: path.to_owned(),
+                    detail: error.to_string(),
+                }
+            })?;
+            keys.push((Algorithm::RS256, key));
+        }
+        if let Some(path) = eddsa_public {
+            let flag = "--jwt-eddsa-public-key";
+            let key = DecodingKey::from_ed_pem(&read(flag, path)?).map_err(|error| {
+                JwtKeyError::Invalid {
+                    flag,
+                    path: path.to_owned(),
+                    detail: error.to_string(),
+                }
+            })?;
+            keys.push((Algorithm::EdDSA, key));
+        }
+        Ok(Self { keys })
+    }
+
+    /// Whether any key is configured.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The principal of `token`, or why it is refused (a bad signature, an
+    /// unconfigured algorithm, an expired or not-yet-valid token, a claim
+    /// that does not parse).
+    pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|error| error.to_string())?;
+        let (algorithm, key) = self
+            .keys
+            .iter()
+            .find(|(algorithm, _)| *algorithm == header.alg)
+            .ok_or_else(|| format!("tokens signed with {:?} are not accepted", header.alg))?;
+        let mut validation = Validation::new(*algorithm);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map_err(|error| error.to_string())?
+            .claims;
+        let subject = ActorId::parse("sub", claims.sub).map_err(|error| error.to_string())?;
+        let roles = claims
+            .roles
+            .iter()
+            .map(|role| role.parse::<Role>())
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        Ok(Principal {
+            subject,
+            kind: Kind::Person,
+            roles,
+            scope: Scope::of(claims.programmes),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{EncodingKey, Header};
+    use serde_json::json;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn keys() -> (tempfile::TempDir, JwtKeys) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, SECRET).unwrap();
+        let keys = JwtKeys::load(Some(&path), None, None).unwrap();
+        (dir, keys)
+    }
+
+    fn token(claims: serde_json::Value, secret: &[u8]) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    }
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    #[test]
+    fn a_valid_token_names_subject_roles_and_scope() {
+        let (_dir, keys) = keys();
+        let principal = keys
+            .verify(&token(
+                json!({"sub": "ana", "roles": ["programme_manager"], "programmes": ["p1"], "exp": now() + 60}),
+                SECRET,
+            ))
+            .unwrap();
+        assert_eq!(principal.subject.as_str(), "ana");
+        assert!(principal.has(Role::ProgrammeManager));
+        assert!(principal.scope.covers("p1") && !principal.scope.covers("p2"));
+    }
+
+    #[test]
+    fn expired_early_unsigned_and_wrongly_signed_tokens_are_refused() {
+        let (_dir, keys) = keys();
+        let expired = json!({"sub": "ana", "roles": [], "exp": now() - 3600});
+        assert!(keys.verify(&token(expired, SECRET)).is_err());
+        let early = json!({"sub": "ana", "roles": [], "exp": now() + 7200, "nbf": now() + 3600});
+        assert!(keys.verify(&token(early, SECRET)).is_err());
+        let forged = json!({"sub": "ana", "roles": ["administrator"], "exp": now() + 60});
+        assert!(keys
+            .verify(&token(forged, b"another secret of thirty-two bytes"))
+            .is_err());
+        let no_expiry = json!({"sub": "ana", "roles": []});
+        assert!(keys.verify(&token(no_expiry, SECRET)).is_err());
+        let unknown_role = json!({"sub": "ana", "roles": ["root"], "exp": now() + 60});
+        assert!(keys.verify(&token(unknown_role, SECRET)).is_err());
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, b"short").unwrap();
+        assert!(JwtKeys::load(Some(&path), None, None).is_err());
+    }
+}

@@ -1,0 +1,701 @@
+//! Who may call what: one table, one row per RPC.
+//!
+//! Enforcement has two halves and both read this table:
+//!
+//! 1. [`AuthLayer`], a tower layer in front of every service, authenticates
+//!    the request, finds its path's row (a path with no row is refused), and
+//!    refuses a caller who holds none of the row's roles. It runs before the
+//!    body is decoded, so a refused call costs nothing and writes nothing.
+//! 2. [`authorize`], which each service calls once after decoding, checks the
+//!    row's scope rule against what the request targets (its programme, its
+//!    participant, its relationship, its stream).
+//!
+//! | role | scope |
+//! |---|---|
+//! | administrator | every programme |
+//! | programme manager | the programmes of its credential |
+//! | mentor, mentee | themselves (`person_id` = subject) and relationships they are members of |
+//! | auditor | read-only rows, every programme |
+//! | service | the programmes of its key |
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use mentorship_engine::domain::ids::{PersonId, ProgrammeId, RelationshipId};
+use mentorship_engine::domain::relationship::Relationship;
+use mentorship_engine::facade::Engine;
+use mentorship_engine::store::EventLog;
+use tonic::codegen::http;
+use tonic::{Request, Status};
+
+use super::authenticate::Authenticator;
+use super::principal::{Principal, Role};
+
+/// How a row restricts where an allowed role may act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// The request's `programme_id` must be in the caller's scope; an empty
+    /// (every programme) filter needs a scope of every programme.
+    Programme,
+    /// The request addresses one person in one programme: managers and
+    /// services by programme scope, mentors and mentees only themselves.
+    SelfOnly,
+    /// The request addresses a relationship: managers and services of its
+    /// programme, mentors and mentees who are its members.
+    Relationship,
+    /// The request reads one stream: the rule of the stream's type.
+    Stream,
+    /// No target: the role alone decides.
+    Any,
+}
+
+use Role::{
+    Administrator as ADM, Auditor as AUD, Mentee as MEE, Mentor as MOR, ProgrammeManager as PM,
+    Service as SVC,
+};
+use Rule::{Any, Programme, Relationship as Rel, SelfOnly, Stream};
+
+const MANAGERS: &[Role] = &[ADM, PM];
+const MEMBERS: &[Role] = &[ADM, PM, MOR, MEE];
+
+/// The policy table: every RPC path, the roles that may call it, and the
+/// scope rule of the row. A path missing here is refused.
+pub const TABLE: &[(&str, &[Role], Rule)] = &[
+    // ProgrammeService
+    (
+        "/mentorship.v1.ProgrammeService/DefineProgramme",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/DesignProgramme",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/OpenOnboarding",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/StartMatching",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/ProposeMatch",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/RespondToMatch",
+        &[MOR, MEE],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/StartMomentum",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/StartMeasurement",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/RespondToSurvey",
+        &[MOR, MEE],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.ProgrammeService/CloseProgramme",
+        MANAGERS,
+        Programme,
+    ),
+    // ParticipantService
+    (
+        "/mentorship.v1.ParticipantService/Apply",
+        &[ADM, PM, SVC, MOR, MEE],
+        SelfOnly,
+    ),
+    (
+        "/mentorship.v1.ParticipantService/ApproveApplication",
+        MANAGERS,
+        SelfOnly,
+    ),
+    (
+        "/mentorship.v1.ParticipantService/RejectApplication",
+        MANAGERS,
+        SelfOnly,
+    ),
+    (
+        "/mentorship.v1.ParticipantService/CompleteModule",
+        &[ADM, PM, SVC, MOR, MEE],
+        SelfOnly,
+    ),
+    (
+        "/mentorship.v1.ParticipantService/Withdraw",
+        &[ADM, PM, SVC, MOR, MEE],
+        SelfOnly,
+    ),
+    // RelationshipService
+    (
+        "/mentorship.v1.RelationshipService/StartNegotiation",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/DraftAgreement",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/SignAgreement",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/LogMeeting",
+        MEMBERS,
+        Rel,
+    ),
+    ("/mentorship.v1.RelationshipService/CheckIn", MEMBERS, Rel),
+    (
+        "/mentorship.v1.RelationshipService/RecordGoalProgress",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/ShareResource",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/MakeIntroduction",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/GiveFeedback",
+        MEMBERS,
+        Rel,
+    ),
+    ("/mentorship.v1.RelationshipService/Recognise", MEMBERS, Rel),
+    (
+        "/mentorship.v1.RelationshipService/CompleteRelationship",
+        MEMBERS,
+        Rel,
+    ),
+    (
+        "/mentorship.v1.RelationshipService/EndRelationshipEarly",
+        MEMBERS,
+        Rel,
+    ),
+    // MatchingService
+    (
+        "/mentorship.v1.MatchingService/ProposeMatches",
+        MANAGERS,
+        Programme,
+    ),
+    (
+        "/mentorship.v1.MatchingService/ExplainPair",
+        &[ADM, PM, AUD],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.MatchingService/ApproveProposal",
+        &[ADM, PM, MEE],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.MatchingService/DeclineProposal",
+        MANAGERS,
+        Programme,
+    ),
+    // EventStoreService
+    (
+        "/mentorship.v1.EventStoreService/ReadStream",
+        &[ADM, PM, AUD, SVC, MOR, MEE],
+        Stream,
+    ),
+    ("/mentorship.v1.EventStoreService/ReadAll", &[ADM, AUD], Any),
+    (
+        "/mentorship.v1.EventStoreService/Subscribe",
+        &[ADM, AUD],
+        Any,
+    ),
+    ("/mentorship.v1.EventStoreService/Verify", &[ADM, AUD], Any),
+    // QueryService
+    (
+        "/mentorship.v1.QueryService/GetProgrammeOverview",
+        &[ADM, PM, AUD, SVC],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.QueryService/ListParticipants",
+        &[ADM, PM, AUD, SVC],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.QueryService/ListRelationships",
+        &[ADM, PM, AUD, SVC],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.QueryService/GetOutcomes",
+        &[ADM, PM, AUD, SVC],
+        Programme,
+    ),
+    (
+        "/mentorship.v1.QueryService/ListAuditTrail",
+        &[ADM, AUD],
+        Any,
+    ),
+    ("/mentorship.v1.QueryService/Rebuild", &[ADM], Any),
+    (
+        "/mentorship.v1.QueryService/ListProjections",
+        &[ADM, AUD],
+        Any,
+    ),
+];
+
+/// Paths anyone may call: health checks carry no credential.
+const OPEN_PREFIXES: &[&str] = &["/grpc.health.v1.Health/"];
+
+/// Paths any authenticated caller may call: the schema is no secret from a
+/// caller who may use it.
+const AUTHENTICATED_PREFIXES: &[&str] = &["/grpc.reflection."];
+
+/// The row of `path`.
+pub fn row(path: &str) -> Option<(&'static [Role], Rule)> {
+    TABLE
+        .iter()
+        .find(|(row_path, ..)| *row_path == path)
+        .map(|(_, roles, rule)| (*roles, *rule))
+}
+
+/// What the layer admitted: the caller, and the roles and rule of the row,
+/// for [`authorize`].
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    /// The caller.
+    pub principal: Principal,
+    /// The roles of the row that the caller holds (never empty).
+    pub roles: Vec<Role>,
+    /// The row's scope rule.
+    pub rule: Rule,
+}
+
+impl Authenticator {
+    /// Authenticates a request to `path` and checks the role half of the
+    /// policy; `None` for open paths.
+    #[allow(clippy::result_large_err)]
+    pub fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Option<Admitted>, Status> {
+        if OPEN_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+            return Ok(None);
+        }
+        let principal = self.authenticate(headers)?;
+        if AUTHENTICATED_PREFIXES
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        {
+            return Ok(None);
+        }
+        let (allowed, rule) =
+            row(path).ok_or_else(|| Status::permission_denied(format!("{path} has no policy")))?;
+        let roles: Vec<Role> = allowed
+            .iter()
+            .copied()
+            .filter(|role| principal.has(*role))
+            .collect();
+        if roles.is_empty() {
+            let names: Vec<&str> = allowed.iter().map(|role| role.name()).collect();
+            return Err(Status::permission_denied(format!(
+                "{} may not call {path}; it needs one of: {}",
+                principal.subject,
+                names.join(", ")
+            )));
+        }
+        Ok(Some(Admitted {
+            principal,
+            roles,
+            rule,
+        }))
+    }
+}
+
+/// What a request acts on, for the scope half of the policy.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A programme; `""` is every programme (a query without a filter).
+    Programme(&'a str),
+    /// One person's enrolment in one programme.
+    Person {
+        /// The programme.
+        programme: &'a ProgrammeId,
+        /// The person.
+        person: &'a PersonId,
+    },
+    /// A relationship.
+    Relationship(&'a RelationshipId),
+    /// A stream of the log, by type and id.
+    Stream {
+        /// `programme`, `participant` or `relationship`.
+        stream_type: &'a str,
+        /// The stream's id.
+        stream_id: &'a str,
+    },
+    /// Nothing in particular.
+    Nothing,
+}
+
+/// The programme and members of a relationship, as its stream records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// Its programme.
+    pub programme: String,
+    /// Its mentors and mentees.
+    pub members: Vec<String>,
+}
+
+/// The programme and members of `relationship`, or `None` when it has not
+/// opened.
+pub async fn membership<L: EventLog>(
+    engine: &Engine<L>,
+    relationship: &str,
+) -> Result<Option<Membership>, Status> {
+    let (state, _) = engine
+        .load::<Relationship>(relationship)
+        .await
+        .map_err(|error| crate::status::from_engine(error, ""))?;
+    Ok(state.terms.map(|terms| Membership {
+        programme: terms.programme.to_string(),
+        members: terms
+            .mentors
+            .iter()
+            .chain(&terms.mentees)
+            .map(ToString::to_string)
+            .collect(),
+    }))
+}
+
+/// The scope half of the policy: whether the caller that the layer admitted
+/// for `request` may act on `target`. Services call it once, after decoding
+/// and before acting.
+pub async fn authorize<T, L: EventLog>(
+    request: &Request<T>,
+    engine: &Engine<L>,
+    target: Target<'_>,
+) -> Result<Principal, Status> {
+    let admitted = request
+        .extensions()
+        .get::<Admitted>()
+        .cloned()
+        .ok_or_else(|| Status::unauthenticated("no caller"))?;
+    let membership = match target {
+        Target::Relationship(relationship) => membership(engine, relationship.as_str()).await?,
+        Target::Stream {
+            stream_type: "relationship",
+            stream_id,
+        } => membership(engine, stream_id).await?,
+        _ => None,
+    };
+    for role in &admitted.roles {
+        if permits(
+            &admitted.principal,
+            *role,
+            admitted.rule,
+            target,
+            membership.as_ref(),
+        ) {
+            return Ok(admitted.principal);
+        }
+    }
+    Err(Status::permission_denied(format!(
+        "{} may not act on {}",
+        admitted.principal.subject,
+        describe(target)
+    )))
+}
+
+fn describe(target: Target<'_>) -> String {
+    match target {
+        Target::Programme("") => "every programme".to_owned(),
+        Target::Programme(programme) => format!("programme {programme}"),
+        Target::Person { programme, person } => format!("{person} in programme {programme}"),
+        Target::Relationship(relationship) => format!("relationship {relationship}"),
+        Target::Stream {
+            stream_type,
+            stream_id,
+        } => format!("stream {stream_type}/{stream_id}"),
+        Target::Nothing => "this".to_owned(),
+    }
+}
+
+/// Whether `principal`, acting in `role` under `rule`, may act on `target`.
+pub fn permits(
+    principal: &Principal,
+    role: Role,
+    rule: Rule,
+    target: Target<'_>,
+    membership: Option<&Membership>,
+) -> bool {
+    if matches!(role, Role::Administrator | Role::Auditor) {
+        return true;
+    }
+    let in_scope = |programme: &str| {
+        if programme.is_empty() {
+            principal.scope == super::principal::Scope::All
+        } else {
+            principal.covers(role, programme)
+        }
+    };
+    let personal = matches!(role, Role::Mentor | Role::Mentee);
+    let is_member = |membership: Option<&Membership>| {
+        membership.is_some_and(|membership| {
+            membership
+                .members
+                .iter()
+                .any(|member| member == principal.subject.as_str())
+        })
+    };
+    match (rule, target) {
+        (Rule::Any, _) => true,
+        (Rule::Programme, Target::Programme(programme)) => in_scope(programme),
+        (Rule::SelfOnly, Target::Person { programme, person }) => {
+            in_scope(programme.as_str())
+                && (!personal || person.as_str() == principal.subject.as_str())
+        }
+        (Rule::Relationship, Target::Relationship(_))
+        | (
+            Rule::Stream,
+            Target::Stream {
+                stream_type: "relationship",
+                ..
+            },
+        ) => {
+            if personal {
+                is_member(membership)
+            } else {
+                membership.is_some_and(|membership| in_scope(&membership.programme))
+            }
+        }
+        (
+            Rule::Stream,
+            Target::Stream {
+                stream_type: "programme",
+                stream_id,
+            },
+        ) => !personal && in_scope(stream_id),
+        (
+            Rule::Stream,
+            Target::Stream {
+                stream_type: "participant",
+                stream_id,
+            },
+        ) => match stream_id.split_once('/') {
+            Some((programme, person)) => {
+                in_scope(programme) && (!personal || person == principal.subject.as_str())
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// A tower layer that runs [`Authenticator::admit`] on every request and
+/// answers refusals itself, so that no service sees an unadmitted request.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    authenticator: Arc<Authenticator>,
+}
+
+impl AuthLayer {
+    /// A layer admitting requests with `authenticator`.
+    pub fn new(authenticator: Arc<Authenticator>) -> Self {
+        Self { authenticator }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            authenticator: Arc::clone(&self.authenticator),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around the server's routes.
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    authenticator: Arc<Authenticator>,
+}
+
+impl<S, B, R> tower_service::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Default + Send + 'static,
+{
+    type Response = http::Response<R>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        match self
+            .authenticator
+            .admit(request.uri().path(), request.headers())
+        {
+            Ok(admitted) => {
+                if let Some(admitted) = admitted {
+                    request.extensions_mut().insert(admitted);
+                }
+                Box::pin(self.inner.call(request))
+            }
+            Err(status) => {
+                tracing::info!(path = %request.uri().path(), code = ?status.code(), "refused");
+                Box::pin(std::future::ready(Ok(status.into_http())))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use prost::Message;
+    use prost_types::FileDescriptorSet;
+
+    use super::*;
+    use crate::auth::principal::{Kind, Scope};
+
+    #[test]
+    fn every_rpc_of_every_service_has_exactly_one_row() {
+        let set = FileDescriptorSet::decode(mentorship_proto::FILE_DESCRIPTOR_SET)
+            .expect("the descriptor set decodes");
+        let mut paths = BTreeSet::new();
+        for file in &set.file {
+            for service in &file.service {
+                for method in &service.method {
+                    paths.insert(format!(
+                        "/{}.{}/{}",
+                        file.package(),
+                        service.name(),
+                        method.name()
+                    ));
+                }
+            }
+        }
+        assert!(paths.len() > 40, "{paths:?}");
+        for path in &paths {
+            assert!(row(path).is_some(), "{path} has no row in the policy table");
+        }
+        let rows: BTreeSet<&str> = TABLE.iter().map(|(path, ..)| *path).collect();
+        assert_eq!(rows.len(), TABLE.len(), "a path has two rows");
+        for path in rows {
+            assert!(paths.contains(path), "{path} is not an RPC of the contract");
+        }
+    }
+
+    fn person(subject: &str, role: Role, programmes: &[&str]) -> Principal {
+        Principal {
+            subject: mentorship_engine::domain::ids::ActorId::parse("sub", subject).unwrap(),
+            kind: Kind::Person,
+            roles: BTreeSet::from([role]),
+            scope: Scope::of(programmes.iter().map(|p| (*p).to_owned())),
+        }
+    }
+
+    #[test]
+    fn managers_act_in_their_programmes_and_members_in_their_relationships() {
+        let manager = person("pm", Role::ProgrammeManager, &["p1"]);
+        let pm = Role::ProgrammeManager;
+        assert!(permits(
+            &manager,
+            pm,
+            Rule::Programme,
+            Target::Programme("p1"),
+            None
+        ));
+        assert!(!permits(
+            &manager,
+            pm,
+            Rule::Programme,
+            Target::Programme("p2"),
+            None
+        ));
+        assert!(!permits(
+            &manager,
+            pm,
+            Rule::Programme,
+            Target::Programme(""),
+            None
+        ));
+        let membership = Membership {
+            programme: "p1".into(),
+            members: vec!["ana".into(), "ben".into()],
+        };
+        let id = RelationshipId::parse("r", "r1").unwrap();
+        let target = Target::Relationship(&id);
+        assert!(permits(
+            &manager,
+            pm,
+            Rule::Relationship,
+            target,
+            Some(&membership)
+        ));
+        let ana = person("ana", Role::Mentee, &[]);
+        let eve = person("eve", Role::Mentee, &[]);
+        assert!(permits(
+            &ana,
+            Role::Mentee,
+            Rule::Relationship,
+            target,
+            Some(&membership)
+        ));
+        assert!(!permits(
+            &eve,
+            Role::Mentee,
+            Rule::Relationship,
+            target,
+            Some(&membership)
+        ));
+        assert!(!permits(
+            &eve,
+            Role::Mentee,
+            Rule::Relationship,
+            target,
+            None
+        ));
+    }
+
+    #[test]
+    fn mentors_and_mentees_act_only_as_themselves() {
+        let programme = ProgrammeId::parse("p", "p1").unwrap();
+        let ana = PersonId::parse("p", "ana").unwrap();
+        let ben = PersonId::parse("p", "ben").unwrap();
+        let caller = person("ana", Role::Mentor, &[]);
+        let own = Target::Person {
+            programme: &programme,
+            person: &ana,
+        };
+        let other = Target::Person {
+            programme: &programme,
+            person: &ben,
+        };
+        assert!(permits(&caller, Role::Mentor, Rule::SelfOnly, own, None));
+        assert!(!permits(&caller, Role::Mentor, Rule::SelfOnly, other, None));
+    }
+}
