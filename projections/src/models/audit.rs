@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use mentorship_engine::store::RecordedEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::fact::Event;
 use crate::projection::Projection;
 use crate::store;
 
@@ -95,18 +95,15 @@ impl Projection for AuditTrail {
         Self::NAME
     }
 
-    fn apply(&mut self, event: &RecordedEvent) -> std::result::Result<(), String> {
+    fn apply(&mut self, event: &Event<'_>) -> std::result::Result<(), String> {
+        let fields = &event.fields;
         let entry = AuditEntry {
-            position: event.position,
-            at: event.at,
-            event_type: event.event_type.clone(),
-            actor: event.actor.clone(),
-            subject: event.stream.to_string(),
-            reason: event
-                .metadata
-                .get("reason")
-                .and_then(|reason| reason.as_str())
-                .map(str::to_owned),
+            position: fields.position,
+            at: fields.at,
+            event_type: fields.event_type.to_owned(),
+            actor: fields.actor.to_owned(),
+            subject: format!("{}/{}", fields.stream_type, fields.stream_id),
+            reason: reason(fields.metadata),
         };
         self.by_subject
             .entry(entry.subject.clone())
@@ -134,5 +131,23 @@ impl Projection for AuditTrail {
             }
         }
         Ok(())
+    }
+}
+
+/// The `reason` of an event's metadata (canonical JSON), when it is a
+/// string; metadata without one is not parsed.
+fn reason(metadata: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Why {
+        reason: Option<serde_json::Value>,
+    }
+    const KEY: &[u8] = b"\"reason\"";
+    if !metadata.windows(KEY.len()).any(|window| window == KEY) {
+        return None;
+    }
+    let why: Why = serde_json::from_slice(metadata).ok()?;
+    match why.reason? {
+        serde_json::Value::String(reason) => Some(reason),
+        _ => None,
     }
 }
