@@ -29,7 +29,7 @@ use crate::store::{self, INTERVAL};
 
 /// The default history interval: a history boundary every this many
 /// positions.
-pub const DEFAULT_HISTORY_INTERVAL: u64 = 2_048;
+pub const DEFAULT_HISTORY_INTERVAL: u64 = 8_192;
 
 /// One read model partitioned by programme.
 pub trait ReadModel: Send + Sync + 'static {

@@ -49,6 +49,8 @@ const CONFIG: RunnerConfig = RunnerConfig {
     read_batch: 5,
     flush_events: 11,
     flush_interval: Duration::from_millis(1),
+    catch_up_flush_events: 11,
+    catch_up_flush_interval: Duration::from_millis(1),
 };
 
 fn open_log(dir: &Path) -> SegmentLog {
