@@ -116,7 +116,7 @@ impl Projection for AuditTrail {
             at: fields.at,
             event_type: fields.event_type.to_owned(),
             actor: fields.actor.to_owned(),
-            subject: format!("{}/{}", fields.stream_type, fields.stream_id),
+            subject: [fields.stream_type, "/", fields.stream_id].concat(),
             reason: reason(fields.metadata),
         };
         let at = self.pending.len();
