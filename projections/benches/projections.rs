@@ -362,6 +362,20 @@ fn main() {
         let head = log.head();
         println!("log: {head} events");
 
+        // `BENCH_ONLY=<name>` rebuilds that projection alone (for profiling).
+        let only = std::env::var("BENCH_ONLY").ok();
+        if let Some(name) = only.as_deref() {
+            let rate = match name {
+                "overview" => partitioned::<Overview>(&log).await.0,
+                "directory" => partitioned::<Directory>(&log).await.0,
+                "board" => partitioned::<Board>(&log).await.0,
+                "outcomes" => partitioned::<Outcomes>(&log).await.0,
+                _ => rebuild(&log, |_| AuditTrail::default()).await.0,
+            };
+            println!("rebuild {name}: {rate:>10.0} events/s");
+            return;
+        }
+
         let started = Instant::now();
         let mut position = 1;
         while position <= head {
@@ -370,6 +384,15 @@ fn main() {
         }
         let read_rate = head as f64 / started.elapsed().as_secs_f64();
         println!("read_all alone: {read_rate:>10.0} events/s");
+
+        let started = Instant::now();
+        let mut position = 1;
+        while position <= head {
+            let batch = log.read_all_raw(position, 4_096).await.unwrap();
+            position += batch.len() as u64;
+        }
+        let read_rate = head as f64 / started.elapsed().as_secs_f64();
+        println!("read_all_raw alone: {read_rate:>10.0} events/s");
 
         let (rate, overview) = partitioned::<Overview>(&log).await;
         println!("rebuild overview: {rate:>10.0} events/s");

@@ -19,13 +19,14 @@
 //! is turned into the last position at or before it by a binary search on
 //! the log.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use mentorship_engine::store::EventLog;
+use mentorship_engine::store::{EventLog, RawEvent};
 
 use crate::error::{ProjectionError, Result};
-use crate::fact::{self, Kind};
+use crate::fact::{self, Event, Kind};
 use crate::partitioned::{Partitioned, ReadModel, State};
 use crate::runner::Live;
 use crate::store;
@@ -41,26 +42,55 @@ pub struct Answer<T> {
 
 /// The programme an event belongs to, without decoding it (except a
 /// `RelationshipOpened`); `None` when it cannot be told.
-fn programme_of<M: ReadModel>(
-    state: &State<M>,
-    event: &mentorship_engine::store::RecordedEvent,
-) -> Option<String> {
-    let id = event.stream.stream_id.as_str();
-    match Kind::of(&event.stream.stream_type)? {
-        Kind::Programme => Some(id.to_owned()),
-        Kind::Participant => Some(fact::programme_of_participant(id).to_owned()),
-        Kind::Relationship => state.routes.get(id).cloned().or_else(|| {
-            let opened: mentorship_engine::domain::relationship::RelationshipEvent =
-                fact::decode_event(event).ok()?;
-            match opened {
-                mentorship_engine::domain::relationship::RelationshipEvent::RelationshipOpened {
-                    terms,
-                    ..
-                } => Some(terms.programme.as_str().to_owned()),
-                _ => None,
+fn programme_of<'a, M: ReadModel>(state: &'a State<M>, event: &Event<'a>) -> Option<Cow<'a, str>> {
+    let id = event.stream_id();
+    match Kind::of(event.stream_type())? {
+        Kind::Programme => Some(Cow::Borrowed(id)),
+        Kind::Participant => Some(Cow::Borrowed(fact::programme_of_participant(id))),
+        Kind::Relationship => match state.routes.get(id) {
+            Some(programme) => Some(Cow::Borrowed(programme.as_str())),
+            None if event.event_type() == "RelationshipOpened" => {
+                fact::opened_programme(event).ok().map(Cow::Owned)
             }
-        }),
+            None => None,
+        },
     }
+}
+
+/// Applies raw `events` to `state` (only those of `programme` when given),
+/// reading again unsealed the few the model needs so.
+async fn apply_events<L: EventLog, M: ReadModel>(
+    log: &L,
+    state: &mut State<M>,
+    events: &[RawEvent],
+    programme: Option<&str>,
+) -> Result<()> {
+    for event in events {
+        let poison = |reason: String| ProjectionError::Poison {
+            projection: M::NAME.to_owned(),
+            position: event.position,
+            reason,
+        };
+        let fields = event.decode()?;
+        let mut view = Event::raw(fields);
+        if let Some(filter) = programme {
+            if programme_of(state, &view).as_deref() != Some(filter) {
+                continue;
+            }
+        }
+        let unsealed = if state.needs_sealed(&fields) {
+            let again = log.read_all(event.position, 1).await?.pop();
+            match again {
+                Some(again) if again.position == event.position => Some(again),
+                _ => return Err(poison("the log did not return the event again".into())),
+            }
+        } else {
+            None
+        };
+        view.unsealed = unsealed.as_ref();
+        state.apply(&view).map_err(poison)?;
+    }
+    Ok(())
 }
 
 /// The slices of `live` (all of them, or only `programme`'s) as they were
@@ -128,24 +158,11 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
         let limit = usize::try_from(wanted - next + 1)
             .unwrap_or(usize::MAX)
             .min(4_096);
-        let events = log.read_all(next, limit).await?;
+        let events = log.read_all_raw(next, limit).await?;
         let Some(last) = events.last().map(|event| event.position) else {
             break;
         };
-        for event in &events {
-            if let Some(filter) = programme {
-                if programme_of(&state, event).as_deref() != Some(filter) {
-                    continue;
-                }
-            }
-            state
-                .apply(event)
-                .map_err(|reason| ProjectionError::Poison {
-                    projection: M::NAME.to_owned(),
-                    position: event.position,
-                    reason,
-                })?;
-        }
+        apply_events(log, &mut state, &events, programme).await?;
         next = last + 1;
     }
     let value = state
@@ -171,19 +188,11 @@ pub async fn replay<L: EventLog, M: ReadModel>(
         let limit = usize::try_from(position - next + 1)
             .unwrap_or(usize::MAX)
             .min(4_096);
-        let events = log.read_all(next, limit).await?;
+        let events = log.read_all_raw(next, limit).await?;
         let Some(last) = events.last().map(|event| event.position) else {
             break;
         };
-        for event in &events {
-            state
-                .apply(event)
-                .map_err(|reason| ProjectionError::Poison {
-                    projection: M::NAME.to_owned(),
-                    position: event.position,
-                    reason,
-                })?;
-        }
+        apply_events(log, &mut state, &events, None).await?;
         next = last + 1;
     }
     Ok(state.slices)
@@ -198,9 +207,13 @@ pub async fn position_at<L: EventLog>(log: &L, at: DateTime<Utc>) -> Result<u64>
     let (mut low, mut high) = (0_u64, log.head());
     while low < high {
         let middle = low + (high - low).div_ceil(2);
-        let event = log.read_all(middle, 1).await?;
-        match event.first() {
-            Some(event) if event.at <= at => low = middle,
+        let event = log.read_all_raw(middle, 1).await?;
+        let accepted = match event.first() {
+            Some(event) => Some(event.decode()?.at),
+            None => None,
+        };
+        match accepted {
+            Some(accepted) if accepted <= at => low = middle,
             _ => high = middle - 1,
         }
     }

@@ -1,16 +1,32 @@
 //! The lean decoding of a stored event into what read models need.
 //!
-//! The log hands out each event's payload as the JSON of `Recorded<E>`. Read
-//! models only need the `event` half (the audit facts are on the
-//! [`RecordedEvent`] itself), and many event types matter to no read model,
-//! so a projection decodes an event only when its model wants that type, and
-//! decodes it by borrowing the payload rather than copying it.
+//! Projections read the log raw ([`EventLog::read_all_raw`]): each event's
+//! canonical bytes, split into borrowed fields without parsing any JSON,
+//! unsealing anything or applying upcasters. Read models only need the
+//! `event` half of the payload (the audit facts are fields of the record
+//! itself), and many event types matter to no read model, so a projection
+//! tells an event's type by its name and decodes the payload only when its
+//! model wants that type, straight from the bytes.
+//!
+//! Sensitive fields stay sealed on this path and decode as their erased
+//! stand-ins (see `mentorship_engine::domain::sensitivity`). A model that
+//! keeps one of them (the outcomes model keeps diversity attributes, for
+//! internal attribution) says so per event with `needs_sealed`, and only
+//! those events are read again through the parsed, unsealed path.
+//!
+//! The raw path sees every event as written: it applies no upcaster, so an
+//! upcaster added to the log must come with a read model that decodes both
+//! versions.
+//!
+//! [`EventLog::read_all_raw`]: mentorship_engine::store::EventLog::read_all_raw
 
 use mentorship_engine::domain::participant::ParticipantEvent;
 use mentorship_engine::domain::programme::ProgrammeEvent;
 use mentorship_engine::domain::relationship::RelationshipEvent;
+use mentorship_engine::store::canonical::Decoded as Fields;
 use mentorship_engine::store::RecordedEvent;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// The aggregate an event belongs to, by its stream type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +52,49 @@ impl Kind {
     }
 }
 
+/// One stored event as a projection reads it: its fields borrowed from the
+/// canonical bytes and, only for the events a model asked to see unsealed,
+/// the parsed event with its sensitive fields put back.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// Position, stream, type, time, actor, and the payload and metadata as
+    /// canonical JSON bytes (sensitive fields sealed).
+    pub fields: Fields<'a>,
+    /// The same event read through the parsed path, when the model needs
+    /// sealed values; its payload is decoded instead of the bytes.
+    pub unsealed: Option<&'a RecordedEvent>,
+}
+
+impl<'a> Event<'a> {
+    /// The raw fields alone.
+    pub fn raw(fields: Fields<'a>) -> Self {
+        Self {
+            fields,
+            unsealed: None,
+        }
+    }
+
+    /// The event's global position.
+    pub fn position(&self) -> u64 {
+        self.fields.position
+    }
+
+    /// The event's type name.
+    pub fn event_type(&self) -> &'a str {
+        self.fields.event_type
+    }
+
+    /// The stream type.
+    pub fn stream_type(&self) -> &'a str {
+        self.fields.stream_type
+    }
+
+    /// The stream id.
+    pub fn stream_id(&self) -> &'a str {
+        self.fields.stream_id
+    }
+}
+
 /// The domain event, decoded.
 #[derive(Debug, Clone)]
 pub enum Decoded {
@@ -52,7 +111,7 @@ pub enum Decoded {
 #[derive(Debug, Clone)]
 pub struct Fact<'a> {
     /// The stored event (position, stream, time, actor).
-    pub recorded: &'a RecordedEvent,
+    pub source: &'a Event<'a>,
     /// The programme the event belongs to.
     pub programme: &'a str,
     /// The domain event.
@@ -62,23 +121,23 @@ pub struct Fact<'a> {
 impl Fact<'_> {
     /// The event's global position.
     pub fn position(&self) -> u64 {
-        self.recorded.position
+        self.source.fields.position
     }
 
     /// When the command that caused it was accepted.
     pub fn at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.recorded.at
+        self.source.fields.at
     }
 
     /// The stream id: the programme, `programme/person`, or the
     /// relationship.
     pub fn stream_id(&self) -> &str {
-        &self.recorded.stream.stream_id
+        self.source.fields.stream_id
     }
 
     /// For a participant event, the person (the part after the `/`).
     pub fn person(&self) -> &str {
-        person_of(&self.recorded.stream.stream_id)
+        person_of(self.source.fields.stream_id)
     }
 }
 
@@ -96,26 +155,59 @@ pub fn programme_of_participant(stream_id: &str) -> &str {
         .map_or(stream_id, |(programme, _)| programme)
 }
 
-/// Decodes the `event` half of the payload of `recorded` as `E`, by
-/// reference.
-pub fn decode_event<E: DeserializeOwned>(recorded: &RecordedEvent) -> Result<E, String> {
-    let event = recorded
-        .payload
-        .get("event")
-        .ok_or_else(|| format!("{} has no `event` field", recorded.event_type))?;
-    E::deserialize(event).map_err(|error| {
+/// The `event` half of a `Recorded<E>` payload; serde skips the `audit`
+/// half without building it.
+#[derive(Deserialize)]
+struct EventHalf<E> {
+    event: E,
+}
+
+/// Decodes the `event` half of the payload of `event` as `E`: from the
+/// unsealed parsed payload when there is one, otherwise straight from the
+/// canonical bytes.
+pub fn decode_event<E: DeserializeOwned>(event: &Event<'_>) -> Result<E, String> {
+    let decoded = match event.unsealed {
+        Some(recorded) => {
+            let half = recorded
+                .payload
+                .get("event")
+                .ok_or_else(|| format!("{} has no `event` field", recorded.event_type))?;
+            E::deserialize(half)
+        }
+        None => serde_json::from_slice::<EventHalf<E>>(event.fields.payload).map(|half| half.event),
+    };
+    decoded.map_err(|error| {
         format!(
             "{} v{} does not decode: {error}",
-            recorded.event_type, recorded.event_version
+            event.fields.event_type, event.fields.event_version
         )
     })
 }
 
-/// Decodes `recorded` according to its stream type.
-pub fn decode(recorded: &RecordedEvent, kind: Kind) -> Result<Decoded, String> {
+/// Decodes `event` according to its stream type.
+pub fn decode(event: &Event<'_>, kind: Kind) -> Result<Decoded, String> {
     Ok(match kind {
-        Kind::Programme => Decoded::Programme(decode_event(recorded)?),
-        Kind::Participant => Decoded::Participant(decode_event(recorded)?),
-        Kind::Relationship => Decoded::Relationship(decode_event(recorded)?),
+        Kind::Programme => Decoded::Programme(decode_event(event)?),
+        Kind::Participant => Decoded::Participant(decode_event(event)?),
+        Kind::Relationship => Decoded::Relationship(decode_event(event)?),
     })
+}
+
+/// The programme a `RelationshipOpened` names, decoding only that field.
+pub fn opened_programme(event: &Event<'_>) -> Result<String, String> {
+    #[derive(Deserialize)]
+    struct Terms {
+        programme: String,
+    }
+    #[derive(Deserialize)]
+    struct Opened {
+        terms: Terms,
+    }
+    #[derive(Deserialize)]
+    enum Only {
+        RelationshipOpened(Opened),
+    }
+    let only: Only = decode_event(event)?;
+    let Only::RelationshipOpened(opened) = only;
+    Ok(opened.terms.programme)
 }

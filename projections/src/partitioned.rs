@@ -18,18 +18,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Debug;
 
 use mentorship_engine::domain::relationship::RelationshipEvent;
-use mentorship_engine::store::RecordedEvent;
+use mentorship_engine::store::canonical::Decoded as Fields;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fact::{self, Decoded, Fact, Kind};
+use crate::fact::{self, Decoded, Event, Fact, Kind};
 use crate::projection::Projection;
 use crate::store::{self, INTERVAL};
 
 /// The default history interval: a history boundary every this many
 /// positions.
-pub const DEFAULT_HISTORY_INTERVAL: u64 = 2_048;
+pub const DEFAULT_HISTORY_INTERVAL: u64 = 8_192;
 
 /// One read model partitioned by programme.
 pub trait ReadModel: Send + Sync + 'static {
@@ -45,6 +45,17 @@ pub trait ReadModel: Send + Sync + 'static {
     /// Applies one event to its programme's slice. An `Err` marks a poison
     /// event; an implementation checks before it changes anything.
     fn apply(slice: &mut Self::Slice, fact: &Fact<'_>) -> std::result::Result<(), String>;
+
+    /// Whether an event of this kind and type, applied to `slice` (`None`
+    /// before the programme's first event), needs the values of its sealed
+    /// fields. Projections read the log raw, where sensitive fields stay
+    /// sealed and decode as erased; the few events a model answers `true`
+    /// for are read again with their values. Models keep no confidential or
+    /// personal text, so the default is `false`.
+    fn needs_sealed(slice: Option<&Self::Slice>, kind: Kind, event_type: &str) -> bool {
+        let _ = (slice, kind, event_type);
+        false
+    }
 }
 
 /// The routes from relationships to programmes and the slices of one model.
@@ -66,52 +77,90 @@ impl<M: ReadModel> Default for State<M> {
 }
 
 impl<M: ReadModel> State<M> {
-    /// Applies `event`; returns the programme it touched (or `None` when the
-    /// model ignores it). On `Err` nothing changed.
-    pub fn apply(&mut self, event: &RecordedEvent) -> std::result::Result<Option<String>, String> {
-        let kind = Kind::of(&event.stream.stream_type)
-            .ok_or_else(|| format!("unknown stream type {}", event.stream.stream_type))?;
-        let stream_id = event.stream.stream_id.as_str();
-        let mut opened = None;
-        let programme: String = match kind {
-            Kind::Programme => stream_id.to_owned(),
-            Kind::Participant => fact::programme_of_participant(stream_id).to_owned(),
-            Kind::Relationship if event.event_type == "RelationshipOpened" => {
+    /// Applies `event`; returns whether the model applied it (`false` when
+    /// it ignores the event's type). On `Err` nothing changed.
+    pub fn apply(&mut self, event: &Event<'_>) -> std::result::Result<bool, String> {
+        self.apply_to(event, |_| {})
+    }
+
+    /// Applies `event` and hands the programme it changed to `touched`;
+    /// returns whether the model applied it. On `Err` nothing changed.
+    pub fn apply_to(
+        &mut self,
+        event: &Event<'_>,
+        touched: impl FnOnce(&str),
+    ) -> std::result::Result<bool, String> {
+        let kind = Kind::of(event.stream_type())
+            .ok_or_else(|| format!("unknown stream type {}", event.stream_type()))?;
+        let stream_id = event.stream_id();
+        let event_type = event.event_type();
+        let wanted = M::wants(kind, event_type);
+        if kind == Kind::Relationship && event_type == "RelationshipOpened" {
+            let applied = if wanted {
                 let decoded: RelationshipEvent = fact::decode_event(event)?;
                 let RelationshipEvent::RelationshipOpened { terms, .. } = &decoded else {
                     return Err("RelationshipOpened decodes as another event".into());
                 };
                 let programme = terms.programme.as_str().to_owned();
-                opened = Some(decoded);
-                programme
-            }
+                let fact = Fact {
+                    source: event,
+                    programme: &programme,
+                    event: Decoded::Relationship(decoded),
+                };
+                let slice = self.slices.entry(programme.clone()).or_default();
+                M::apply(slice, &fact)?;
+                touched(&programme);
+                self.routes.insert(stream_id.to_owned(), programme);
+                true
+            } else {
+                let programme = fact::opened_programme(event)?;
+                self.routes.insert(stream_id.to_owned(), programme);
+                false
+            };
+            return Ok(applied);
+        }
+        let programme: &str = match kind {
+            Kind::Programme => stream_id,
+            Kind::Participant => fact::programme_of_participant(stream_id),
             Kind::Relationship => self
                 .routes
                 .get(stream_id)
-                .cloned()
+                .map(String::as_str)
                 .ok_or_else(|| format!("relationship {stream_id} was never opened"))?,
         };
-        if !M::wants(kind, &event.event_type) {
-            if opened.is_some() {
-                self.routes.insert(stream_id.to_owned(), programme.clone());
-            }
-            return Ok(None);
+        if !wanted {
+            return Ok(false);
         }
-        let decoded = match opened {
-            Some(event) => Decoded::Relationship(event),
-            None => fact::decode(event, kind)?,
-        };
         let fact = Fact {
-            recorded: event,
-            programme: &programme,
-            event: decoded,
+            source: event,
+            programme,
+            event: fact::decode(event, kind)?,
         };
-        let slice = self.slices.entry(programme.clone()).or_default();
+        let slice = match self.slices.get_mut(programme) {
+            Some(slice) => slice,
+            None => self.slices.entry(programme.to_owned()).or_default(),
+        };
         M::apply(slice, &fact)?;
-        if kind == Kind::Relationship && event.event_type == "RelationshipOpened" {
-            self.routes.insert(stream_id.to_owned(), programme.clone());
+        touched(programme);
+        Ok(true)
+    }
+
+    /// Whether the model needs `event` with its sealed values put back,
+    /// given the state before it.
+    pub fn needs_sealed(&self, event: &Fields<'_>) -> bool {
+        let Some(kind) = Kind::of(event.stream_type) else {
+            return false;
+        };
+        if !M::wants(kind, event.event_type) {
+            return false;
         }
-        Ok(Some(programme))
+        let programme = match kind {
+            Kind::Programme => Some(event.stream_id),
+            Kind::Participant => Some(fact::programme_of_participant(event.stream_id)),
+            Kind::Relationship => self.routes.get(event.stream_id).map(String::as_str),
+        };
+        let slice = programme.and_then(|programme| self.slices.get(programme));
+        M::needs_sealed(slice, kind, event.event_type)
     }
 }
 
@@ -195,20 +244,30 @@ impl<M: ReadModel> Projection for Partitioned<M> {
         M::NAME
     }
 
-    fn apply(&mut self, event: &RecordedEvent) -> std::result::Result<(), String> {
-        let had_route = self.state.routes.len();
-        if let Some(programme) = self.state.apply(event)? {
-            self.dirty.insert(programme.clone());
-            self.since_boundary.insert(programme);
-        }
-        if self.state.routes.len() != had_route {
-            let relationship = event.stream.stream_id.clone();
-            if let Some(programme) = self.state.routes.get(&relationship) {
-                self.new_routes.push((relationship, programme.clone()));
+    fn needs_sealed(&self, event: &Fields<'_>) -> bool {
+        self.state.needs_sealed(event)
+    }
+
+    fn apply(&mut self, event: &Event<'_>) -> std::result::Result<(), String> {
+        let had_routes = self.state.routes.len();
+        let (dirty, since_boundary) = (&mut self.dirty, &mut self.since_boundary);
+        self.state.apply_to(event, |programme| {
+            if !dirty.contains(programme) {
+                dirty.insert(programme.to_owned());
+            }
+            if !since_boundary.contains(programme) {
+                since_boundary.insert(programme.to_owned());
+            }
+        })?;
+        if self.state.routes.len() != had_routes {
+            let relationship = event.stream_id();
+            if let Some(programme) = self.state.routes.get(relationship) {
+                self.new_routes
+                    .push((relationship.to_owned(), programme.clone()));
             }
         }
-        if event.position.is_multiple_of(self.history_interval) {
-            self.capture_boundary(event.position)?;
+        if event.position().is_multiple_of(self.history_interval) {
+            self.capture_boundary(event.position())?;
         }
         Ok(())
     }

@@ -26,8 +26,10 @@
 //! # Catch-up and live
 //!
 //! On start the runner is behind the log's head: it reads `read_batch`
-//! events at a time with `read_all` and applies them as fast as it can
-//! (catch-up), flushing in large batches. Once it reaches the head it
+//! events at a time with `read_all_raw` (canonical bytes, no JSON parsed,
+//! nothing unsealed; see [`crate::fact`]) and applies them as fast as it can
+//! (catch-up), flushing in large batches (`catch_up_flush_events`,
+//! `catch_up_flush_interval`). Once it reaches the head it
 //! flushes and waits on the log's head notification (`subscribe_head`); each
 //! new durable head wakes it, it reads the new events, applies and flushes
 //! them (live). Queries read the in-memory state under a read lock, together
@@ -45,10 +47,11 @@
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use mentorship_engine::store::EventLog;
+use mentorship_engine::store::{EventLog, RawEvent, RecordedEvent};
 use tokio::sync::watch;
 
 use crate::error::{ProjectionError, Result};
+use crate::fact::Event;
 use crate::projection::Projection;
 use crate::store::{self, CHECKPOINT};
 
@@ -61,6 +64,12 @@ pub struct RunnerConfig {
     pub flush_events: u64,
     /// Flush when the oldest unflushed event was applied this long ago.
     pub flush_interval: Duration,
+    /// While catching up (more than one read batch behind the head), flush
+    /// after this many applied events instead: a rebuild writes fewer,
+    /// larger batches, and a crash during it only costs redoing them.
+    pub catch_up_flush_events: u64,
+    /// While catching up, flush when the oldest unflushed event is this old.
+    pub catch_up_flush_interval: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -69,6 +78,8 @@ impl Default for RunnerConfig {
             read_batch: 4_096,
             flush_events: 65_536,
             flush_interval: Duration::from_millis(250),
+            catch_up_flush_events: 262_144,
+            catch_up_flush_interval: Duration::from_secs(2),
         }
     }
 }
@@ -192,6 +203,41 @@ impl<P: Projection> Live<P> {
         }
     }
 
+    /// Applies `events` in order under the write lock, until the end, a
+    /// poison event, or an event the projection needs unsealed: that one is
+    /// applied only when it comes back as `unsealed`.
+    fn apply_raw(&self, events: &[RawEvent], unsealed: Option<&RecordedEvent>) -> Step {
+        let mut guard = self.write();
+        let guard = &mut *guard;
+        let mut applied = 0;
+        for event in events {
+            let expected = guard.position + 1;
+            if event.position != expected {
+                let reason = format!("the log returned position {} instead", event.position);
+                return Step::stop(applied, Stop::Poison(expected, reason));
+            }
+            let fields = match event.decode() {
+                Ok(fields) => fields,
+                Err(error) => {
+                    return Step::stop(applied, Stop::Poison(event.position, error.to_string()))
+                }
+            };
+            let mut view = Event::raw(fields);
+            if guard.state.needs_sealed(&fields) {
+                match unsealed.filter(|unsealed| unsealed.position == event.position) {
+                    Some(unsealed) => view.unsealed = Some(unsealed),
+                    None => return Step::stop(applied, Stop::NeedsSealed(event.position)),
+                }
+            }
+            if let Err(reason) = guard.state.apply(&view) {
+                return Step::stop(applied, Stop::Poison(event.position, reason));
+            }
+            guard.position = event.position;
+            applied += 1;
+        }
+        Step::stop(applied, Stop::End)
+    }
+
     /// Writes the pending updates and the checkpoint in one atomic batch.
     /// The batch is applied under the write lock, so that a query never sees
     /// updates that have left memory but not yet reached the tree.
@@ -214,6 +260,28 @@ impl<P: Projection> Live<P> {
             reason: error.to_string(),
         });
     }
+}
+
+/// How far one call of `Live::apply_raw` went.
+struct Step {
+    applied: usize,
+    stop: Stop,
+}
+
+impl Step {
+    fn stop(applied: usize, stop: Stop) -> Self {
+        Self { applied, stop }
+    }
+}
+
+/// Why `Live::apply_raw` stopped.
+enum Stop {
+    /// Every event was applied.
+    End,
+    /// The event at this position cannot be applied, for this reason.
+    Poison(u64, String),
+    /// The event at this position must first be read unsealed.
+    NeedsSealed(u64),
 }
 
 /// Runs `live` against `log` until `stop` turns true (then flushes and
@@ -268,32 +336,28 @@ async fn follow<L: EventLog, P: Projection>(
             }
             continue;
         }
-        let events = log.read_all(position + 1, config.read_batch).await?;
+        let events = log.read_all_raw(position + 1, config.read_batch).await?;
         if events.is_empty() {
             tokio::task::yield_now().await;
             continue;
         }
-        let poison = {
-            let mut guard = live.write();
-            let mut poison = None;
-            for event in &events {
-                if event.position != guard.position + 1 {
-                    poison = Some((
-                        guard.position + 1,
-                        format!("the log returned position {} instead", event.position),
-                    ));
-                    break;
-                }
-                if let Err(reason) = guard.state.apply(event) {
-                    poison = Some((event.position, reason));
-                    break;
-                }
-                guard.position = event.position;
+        let mut done = 0;
+        let mut unsealed = None;
+        let poison = loop {
+            let step = live.apply_raw(&events[done..], unsealed.as_ref());
+            done += step.applied;
+            match step.stop {
+                Stop::End => break None,
+                Stop::Poison(at, reason) => break Some((at, reason)),
+                Stop::NeedsSealed(at) => match log.read_all(at, 1).await?.pop() {
+                    Some(event) if event.position == at => unsealed = Some(event),
+                    _ => break Some((at, "the log did not return the event again".into())),
+                },
             }
-            unflushed += guard.position - position;
-            position = guard.position;
-            poison
         };
+        let reached = live.read().position;
+        unflushed += reached - position;
+        position = reached;
         live.position.send_replace(position);
         if let Some((at, reason)) = poison {
             return Err(ProjectionError::Poison {
@@ -303,7 +367,13 @@ async fn follow<L: EventLog, P: Projection>(
             });
         }
         let oldest = *oldest_unflushed.get_or_insert_with(Instant::now);
-        if unflushed >= config.flush_events || oldest.elapsed() >= config.flush_interval {
+        let behind = log.head().saturating_sub(position);
+        let (events, interval) = if behind > config.read_batch as u64 {
+            (config.catch_up_flush_events, config.catch_up_flush_interval)
+        } else {
+            (config.flush_events, config.flush_interval)
+        };
+        if unflushed >= events || oldest.elapsed() >= interval {
             live.flush()?;
             unflushed = 0;
             oldest_unflushed = None;

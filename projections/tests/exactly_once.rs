@@ -49,6 +49,8 @@ const CONFIG: RunnerConfig = RunnerConfig {
     read_batch: 5,
     flush_events: 11,
     flush_interval: Duration::from_millis(1),
+    catch_up_flush_events: 11,
+    catch_up_flush_interval: Duration::from_millis(1),
 };
 
 fn open_log(dir: &Path) -> SegmentLog {
@@ -140,7 +142,7 @@ async fn a_runner_killed_mid_batch_applies_every_event_exactly_once() {
         while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("START") {
             line.clear();
         }
-        std::thread::sleep(Duration::from_millis(next(&mut seed) % 25));
+        std::thread::sleep(Duration::from_millis(next(&mut seed) % 8));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
         }

@@ -1,15 +1,17 @@
 //! Audit trail: every event by actor and by subject (its stream), with who,
 //! when, what and why. Its size grows with the log, so it is not held in
 //! memory: each flush appends one chunk per actor and per subject that
-//! appeared since the last flush.
+//! appeared since the last flush. Between flushes each entry is held once,
+//! indexed by actor and by subject, and written as JSON once, its bytes
+//! shared by both chunks it belongs to.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use mentorship_engine::store::RecordedEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{ProjectionError, Result};
+use crate::fact::Event;
 use crate::projection::Projection;
 use crate::store;
 
@@ -52,8 +54,9 @@ impl AuditIndex {
 /// The audit trail projection.
 #[derive(Debug, Default)]
 pub struct AuditTrail {
-    by_actor: BTreeMap<String, Vec<AuditEntry>>,
-    by_subject: BTreeMap<String, Vec<AuditEntry>>,
+    pending: Vec<AuditEntry>,
+    by_actor: HashMap<String, Vec<usize>>,
+    by_subject: HashMap<String, Vec<usize>>,
 }
 
 impl AuditTrail {
@@ -83,10 +86,21 @@ impl AuditTrail {
             pending
                 .into_iter()
                 .flatten()
+                .filter_map(|at| self.pending.get(*at))
                 .filter(|entry| entry.position <= as_of)
                 .cloned(),
         );
         Ok(entries)
+    }
+}
+
+/// Notes that the pending entry `at` belongs to `key`.
+fn index(keys: &mut HashMap<String, Vec<usize>>, key: &str, at: usize) {
+    match keys.get_mut(key) {
+        Some(entries) => entries.push(at),
+        None => {
+            keys.insert(key.to_owned(), vec![at]);
+        }
     }
 }
 
@@ -95,44 +109,81 @@ impl Projection for AuditTrail {
         Self::NAME
     }
 
-    fn apply(&mut self, event: &RecordedEvent) -> std::result::Result<(), String> {
+    fn apply(&mut self, event: &Event<'_>) -> std::result::Result<(), String> {
+        let fields = &event.fields;
         let entry = AuditEntry {
-            position: event.position,
-            at: event.at,
-            event_type: event.event_type.clone(),
-            actor: event.actor.clone(),
-            subject: event.stream.to_string(),
-            reason: event
-                .metadata
-                .get("reason")
-                .and_then(|reason| reason.as_str())
-                .map(str::to_owned),
+            position: fields.position,
+            at: fields.at,
+            event_type: fields.event_type.to_owned(),
+            actor: fields.actor.to_owned(),
+            subject: [fields.stream_type, "/", fields.stream_id].concat(),
+            reason: reason(fields.metadata),
         };
-        self.by_subject
-            .entry(entry.subject.clone())
-            .or_default()
-            .push(entry.clone());
-        self.by_actor
-            .entry(entry.actor.clone())
-            .or_default()
-            .push(entry);
+        let at = self.pending.len();
+        index(&mut self.by_subject, &entry.subject, at);
+        index(&mut self.by_actor, &entry.actor, at);
+        self.pending.push(entry);
         Ok(())
     }
 
     fn drain(&mut self, batch: &mut sled::Batch) -> Result<()> {
-        for (index, pending) in [
+        let pending = std::mem::take(&mut self.pending);
+        let mut json = Vec::with_capacity(pending.len() * 160);
+        let mut spans = Vec::with_capacity(pending.len());
+        for entry in &pending {
+            let start = json.len();
+            serde_json::to_writer(&mut json, entry).map_err(|error| ProjectionError::Damaged {
+                key: format!("audit entry {}", entry.position),
+                reason: error.to_string(),
+            })?;
+            spans.push((entry.position, start..json.len()));
+        }
+        for (index, keys) in [
             (AuditIndex::Actor, std::mem::take(&mut self.by_actor)),
             (AuditIndex::Subject, std::mem::take(&mut self.by_subject)),
         ] {
-            for (key, entries) in pending {
-                let Some(first) = entries.first() else {
+            for (key, entries) in keys {
+                let mut first = None;
+                let mut value = Vec::with_capacity(2 + entries.len() * 160);
+                value.push(b'[');
+                for at in entries {
+                    let Some((position, span)) = spans.get(at) else {
+                        continue;
+                    };
+                    let Some(bytes) = json.get(span.clone()) else {
+                        continue;
+                    };
+                    if first.is_some() {
+                        value.push(b',');
+                    }
+                    first.get_or_insert(*position);
+                    value.extend_from_slice(bytes);
+                }
+                value.push(b']');
+                let Some(first) = first else {
                     continue;
                 };
-                let chunk_key = store::versioned_key(index.tag(), &key, first.position);
-                let value = store::encode_row(&chunk_key, &entries)?;
-                batch.insert(chunk_key, value);
+                batch.insert(store::versioned_key(index.tag(), &key, first), value);
             }
         }
         Ok(())
+    }
+}
+
+/// The `reason` of an event's metadata (canonical JSON), when it is a
+/// string; metadata without one is not parsed.
+fn reason(metadata: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Why {
+        reason: Option<serde_json::Value>,
+    }
+    const KEY: &[u8] = b"\"reason\"";
+    if !metadata.windows(KEY.len()).any(|window| window == KEY) {
+        return None;
+    }
+    let why: Why = serde_json::from_slice(metadata).ok()?;
+    match why.reason? {
+        serde_json::Value::String(reason) => Some(reason),
+        _ => None,
     }
 }

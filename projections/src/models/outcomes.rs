@@ -270,6 +270,14 @@ impl ReadModel for Outcomes {
         }
     }
 
+    /// A diversity programme's application carries the shared attributes
+    /// its groups are made of, and they are sealed personal data.
+    fn needs_sealed(slice: Option<&OutcomesSlice>, kind: Kind, event_type: &str) -> bool {
+        kind == Kind::Participant
+            && event_type == "ApplicationSubmitted"
+            && slice.is_some_and(|slice| slice.diversity)
+    }
+
     fn apply(slice: &mut OutcomesSlice, fact: &Fact<'_>) -> Result<(), String> {
         let at = fact.at();
         slice.last_event_at = Some(slice.last_event_at.map_or(at, |last| last.max(at)));
