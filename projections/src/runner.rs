@@ -322,7 +322,11 @@ async fn follow<L: EventLog, P: Projection>(
         if *stop.borrow_and_update() {
             return Ok(position);
         }
-        let head = (*heads.borrow_and_update()).max(log.head());
+        // Copy the notified head out before asking the log: holding the
+        // watch's read guard while taking it again can deadlock with the
+        // writer publishing a new head.
+        let notified = *heads.borrow_and_update();
+        let head = notified.max(log.head());
         if position >= head {
             if unflushed > 0 {
                 live.flush()?;
