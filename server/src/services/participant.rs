@@ -37,17 +37,23 @@ fn addressed(programme: &str, person: &str) -> Result<(ProgrammeId, PersonId), S
 }
 
 impl<L: EventLog> ParticipantApi<L> {
-    async fn run(
+    /// Checks the caller's scope on `person`'s enrolment in `programme`, then
+    /// runs the command `order` builds (built only once the caller is
+    /// admitted, so a refused caller learns nothing of the request's
+    /// validity).
+    async fn run<T: Send + Sync>(
         &self,
-        request: Request<pb::ParticipantRequest>,
-        order: ParticipantCommand,
+        request: &Request<T>,
+        options: Option<&pb::CommandOptions>,
+        (programme, person): (&str, &str),
+        order: impl FnOnce() -> Result<ParticipantCommand, Status>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        let command = Command::of(&request, request.get_ref().options.as_ref())?;
-        let body = request.get_ref();
-        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
+        self.check(request, programme, person).await?;
+        let command = Command::of(request, options)?;
+        let (programme, person) = addressed(programme, person)?;
         let expected = command.options.expected_revision;
         self.engine
-            .participant(&programme, &person, command.envelope(order), expected)
+            .participant(&programme, &person, command.envelope(order()?), expected)
             .await
             .map(|receipt| Response::new(reply(receipt)))
             .map_err(|error| from_engine(error, ""))
@@ -105,50 +111,38 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         &self,
         request: Request<pb::ParticipantRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(
-            &request,
-            &request.get_ref().programme_id,
-            &request.get_ref().person_id,
-        )
-        .await?;
-        self.run(request, ParticipantCommand::Approve).await
+        let body = request.get_ref();
+        let addressed = (body.programme_id.as_str(), body.person_id.as_str());
+        self.run(&request, body.options.as_ref(), addressed, || {
+            Ok(ParticipantCommand::Approve)
+        })
+        .await
     }
 
     async fn reject_application(
         &self,
         request: Request<pb::ParticipantRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(
-            &request,
-            &request.get_ref().programme_id,
-            &request.get_ref().person_id,
-        )
-        .await?;
-        self.run(request, ParticipantCommand::Reject).await
+        let body = request.get_ref();
+        let addressed = (body.programme_id.as_str(), body.person_id.as_str());
+        self.run(&request, body.options.as_ref(), addressed, || {
+            Ok(ParticipantCommand::Reject)
+        })
+        .await
     }
 
     async fn complete_module(
         &self,
         request: Request<pb::CompleteModuleRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(
-            &request,
-            &request.get_ref().programme_id,
-            &request.get_ref().person_id,
-        )
-        .await?;
-        let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
-        let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
-        let order = ParticipantCommand::CompleteModule {
-            module: id(ModuleId::parse, "module_id", &body.module_id)?,
-        };
-        let expected = command.options.expected_revision;
-        self.engine
-            .participant(&programme, &person, command.envelope(order), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        let addressed = (body.programme_id.as_str(), body.person_id.as_str());
+        self.run(&request, body.options.as_ref(), addressed, || {
+            Ok(ParticipantCommand::CompleteModule {
+                module: id(ModuleId::parse, "module_id", &body.module_id)?,
+            })
+        })
+        .await
     }
 
     async fn withdraw(
