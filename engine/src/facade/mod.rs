@@ -49,16 +49,12 @@ use crate::domain::relationship::{Relationship, RelationshipCommand};
 use crate::domain::{ids::participant_stream_id, DomainError};
 use crate::store::{
     AppendOutcome, AppendRequest, EventLog, ExpectedRevision, LogRepository, NewEvent, StoreError,
-    StreamRef,
+    StreamRef, RECOMMENDED_SNAPSHOT_EVERY,
 };
 
 /// How often a command is decided again after losing a race for its stream,
 /// before the caller is told the log is too busy.
 const MAX_ATTEMPTS: usize = 16;
-
-/// How many events a stream may gain before its snapshot is refreshed: small
-/// enough that loading the longest stream replays a short tail.
-pub const SNAPSHOT_EVERY: usize = 32;
 
 /// What a command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +88,7 @@ impl<L: EventLog> Engine<L> {
     /// An engine on `log`.
     pub fn new(log: Arc<L>) -> Self {
         Self {
-            repository: LogRepository::new(log).with_snapshots_every(SNAPSHOT_EVERY),
+            repository: LogRepository::new(log).with_snapshots_every(RECOMMENDED_SNAPSHOT_EVERY),
         }
     }
 
