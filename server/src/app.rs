@@ -17,7 +17,7 @@ use mentorship_proto::v1::query_service_server::QueryServiceServer;
 use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -161,8 +161,10 @@ pub async fn serve(
     data_dir: &Path,
     address: SocketAddr,
     auth: &AuthSettings,
+    tls: Option<&TlsSettings>,
 ) -> Result<(), ServeError> {
     let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
+    let tls = tls.map(server_tls).transpose()?;
     let log = Arc::new(open_log(data_dir)?);
     let engine = Engine::new(Arc::clone(&log));
     let projections = Arc::new(open_projections(data_dir, Arc::clone(&log))?);
@@ -220,7 +222,12 @@ pub async fn serve(
     println!("listening on {bound}");
     tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
 
-    let served = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls)?;
+        tracing::info!("serving TLS");
+    }
+    let served = builder
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_grpc().make_span_with(
             |request: &tonic::codegen::http::Request<_>| {
@@ -264,6 +271,36 @@ pub async fn serve(
     drop(projections);
     drop(log);
     Ok(())
+}
+
+/// Where the server's TLS material lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate chain the server presents.
+    pub cert: PathBuf,
+    /// PEM private key of the certificate.
+    pub key: PathBuf,
+    /// PEM certificate authority client certificates must chain to; set for
+    /// mutual TLS.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Reads the TLS material named by `settings`, naming the file that cannot
+/// be read.
+fn server_tls(settings: &TlsSettings) -> Result<ServerTlsConfig, ServeError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|error| {
+            ServeError::Security(format!("cannot read {}: {error}", path.display()))
+        })
+    };
+    let mut config = ServerTlsConfig::new().identity(Identity::from_pem(
+        read(&settings.cert)?,
+        read(&settings.key)?,
+    ));
+    if let Some(client_ca) = &settings.client_ca {
+        config = config.client_ca_root(Certificate::from_pem(read(client_ca)?));
+    }
+    Ok(config)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

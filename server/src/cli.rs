@@ -12,6 +12,7 @@ use mentorship_engine::domain::relationship::RelationshipEvent;
 use mentorship_engine::domain::sensitivity::SensitiveField;
 
 use crate::app::AuthSettings;
+use crate::app::TlsSettings;
 use crate::auth::authenticate::Mode;
 use crate::auth::principal::Role;
 
@@ -39,6 +40,9 @@ pub enum Command {
         /// How callers are authenticated.
         #[command(flatten)]
         auth: AuthArgs,
+        /// Transport security.
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Manage the API keys of integrating services.
     Keys {
@@ -111,6 +115,36 @@ pub struct AuthArgs {
     /// PEM public key that verifies EdDSA (Ed25519) JWTs.
     #[arg(long, env = "MENTORSHIP_JWT_EDDSA_PUBLIC_KEY", value_name = "FILE")]
     pub jwt_eddsa_public_key: Option<PathBuf>,
+}
+
+/// The TLS flags of `serve`.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain the server presents; with --tls-key, serves TLS.
+    #[arg(
+        long,
+        env = "MENTORSHIP_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        env = "MENTORSHIP_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// PEM certificate authority that client certificates must chain to:
+    /// mutual TLS, refusing clients without one.
+    #[arg(
+        long,
+        env = "MENTORSHIP_TLS_CLIENT_CA",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 /// Ways to manage API keys.
@@ -191,6 +225,8 @@ pub enum Job {
         listen: SocketAddr,
         /// How callers are authenticated.
         auth: AuthSettings,
+        /// TLS, when configured.
+        tls: Option<TlsSettings>,
     },
     /// Create an API key.
     KeysCreate {
@@ -292,7 +328,16 @@ impl Cli {
                 store,
                 listen,
                 auth,
+                tls,
             } => Job::Serve {
+                tls: match (tls.tls_cert, tls.tls_key) {
+                    (Some(cert), Some(key)) => Some(TlsSettings {
+                        cert,
+                        key,
+                        client_ca: tls.tls_client_ca,
+                    }),
+                    _ => None,
+                },
                 data_dir: store.data_dir,
                 listen,
                 auth: AuthSettings {

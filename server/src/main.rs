@@ -84,7 +84,8 @@ async fn run(job: Job) -> Result<(), String> {
             data_dir,
             listen,
             auth,
-        } => mentorship_server::app::serve(&data_dir, listen, &auth)
+            tls,
+        } => mentorship_server::app::serve(&data_dir, listen, &auth, tls.as_ref())
             .await
             .map_err(|error| error.to_string()),
         Job::KeysCreate {

@@ -16,3 +16,4 @@ mod query;
 mod service;
 mod shutdown;
 mod subscribe;
+mod tls;
