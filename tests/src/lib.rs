@@ -96,23 +96,33 @@ pub struct Server {
     address: SocketAddr,
     channel: Channel,
     starts: u32,
+    /// Flags `serve` gets beyond the data directory and the address.
+    flags: Vec<String>,
 }
 
 impl Server {
     /// Starts the binary on a fresh data directory and a free port.
     pub async fn start() -> Self {
+        Self::start_with(|_| Vec::new()).await
+    }
+
+    /// Starts the binary with more `serve` flags, which `flags` builds from
+    /// the data directory's parent (a place for key files).
+    pub async fn start_with(flags: impl FnOnce(&Path) -> Vec<String>) -> Self {
         let root = tempfile::Builder::new()
             .prefix("mentorship-e2e-")
             .tempdir()
             .expect("a temporary directory");
         std::fs::create_dir(root.path().join("data")).expect("the data directory");
-        let (child, address) = spawn(root.path(), 1);
+        let flags = flags(root.path());
+        let (child, address) = spawn(root.path(), 1, &flags);
         Self {
             channel: connect(address),
             root,
             child: Some(child),
             address,
             starts: 1,
+            flags,
         }
     }
 
@@ -159,7 +169,7 @@ impl Server {
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "the server is still running");
         self.starts += 1;
-        let (child, address) = spawn(self.root.path(), self.starts);
+        let (child, address) = spawn(self.root.path(), self.starts, &self.flags);
         self.child = Some(child);
         self.address = address;
         self.channel = connect(address);
@@ -310,7 +320,7 @@ fn stderr_path(root: &Path, start: u32) -> PathBuf {
 }
 
 /// Spawns `mentorship serve` on `root/data` and waits for its address.
-fn spawn(root: &Path, start: u32) -> (Child, SocketAddr) {
+fn spawn(root: &Path, start: u32, flags: &[String]) -> (Child, SocketAddr) {
     let stderr_path = stderr_path(root, start);
     let stderr = std::fs::File::create(&stderr_path).expect("the stderr file");
     let mut child = Command::new(binary())
@@ -318,6 +328,7 @@ fn spawn(root: &Path, start: u32) -> (Child, SocketAddr) {
         .arg("--data-dir")
         .arg(root.join("data"))
         .args(["--listen", "127.0.0.1:0"])
+        .args(flags)
         .env(
             "RUST_LOG",
             std::env::var("MENTORSHIP_E2E_LOG").unwrap_or_else(|_| "warn".to_owned()),

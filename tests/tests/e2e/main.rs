@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod auth;
 mod errors;
 mod idempotency;
 mod lifecycle;

@@ -1,0 +1,236 @@
+//! Authentication and authorisation with `--auth required` and HS256 JWTs:
+//! missing, expired and forged tokens are UNAUTHENTICATED; a role or scope
+//! the policy refuses is PERMISSION_DENIED; a refused call writes nothing;
+//! the actor on an event is the token's subject, never a header.
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use mentorship_e2e::fixtures::{charter, design};
+use mentorship_e2e::{options, Server};
+use mentorship_proto::v1 as pb;
+use pb::event_store_service_client::EventStoreServiceClient;
+use pb::programme_service_client::ProgrammeServiceClient;
+use tonic::metadata::MetadataValue;
+use tonic::{Code, Request};
+
+const SECRET: &str = "a-shared-hs256-secret-of-forty-bytes-long";
+
+async fn secured() -> Server {
+    Server::start_with(|root| {
+        let secret = root.join("jwt.secret");
+        std::fs::write(&secret, SECRET).expect("the secret file");
+        vec![
+            "--auth".to_owned(),
+            "required".to_owned(),
+            "--jwt-hs256-secret-file".to_owned(),
+            secret.display().to_string(),
+        ]
+    })
+    .await
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
+}
+
+/// A token for `subject` with `roles` on `programmes` (empty: every
+/// programme), expiring `expires_in` seconds from now, signed with `secret`.
+fn token_signed(
+    secret: &str,
+    subject: &str,
+    roles: &[&str],
+    programmes: &[&str],
+    expires_in: i64,
+) -> String {
+    let claims = serde_json::json!({
+        "sub": subject,
+        "roles": roles,
+        "programmes": programmes,
+        "exp": now() + expires_in,
+        "nbf": now() - 60,
+    });
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("a signed token")
+}
+
+fn token(subject: &str, roles: &[&str], programmes: &[&str]) -> String {
+    token_signed(SECRET, subject, roles, programmes, 3_600)
+}
+
+fn bearer<T>(token: Option<&str>, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Some(token) = token {
+        request.metadata_mut().insert(
+            "authorization",
+            MetadataValue::try_from(format!("Bearer {token}")).expect("ASCII"),
+        );
+    }
+    request
+}
+
+fn define(id: &str) -> pb::DefineProgrammeRequest {
+    pb::DefineProgrammeRequest {
+        options: options(),
+        programme_id: id.to_owned(),
+        charter: Some(charter(id)),
+    }
+}
+
+fn design_of(id: &str) -> pb::DesignProgrammeRequest {
+    pb::DesignProgrammeRequest {
+        options: options(),
+        programme_id: id.to_owned(),
+        design: Some(design()),
+    }
+}
+
+async fn head(server: &Server, admin: &str) -> u64 {
+    EventStoreServiceClient::new(server.channel())
+        .read_all(bearer(
+            Some(admin),
+            pb::ReadAllRequest {
+                from_position: 1,
+                limit: 1,
+                filter: None,
+            },
+        ))
+        .await
+        .expect("an administrator reads the log")
+        .into_inner()
+        .head_position
+}
+
+#[tokio::test]
+async fn missing_expired_and_forged_tokens_are_unauthenticated_and_write_nothing() {
+    let server = secured().await;
+    let admin = token("ana", &["administrator"], &[]);
+    let mut programmes = ProgrammeServiceClient::new(server.channel());
+    let cases = [
+        ("no token", None),
+        (
+            "expired",
+            Some(token_signed(SECRET, "ana", &["administrator"], &[], -3_600)),
+        ),
+        (
+            "bad signature",
+            Some(token_signed(
+                "another-secret-of-forty-bytes-long-too!!",
+                "ana",
+                &["administrator"],
+                &[],
+                3_600,
+            )),
+        ),
+        ("not a token", Some("mk_nope_nope".to_owned())),
+    ];
+    for (case, token) in cases {
+        let refused = programmes
+            .define_programme(bearer(token.as_deref(), define("p-auth")))
+            .await
+            .expect_err(case);
+        assert_eq!(refused.code(), Code::Unauthenticated, "{case}: {refused:?}");
+    }
+    // A header naming an actor is no credential when auth is required.
+    let mut named = Request::new(define("p-auth"));
+    named
+        .metadata_mut()
+        .insert("x-actor-id", MetadataValue::from_static("ana"));
+    let refused = programmes
+        .define_programme(named)
+        .await
+        .expect_err("x-actor-id");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert_eq!(head(&server, &admin).await, 0);
+}
+
+#[tokio::test]
+async fn roles_and_programme_scopes_are_enforced_and_a_refusal_writes_nothing() {
+    let server = secured().await;
+    let admin = token("ana", &["administrator"], &[]);
+    let manager = token("mo", &["programme_manager"], &["p-one"]);
+    let mentor = token("mia", &["mentor"], &["p-one"]);
+    let auditor = token("al", &["auditor"], &[]);
+    let mut programmes = ProgrammeServiceClient::new(server.channel());
+    for id in ["p-one", "p-two"] {
+        programmes
+            .define_programme(bearer(Some(&admin), define(id)))
+            .await
+            .expect("an administrator defines any programme");
+    }
+    let before = head(&server, &admin).await;
+    let refusals = [
+        (
+            "a manager outside their scope",
+            &manager,
+            design_of("p-two"),
+        ),
+        ("a mentor", &mentor, design_of("p-one")),
+        ("an auditor", &auditor, design_of("p-one")),
+    ];
+    for (who, token, request) in refusals {
+        let refused = programmes
+            .design_programme(bearer(Some(token), request))
+            .await
+            .expect_err(who);
+        assert_eq!(refused.code(), Code::PermissionDenied, "{who}: {refused:?}");
+        assert_eq!(head(&server, &admin).await, before, "{who} wrote");
+    }
+    programmes
+        .design_programme(bearer(Some(&manager), design_of("p-one")))
+        .await
+        .expect("a manager designs their own programme");
+
+    let mut events = EventStoreServiceClient::new(server.channel());
+    let read_all = || pb::ReadAllRequest {
+        from_position: 1,
+        limit: 100,
+        filter: None,
+    };
+    events
+        .read_all(bearer(Some(&auditor), read_all()))
+        .await
+        .expect("an auditor reads all history");
+    let refused = events
+        .read_all(bearer(Some(&mentor), read_all()))
+        .await
+        .expect_err("a mentor reads everything");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn the_actor_on_an_event_is_the_tokens_subject_not_a_header() {
+    let server = secured().await;
+    let admin = token("ana", &["administrator"], &[]);
+    let mut request = bearer(Some(&admin), define("p-actor"));
+    request
+        .metadata_mut()
+        .insert("x-actor-id", MetadataValue::from_static("mallory"));
+    ProgrammeServiceClient::new(server.channel())
+        .define_programme(request)
+        .await
+        .expect("defined");
+    let stream = EventStoreServiceClient::new(server.channel())
+        .read_stream(bearer(
+            Some(&admin),
+            pb::ReadStreamRequest {
+                stream_type: "programme".to_owned(),
+                stream_id: "p-actor".to_owned(),
+                from_revision: 0,
+            },
+        ))
+        .await
+        .expect("read")
+        .into_inner();
+    let actors: Vec<&str> = stream
+        .events
+        .iter()
+        .map(|event| event.actor.as_str())
+        .collect();
+    assert_eq!(actors, ["ana"]);
+}
