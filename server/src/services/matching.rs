@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
 
-use super::Command;
+use super::{answer, Command};
 use crate::caller;
 use crate::convert::common::{id, reply};
 use crate::convert::programme::optional_matching_mode;
@@ -216,11 +216,12 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
             )?,
         };
         let expected = command.options.expected_revision;
-        self.engine
-            .programme(&programme, command.envelope(order), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        answer(
+            self.engine
+                .programme(&programme, command.envelope(order), expected)
+                .await,
+            "",
+        )
     }
 
     async fn decline_proposal(
@@ -238,10 +239,11 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
             mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
         };
         let expected = command.options.expected_revision;
-        self.engine
-            .programme(&programme, command.envelope(order), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        answer(
+            self.engine
+                .programme(&programme, command.envelope(order), expected)
+                .await,
+            "",
+        )
     }
 }

@@ -38,3 +38,15 @@ impl Command {
         Envelope::new(caller::audit(&self.caller, &self.options), command)
     }
 }
+
+/// The reply to a command the engine ran, or its failure mapped to a status;
+/// `prefix` is the request's path to the message the domain validated.
+#[allow(clippy::result_large_err)]
+pub(crate) fn answer(
+    result: Result<mentorship_engine::facade::Receipt, mentorship_engine::facade::EngineError>,
+    prefix: &str,
+) -> Result<tonic::Response<mentorship_proto::v1::CommandReply>, Status> {
+    result
+        .map(|receipt| tonic::Response::new(common::reply(receipt)))
+        .map_err(|error| crate::status::from_engine(error, prefix))
+}

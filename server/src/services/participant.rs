@@ -10,11 +10,10 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
 
-use super::Command;
+use super::{answer, Command};
 use crate::caller;
-use crate::convert::common::{id, reply};
+use crate::convert::common::id;
 use crate::convert::participant::questionnaire;
-use crate::status::from_engine;
 
 /// Serves participant commands.
 pub struct ParticipantApi<L> {
@@ -52,11 +51,12 @@ impl<L: EventLog> ParticipantApi<L> {
         let command = Command::of(request, options)?;
         let (programme, person) = addressed(programme, person)?;
         let expected = command.options.expected_revision;
-        self.engine
-            .participant(&programme, &person, command.envelope(order()?), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        answer(
+            self.engine
+                .participant(&programme, &person, command.envelope(order()?), expected)
+                .await,
+            "",
+        )
     }
 }
 
@@ -94,17 +94,18 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
         let answers = questionnaire(body.questionnaire.as_ref())?;
         let audit = caller::audit(&command.caller, &command.options);
-        self.engine
-            .apply(
-                &programme,
-                &person,
-                answers,
-                audit,
-                command.options.expected_revision,
-            )
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        answer(
+            self.engine
+                .apply(
+                    &programme,
+                    &person,
+                    answers,
+                    audit,
+                    command.options.expected_revision,
+                )
+                .await,
+            "",
+        )
     }
 
     async fn approve_application(
@@ -159,15 +160,16 @@ impl<L: EventLog> ParticipantService for ParticipantApi<L> {
         let body = request.get_ref();
         let (programme, person) = addressed(&body.programme_id, &body.person_id)?;
         let audit = caller::audit(&command.caller, &command.options);
-        self.engine
-            .withdraw(
-                &programme,
-                &person,
-                audit,
-                command.options.expected_revision,
-            )
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, ""))
+        answer(
+            self.engine
+                .withdraw(
+                    &programme,
+                    &person,
+                    audit,
+                    command.options.expected_revision,
+                )
+                .await,
+            "",
+        )
     }
 }

@@ -10,10 +10,9 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
 
-use super::Command;
-use crate::convert::common::{id, people, reply};
+use super::{answer, Command};
+use crate::convert::common::{id, people};
 use crate::convert::programme::{answers, charter, design};
-use crate::status::from_engine;
 
 /// Serves programme commands.
 pub struct ProgrammeApi<L> {
@@ -37,11 +36,12 @@ impl<L: EventLog> ProgrammeApi<L> {
     ) -> Result<Response<pb::CommandReply>, Status> {
         let programme = id(ProgrammeId::parse, "programme_id", programme)?;
         let expected = command.options.expected_revision;
-        self.engine
-            .programme(&programme, command.envelope(order), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, prefix))
+        answer(
+            self.engine
+                .programme(&programme, command.envelope(order), expected)
+                .await,
+            prefix,
+        )
     }
 
     async fn advance(

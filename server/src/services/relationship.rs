@@ -10,10 +10,9 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
 
-use super::Command;
-use crate::convert::common::{enumeration, id, narrow, reply, timestamp};
+use super::{answer, Command};
+use crate::convert::common::{enumeration, id, narrow, timestamp};
 use crate::convert::relationship::{draft, end_reason, meeting_mode, outcome, recognition_kind};
-use crate::status::from_engine;
 
 /// Serves relationship commands.
 pub struct RelationshipApi<L> {
@@ -39,11 +38,12 @@ impl<L: EventLog> RelationshipApi<L> {
     ) -> Result<Response<pb::CommandReply>, Status> {
         let relationship = id(RelationshipId::parse, "relationship_id", relationship)?;
         let expected = command.options.expected_revision;
-        self.engine
-            .relationship(&relationship, command.envelope(order), expected)
-            .await
-            .map(|receipt| Response::new(reply(receipt)))
-            .map_err(|error| from_engine(error, prefix))
+        answer(
+            self.engine
+                .relationship(&relationship, command.envelope(order), expected)
+                .await,
+            prefix,
+        )
     }
 }
 
