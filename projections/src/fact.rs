@@ -20,6 +20,7 @@
 //!
 //! [`EventLog::read_all_raw`]: mentorship_engine::store::EventLog::read_all_raw
 
+use mentorship_engine::domain::disclosure;
 use mentorship_engine::domain::participant::ParticipantEvent;
 use mentorship_engine::domain::programme::ProgrammeEvent;
 use mentorship_engine::domain::relationship::RelationshipEvent;
@@ -50,6 +51,14 @@ impl Kind {
             _ => None,
         }
     }
+}
+
+/// Whether streams of `stream_type` lie outside every programme read model:
+/// the disclosure ledgers, which only the audit trail reads (it takes every
+/// event). Programme models skip them; any other stream type they do not
+/// know is a poison event.
+pub fn outside_programmes(stream_type: &str) -> bool {
+    stream_type == disclosure::STREAM_TYPE
 }
 
 /// One stored event as a projection reads it: its fields borrowed from the

@@ -90,8 +90,12 @@ impl<M: ReadModel> State<M> {
         event: &Event<'_>,
         touched: impl FnOnce(&str),
     ) -> std::result::Result<bool, String> {
-        let kind = Kind::of(event.stream_type())
-            .ok_or_else(|| format!("unknown stream type {}", event.stream_type()))?;
+        let Some(kind) = Kind::of(event.stream_type()) else {
+            if fact::outside_programmes(event.stream_type()) {
+                return Ok(false);
+            }
+            return Err(format!("unknown stream type {}", event.stream_type()));
+        };
         let stream_id = event.stream_id();
         let event_type = event.event_type();
         let wanted = M::wants(kind, event_type);

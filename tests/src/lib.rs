@@ -10,6 +10,8 @@
 //! - [`details`] reads the structured details of a refusal.
 //! - [`fixtures`] holds sample programmes and the steps that take one to a
 //!   running relationship.
+//! - [`tokens`] signs the JWTs and builds the bearer requests of a server
+//!   run with `--auth required`.
 
 // The harness exists to fail the test that uses it: a server that does not
 // start, or a reply that does not come, is a panic with the reason.
@@ -17,6 +19,7 @@
 
 pub mod details;
 pub mod fixtures;
+pub mod tokens;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -163,6 +166,44 @@ impl Server {
             self.stderr()
         );
         self.start_again();
+    }
+
+    /// Stops the server with SIGTERM and starts it again on the same data
+    /// directory with other `serve` flags, which `flags` builds from the
+    /// data directory's parent: a store built in development mode can then
+    /// be served with authentication required.
+    pub async fn restart_with(&mut self, flags: impl FnOnce(&Path) -> Vec<String>) {
+        let status = self.terminate().await;
+        assert!(
+            status.success(),
+            "the server exited with {status}\n{}",
+            self.stderr()
+        );
+        self.flags = flags(self.root.path());
+        self.start_again();
+    }
+
+    /// Creates an API key with `mentorship keys create` on this server's
+    /// data directory and returns it (it is printed once).
+    pub fn create_key(&self, role: &str, programmes: &[&str]) -> String {
+        let mut command = Command::new(binary());
+        command
+            .args(["keys", "create", "--data-dir"])
+            .arg(self.data_dir())
+            .args(["--role", role]);
+        for programme in programmes {
+            command.args(["--programme", programme]);
+        }
+        let output = command.output().expect("keys create runs");
+        assert!(
+            output.status.success(),
+            "keys create failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("the key is UTF-8")
+            .trim()
+            .to_owned()
     }
 
     /// Starts the binary again on the same data directory after it stopped.

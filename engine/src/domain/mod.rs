@@ -1,12 +1,16 @@
 //! The mentoring domain: aggregates, commands, events and rules. Nothing here
 //! knows of storage or transport.
 //!
-//! Three aggregates, each a stream of its own:
+//! Three aggregates of the programme, each a stream of its own:
 //! - [`programme::Programme`]: the six steps, and the roster through which
 //!   every match passes (it owns every rule that spans several people);
 //! - [`participant::Participant`]: one person's enrolment in one programme;
 //! - [`relationship::Relationship`]: one match, through its four phases.
+//!
+//! Beside them, [`disclosure::Disclosure`] is the ledger of who read a
+//! relationship's confidential content.
 
+pub mod disclosure;
 pub mod envelope;
 pub mod error;
 #[cfg(test)]

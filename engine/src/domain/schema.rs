@@ -4,6 +4,7 @@
 
 use cqrs_es::Aggregate;
 
+use super::disclosure::{Disclosure, DisclosureEvent};
 use super::participant::{Participant, ParticipantEvent};
 use super::programme::{Programme, ProgrammeEvent};
 use super::relationship::{Relationship, RelationshipEvent};
@@ -16,6 +17,7 @@ pub fn sensitive_fields(stream_type: &str, event_type: &str) -> Option<&'static 
         Programme::TYPE => ProgrammeEvent::TYPES,
         Participant::TYPE => ParticipantEvent::TYPES,
         Relationship::TYPE => RelationshipEvent::TYPES,
+        Disclosure::TYPE => DisclosureEvent::TYPES,
         _ => return None,
     };
     lookup(types, event_type)
@@ -50,6 +52,7 @@ mod tests {
             ProgrammeEvent::TYPES,
             ParticipantEvent::TYPES,
             RelationshipEvent::TYPES,
+            DisclosureEvent::TYPES,
         ] {
             let mut names: Vec<&str> = types.iter().map(|(name, _)| *name).collect();
             names.sort_unstable();

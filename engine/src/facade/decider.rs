@@ -4,6 +4,7 @@
 
 use cqrs_es::Aggregate;
 
+use crate::domain::disclosure::{Disclosure, DisclosureCommand, DisclosureEvent};
 use crate::domain::envelope::{Audit, EventKind, Recorded};
 use crate::domain::error::DomainError;
 use crate::domain::participant::{Participant, ParticipantCommand, ParticipantEvent};
@@ -109,5 +110,31 @@ impl Decider for Relationship {
 
     fn creates(command: &RelationshipCommand) -> bool {
         matches!(command, RelationshipCommand::Open { .. })
+    }
+}
+
+impl Decider for Disclosure {
+    type Order = DisclosureCommand;
+    type Payload = DisclosureEvent;
+    const NOUN: &'static str = "disclosure ledger";
+
+    fn decide_order(
+        &self,
+        audit: &Audit,
+        command: DisclosureCommand,
+    ) -> Result<Vec<DisclosureEvent>, DomainError> {
+        self.decide(audit, command)
+    }
+
+    fn evolve_by(&mut self, event: DisclosureEvent) {
+        self.evolve(event);
+    }
+
+    fn follow_ups(&self, _event: &DisclosureEvent) -> Vec<FollowUp> {
+        Vec::new()
+    }
+
+    fn creates(_command: &DisclosureCommand) -> bool {
+        true
     }
 }

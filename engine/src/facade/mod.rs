@@ -38,6 +38,7 @@ use sha2::{Digest, Sha256};
 pub use decider::Decider;
 pub use error::EngineError;
 
+use crate::domain::disclosure::{DisclosedField, Disclosure, DisclosureCommand};
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
 use crate::domain::ids::{CommandId, PersonId, ProgrammeId, RelationshipId};
 use crate::domain::participant::{
@@ -121,6 +122,24 @@ impl<L: EventLog> Engine<L> {
         expected: Option<u64>,
     ) -> Result<Receipt, EngineError> {
         self.execute::<Relationship>(relationship.as_str(), command, expected)
+            .await
+    }
+
+    /// Records, in the relationship's disclosure ledger, that the envelope's
+    /// actor read `fields` of its confidential content. Call it before the
+    /// content is handed over: a read that cannot be recorded must not
+    /// happen.
+    pub async fn record_disclosure(
+        &self,
+        relationship: &RelationshipId,
+        fields: Vec<DisclosedField>,
+        audit: Audit,
+    ) -> Result<Receipt, EngineError> {
+        let command = DisclosureCommand::RecordRead {
+            relationship: relationship.clone(),
+            fields,
+        };
+        self.execute::<Disclosure>(relationship.as_str(), Envelope::new(audit, command), None)
             .await
     }
 

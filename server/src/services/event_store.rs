@@ -4,13 +4,22 @@
 //! Sealed fields (confidential and personal text) are sent as their digest
 //! markers: the canonical bytes and hashes are complete, so the chain can be
 //! recomputed from these replies alone, and no reader of the raw log sees
-//! the text.
+//! the text. The one exception is a member of a relationship reading that
+//! relationship's stream: its confidential fields (meeting notes, check-in
+//! and progress notes, feedback comments, closing reflections) are put back,
+//! and the read is first recorded in the relationship's disclosure ledger.
+//! A read that cannot be recorded fails and reveals nothing.
 
 use std::pin::Pin;
 use std::sync::Arc;
 
+use chrono::Utc;
+use mentorship_engine::domain::disclosure::{DisclosedField, MAX_FIELDS_PER_READ};
+use mentorship_engine::domain::ids::{CommandId, RelationshipId};
+use mentorship_engine::domain::sensitivity::Sensitivity;
+use mentorship_engine::domain::Audit;
 use mentorship_engine::facade::Engine;
-use mentorship_engine::store::{EventLog, RecordedEvent, StreamRef, Verification};
+use mentorship_engine::store::{EventLog, RecordedEvent, SealedField, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_server::EventStoreService;
 use tokio::sync::{mpsc, watch};
@@ -18,10 +27,14 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Target};
+use crate::auth::policy::{authorize, membership, Target};
+use crate::auth::principal::{Kind, Principal};
+use crate::convert::common::id;
 use crate::convert::event::event;
 use crate::status::{from_store, invalid_field};
 
+/// The stream type whose members may read its confidential fields.
+const RELATIONSHIP_STREAM: &str = "relationship";
 /// The page size of `ReadAll` when the request names none.
 const DEFAULT_PAGE: u32 = 100;
 /// The largest page of `ReadAll`.
@@ -84,11 +97,13 @@ async fn previous_hash<L: EventLog>(log: &L, position: u64) -> Result<[u8; 32], 
         .ok_or_else(|| Status::data_loss(format!("position {} is missing", position - 1)))
 }
 
-/// Events on the wire, each with its previous hash, sealed fields withheld.
+/// Events on the wire, each with its previous hash, every sealed field
+/// withheld but those `reveal` admits.
 async fn on_the_wire<L: EventLog>(
     log: &L,
     events: &[RecordedEvent],
     filter: &Filter,
+    reveal: impl Fn(&SealedField) -> bool,
 ) -> Result<Vec<pb::Event>, Status> {
     let mut wire = Vec::with_capacity(events.len());
     let mut previous: Option<(u64, [u8; 32])> = None;
@@ -99,10 +114,92 @@ async fn on_the_wire<L: EventLog>(
         };
         previous = Some((recorded.position, recorded.hash));
         if filter.admits(recorded) {
-            wire.push(event(recorded, before, |_| false));
+            wire.push(event(recorded, before, &reveal));
         }
     }
     Ok(wire)
+}
+
+/// The reveal rule of every reader who is not a member reading their own
+/// relationship: nothing sealed is put back.
+fn withhold_all(_: &SealedField) -> bool {
+    false
+}
+
+impl<L: EventLog> EventStoreApi<L> {
+    /// The relationship whose confidential fields `principal` may read in
+    /// `stream`: its own, when `stream` is a relationship's and the caller
+    /// is a person among its members. Administrators, managers, auditors and
+    /// services are not members, whatever else they may read.
+    async fn member_reading(
+        &self,
+        principal: &Principal,
+        stream: &StreamRef,
+    ) -> Result<Option<RelationshipId>, Status> {
+        if principal.kind != Kind::Person || stream.stream_type != RELATIONSHIP_STREAM {
+            return Ok(None);
+        }
+        let Some(membership) = membership(&self.engine, &stream.stream_id).await? else {
+            return Ok(None);
+        };
+        if !membership
+            .members
+            .iter()
+            .any(|member| member == principal.subject.as_str())
+        {
+            return Ok(None);
+        }
+        id(RelationshipId::parse, "stream_id", &stream.stream_id).map(Some)
+    }
+
+    /// Records that `principal` read the confidential fields of `events`
+    /// that still hold a value, before they are sent.
+    async fn record_disclosure(
+        &self,
+        principal: &Principal,
+        relationship: &RelationshipId,
+        events: &[RecordedEvent],
+    ) -> Result<(), Status> {
+        let fields: Vec<DisclosedField> = events
+            .iter()
+            .flat_map(|recorded| {
+                recorded
+                    .sealed
+                    .iter()
+                    .filter(|field| {
+                        field.sensitivity == Sensitivity::Confidential && field.value.is_some()
+                    })
+                    .map(|field| DisclosedField {
+                        position: recorded.position,
+                        pointer: field.pointer.clone(),
+                    })
+            })
+            .collect();
+        for chunk in fields.chunks(MAX_FIELDS_PER_READ) {
+            let audit = Audit {
+                command_id: read_command_id()?,
+                actor: principal.subject.clone(),
+                at: Utc::now(),
+                reason: None,
+            };
+            self.engine
+                .record_disclosure(relationship, chunk.to_vec(), audit)
+                .await
+                .map_err(|error| crate::status::from_engine(error, ""))?;
+        }
+        Ok(())
+    }
+}
+
+/// A fresh command id for one recorded read: reads are not retried as
+/// commands, each one is a disclosure of its own.
+#[allow(clippy::result_large_err)]
+fn read_command_id() -> Result<CommandId, Status> {
+    let mut bytes = [0_u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|error| Status::internal(format!("no randomness for a read id: {error}")))?;
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    id(CommandId::parse, "command_id", &format!("read-{hex}"))
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SubscribeReply, Status>> + Send>>;
@@ -118,7 +215,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             stream_type: &body.stream_type,
             stream_id: &body.stream_id,
         };
-        authorize(&request, &self.engine, target).await?;
+        let principal = authorize(&request, &self.engine, target).await?;
         if body.stream_type.is_empty() {
             return Err(invalid_field("stream_type", "is required"));
         }
@@ -133,8 +230,16 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             .await
             .map_err(from_store)?;
         let next = events.last().map_or(0, |event| event.revision + 1);
+        let member = self.member_reading(&principal, &stream).await?;
+        if let Some(relationship) = &member {
+            self.record_disclosure(&principal, relationship, &events)
+                .await?;
+        }
+        let reveal = |field: &SealedField| {
+            member.is_some() && field.sensitivity == Sensitivity::Confidential
+        };
         Ok(Response::new(pb::ReadEventsReply {
-            events: on_the_wire(self.log.as_ref(), &events, &Filter::default()).await?,
+            events: on_the_wire(self.log.as_ref(), &events, &Filter::default(), reveal).await?,
             next_position: next,
             head_position: head,
         }))
@@ -166,7 +271,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             .map_err(from_store)?;
         let next = events.last().map_or(from, |event| event.position + 1);
         Ok(Response::new(pb::ReadEventsReply {
-            events: on_the_wire(self.log.as_ref(), &events, &filter).await?,
+            events: on_the_wire(self.log.as_ref(), &events, &filter, withhold_all).await?,
             next_position: next,
             head_position: head,
         }))
@@ -246,7 +351,7 @@ async fn follow<L: EventLog>(
                     return;
                 }
             };
-            let wire = match on_the_wire(log.as_ref(), &batch, &filter).await {
+            let wire = match on_the_wire(log.as_ref(), &batch, &filter, withhold_all).await {
                 Ok(wire) => wire,
                 Err(status) => {
                     let _ = sender.send(Err(status)).await;

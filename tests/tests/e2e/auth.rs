@@ -3,8 +3,8 @@
 //! the policy refuses is PERMISSION_DENIED; a refused call writes nothing;
 //! the actor on an event is the token's subject, never a header.
 
-use jsonwebtoken::{encode, EncodingKey, Header};
 use mentorship_e2e::fixtures::{charter, design};
+use mentorship_e2e::tokens::{bearer, required_flags, token, token_signed, FORGER_SECRET, SECRET};
 use mentorship_e2e::{options, Server};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_client::EventStoreServiceClient;
@@ -12,66 +12,8 @@ use pb::programme_service_client::ProgrammeServiceClient;
 use tonic::metadata::MetadataValue;
 use tonic::{Code, Request};
 
-const SECRET: &str = "a-shared-hs256-secret-of-forty-bytes-long";
-
 async fn secured() -> Server {
-    Server::start_with(|root| {
-        let secret = root.join("jwt.secret");
-        std::fs::write(&secret, SECRET).expect("the secret file");
-        vec![
-            "--auth".to_owned(),
-            "required".to_owned(),
-            "--jwt-hs256-secret-file".to_owned(),
-            secret.display().to_string(),
-        ]
-    })
-    .await
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64
-}
-
-/// A token for `subject` with `roles` on `programmes` (empty: every
-/// programme), expiring `expires_in` seconds from now, signed with `secret`.
-fn token_signed(
-    secret: &str,
-    subject: &str,
-    roles: &[&str],
-    programmes: &[&str],
-    expires_in: i64,
-) -> String {
-    let claims = serde_json::json!({
-        "sub": subject,
-        "roles": roles,
-        "programmes": programmes,
-        "exp": now() + expires_in,
-        "nbf": now() - 60,
-    });
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("a signed token")
-}
-
-fn token(subject: &str, roles: &[&str], programmes: &[&str]) -> String {
-    token_signed(SECRET, subject, roles, programmes, 3_600)
-}
-
-fn bearer<T>(token: Option<&str>, message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    if let Some(token) = token {
-        request.metadata_mut().insert(
-            "authorization",
-            MetadataValue::try_from(format!("Bearer {token}")).expect("ASCII"),
-        );
-    }
-    request
+    Server::start_with(required_flags).await
 }
 
 fn define(id: &str) -> pb::DefineProgrammeRequest {
@@ -120,7 +62,7 @@ async fn missing_expired_and_forged_tokens_are_unauthenticated_and_write_nothing
         (
             "bad signature",
             Some(token_signed(
-                "another-secret-of-forty-bytes-long-too!!",
+                FORGER_SECRET,
                 "ana",
                 &["administrator"],
                 &[],

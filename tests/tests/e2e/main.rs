@@ -13,6 +13,7 @@ mod errors;
 mod idempotency;
 mod lifecycle;
 mod matching;
+mod policy;
 mod query;
 mod service;
 mod shutdown;
