@@ -176,3 +176,52 @@ async fn the_actor_on_an_event_is_the_tokens_subject_not_a_header() {
         .collect();
     assert_eq!(actors, ["ana"]);
 }
+
+/// Runs `serve` with `flags` on a fresh data directory and returns how it
+/// exited and what it wrote on stderr; fails the test if it is still
+/// serving after 20 seconds.
+fn refused_start(flags: &[&str]) -> (std::process::ExitStatus, String) {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let mut child = std::process::Command::new(mentorship_e2e::binary())
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(root.path().join("data"))
+        .args(flags)
+        .env_remove("MENTORSHIP_AUTH")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the binary") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve {flags:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("piped stderr"), &mut stderr)
+        .expect("stderr is readable");
+    (status, stderr)
+}
+
+#[test]
+fn auth_required_without_key_material_refuses_to_start() {
+    let (status, stderr) = refused_start(&["--auth", "required", "--listen", "127.0.0.1:0"]);
+    assert!(!status.success());
+    assert!(
+        stderr.contains("--auth required needs key material"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn development_mode_refuses_an_address_beyond_loopback() {
+    let (status, stderr) = refused_start(&["--listen", "0.0.0.0:0"]);
+    assert!(!status.success());
+    assert!(stderr.contains("loopback only"), "{stderr}");
+}

@@ -9,6 +9,7 @@
 
 mod audit;
 mod auth;
+mod confidentiality;
 mod errors;
 mod idempotency;
 mod lifecycle;

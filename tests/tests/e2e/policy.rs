@@ -512,7 +512,7 @@ impl Secured {
 }
 
 /// Who may call each RPC, and what an allowed call answers.
-const EXPECTED: &[(&str, &[Caller], Code)] = &[
+pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
     // Running a programme is for its managers.
     (
         "ProgrammeService/DefineProgramme",

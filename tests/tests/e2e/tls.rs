@@ -1,19 +1,24 @@
 //! TLS: a server started with a certificate answers clients that trust it,
-//! and refuses clients that speak plain HTTP/2.
+//! and refuses clients that speak plain HTTP/2; with a client CA (mutual
+//! TLS) it answers only clients presenting a certificate that CA issued.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-/// Starts the binary with TLS on a fresh data directory; returns the child
-/// and the address it listens on.
-fn serve_tls(root: &std::path::Path) -> (std::process::Child, SocketAddr) {
+/// Starts the binary with TLS on a fresh data directory, with `extra`
+/// flags; returns the child and the address it listens on.
+fn serve_tls(root: &std::path::Path, extra: &[String]) -> (std::process::Child, SocketAddr) {
     let mut child = Command::new(mentorship_e2e::binary())
         .arg("serve")
         .arg("--data-dir")
@@ -23,6 +28,7 @@ fn serve_tls(root: &std::path::Path) -> (std::process::Child, SocketAddr) {
         .arg(root.join("cert.pem"))
         .arg("--tls-key")
         .arg(root.join("key.pem"))
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -63,7 +69,7 @@ async fn a_tls_server_answers_clients_that_trust_it_and_refuses_plain_text() {
         generated.signing_key.serialize_pem(),
     )
     .expect("written");
-    let (mut child, address) = serve_tls(root.path());
+    let (mut child, address) = serve_tls(root.path(), &[]);
 
     let tls = ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(&cert_pem))
@@ -103,6 +109,97 @@ async fn a_tls_server_answers_clients_that_trust_it_and_refuses_plain_text() {
         refused.is_err(),
         "a client that does not trust the certificate connected"
     );
+
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A certificate authority for client certificates.
+fn client_ca() -> CertifiedIssuer<'static, KeyPair> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    CertifiedIssuer::self_signed(params, KeyPair::generate().expect("a CA key")).expect("a CA")
+}
+
+/// A client certificate and key, as PEM, issued by `ca`.
+fn client_identity(ca: &CertifiedIssuer<'static, KeyPair>) -> Identity {
+    let mut params = CertificateParams::new(vec!["hris.example".to_owned()]).expect("parameters");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().expect("a client key");
+    let cert = params.signed_by(&key, ca).expect("a client certificate");
+    Identity::from_pem(cert.pem(), key.serialize_pem())
+}
+
+async fn connect(address: SocketAddr, tls: ClientTlsConfig) -> Result<Channel, String> {
+    Channel::from_shared(format!("https://{address}"))
+        .expect("a URI")
+        .tls_config(tls)
+        .expect("a TLS configuration")
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|error| error.to_string())
+}
+
+#[tokio::test]
+async fn mutual_tls_answers_only_clients_with_a_certificate_from_the_client_ca() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    std::fs::create_dir(root.path().join("data")).expect("the data directory");
+    let server =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
+    let server_pem = server.cert.pem();
+    std::fs::write(root.path().join("cert.pem"), &server_pem).expect("written");
+    std::fs::write(
+        root.path().join("key.pem"),
+        server.signing_key.serialize_pem(),
+    )
+    .expect("written");
+    let ca = client_ca();
+    std::fs::write(root.path().join("client-ca.pem"), ca.pem()).expect("written");
+    let (mut child, address) = serve_tls(
+        root.path(),
+        &[
+            "--tls-client-ca".to_owned(),
+            root.path().join("client-ca.pem").display().to_string(),
+        ],
+    );
+    let trusting = || {
+        ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(&server_pem))
+            .domain_name("localhost")
+    };
+
+    let with_certificate = connect(address, trusting().identity(client_identity(&ca)))
+        .await
+        .expect("a client with a certificate from the client CA connects");
+    assert_eq!(
+        health(with_certificate)
+            .await
+            .expect("health over mutual TLS"),
+        ServingStatus::Serving as i32
+    );
+
+    // Without a certificate, or with one from another authority, the
+    // handshake fails or the first call does.
+    let stranger = client_ca();
+    for (case, tls) in [
+        ("no certificate", trusting()),
+        (
+            "a certificate from another CA",
+            trusting().identity(client_identity(&stranger)),
+        ),
+    ] {
+        let answered = match connect(address, tls).await {
+            Ok(channel) => health(channel).await.is_ok(),
+            Err(_) => false,
+        };
+        assert!(!answered, "a client with {case} was answered");
+    }
 
     let _ = child.kill();
     let _ = child.wait();
