@@ -230,4 +230,81 @@ mod tests {
         std::fs::write(&path, b"short").unwrap();
         assert!(JwtKeys::load(Some(&path), None, None).is_err());
     }
+
+    /// Key pairs made for these tests only: the private halves sign test
+    /// tokens, the public halves are what an operator would configure.
+    const RS256_PRIVATE: &[u8] = include_bytes!("testdata/rs256-private.pem");
+    const RS256_PUBLIC: &str = "src/auth/testdata/rs256-public.pem";
+    const EDDSA_PRIVATE: &[u8] = include_bytes!("testdata/eddsa-private.pem");
+    const EDDSA_PUBLIC: &str = "src/auth/testdata/eddsa-public.pem";
+
+    fn public_keys() -> JwtKeys {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        JwtKeys::load(
+            None,
+            Some(&root.join(RS256_PUBLIC)),
+            Some(&root.join(EDDSA_PUBLIC)),
+        )
+        .unwrap()
+    }
+
+    fn signed(algorithm: Algorithm, key: &EncodingKey, subject: &str) -> String {
+        let claims = json!({"sub": subject, "roles": ["mentor"], "exp": now() + 60});
+        jsonwebtoken::encode(&Header::new(algorithm), &claims, key).unwrap()
+    }
+
+    #[test]
+    fn rs256_and_eddsa_tokens_verify_with_the_configured_public_keys() {
+        let keys = public_keys();
+        let rsa = EncodingKey::from_rsa_pem(RS256_PRIVATE).unwrap();
+        let ed = EncodingKey::from_ed_pem(EDDSA_PRIVATE).unwrap();
+        let by_rsa = keys.verify(&signed(Algorithm::RS256, &rsa, "ana")).unwrap();
+        assert_eq!(by_rsa.subject.as_str(), "ana");
+        let by_ed = keys.verify(&signed(Algorithm::EdDSA, &ed, "ben")).unwrap();
+        assert_eq!(by_ed.subject.as_str(), "ben");
+        assert!(by_ed.has(Role::Mentor));
+    }
+
+    #[test]
+    fn a_token_cannot_choose_an_algorithm_the_operator_did_not_configure() {
+        let configured = public_keys();
+        // The classic confusion: HS256 keyed with the RSA public key, which
+        // anyone has. Only RS256 and EdDSA are configured, so it is refused.
+        let public =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(RS256_PUBLIC)).unwrap();
+        let confused = signed(Algorithm::HS256, &EncodingKey::from_secret(&public), "eve");
+        assert!(configured.verify(&confused).is_err());
+        // And a server that trusts only its HS256 secret refuses EdDSA and
+        // RS256 tokens, however well signed.
+        let (_dir, secret_only) = keys();
+        let ed = EncodingKey::from_ed_pem(EDDSA_PRIVATE).unwrap();
+        let rsa = EncodingKey::from_rsa_pem(RS256_PRIVATE).unwrap();
+        assert!(secret_only
+            .verify(&signed(Algorithm::EdDSA, &ed, "eve"))
+            .is_err());
+        assert!(secret_only
+            .verify(&signed(Algorithm::RS256, &rsa, "eve"))
+            .is_err());
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_public_key_is_refused_at_load_naming_the_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("not-a-key.pem");
+        std::fs::write(
+            &path,
+            b"-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n",
+        )
+        .unwrap();
+        let error = JwtKeys::load(None, Some(&path), None).unwrap_err();
+        assert!(
+            error.to_string().contains("--jwt-rs256-public-key"),
+            "{error}"
+        );
+        let error = JwtKeys::load(None, None, Some(&path)).unwrap_err();
+        assert!(
+            error.to_string().contains("--jwt-eddsa-public-key"),
+            "{error}"
+        );
+    }
 }
