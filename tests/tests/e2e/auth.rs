@@ -225,3 +225,35 @@ fn development_mode_refuses_an_address_beyond_loopback() {
     assert!(!status.success());
     assert!(stderr.contains("loopback only"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_key_revoked_on_the_command_line_is_refused_by_the_running_server() {
+    let server = secured().await;
+    let key = server.create_key("service", &["p-keys"]);
+    let list = || pb::ListParticipantsRequest {
+        programme_id: "p-keys".to_owned(),
+        ..Default::default()
+    };
+    let mut queries = server.queries();
+    queries
+        .list_participants(bearer(Some(&key), list()))
+        .await
+        .expect("a fresh key is accepted without a restart");
+    let id = key
+        .strip_prefix("mk_")
+        .and_then(|rest| rest.split_once('_'))
+        .map(|(id, _)| id.to_owned())
+        .expect("a key reads mk_<id>_<secret>");
+    let revoked = std::process::Command::new(mentorship_e2e::binary())
+        .args(["keys", "revoke", "--data-dir"])
+        .arg(server.data_dir())
+        .arg(&id)
+        .status()
+        .expect("keys revoke runs");
+    assert!(revoked.success());
+    let refused = queries
+        .list_participants(bearer(Some(&key), list()))
+        .await
+        .expect_err("a revoked key");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+}
