@@ -47,17 +47,10 @@ fn serve_tls(root: &std::path::Path, extra: &[String]) -> (std::process::Child, 
     (child, address)
 }
 
-async fn health(channel: Channel) -> Result<i32, tonic::Status> {
-    HealthClient::new(channel)
-        .check(HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .map(|reply| reply.into_inner().status)
-}
-
-#[tokio::test]
-async fn a_tls_server_answers_clients_that_trust_it_and_refuses_plain_text() {
+/// A fresh directory holding `data/` and a generated certificate for
+/// `localhost` with its key (`cert.pem`, `key.pem`); returns it and the
+/// certificate's PEM, which clients trust.
+fn server_files() -> (tempfile::TempDir, String) {
     let root = tempfile::tempdir().expect("a temporary directory");
     std::fs::create_dir(root.path().join("data")).expect("the data directory");
     let generated =
@@ -69,6 +62,21 @@ async fn a_tls_server_answers_clients_that_trust_it_and_refuses_plain_text() {
         generated.signing_key.serialize_pem(),
     )
     .expect("written");
+    (root, cert_pem)
+}
+
+async fn health(channel: Channel) -> Result<i32, tonic::Status> {
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .map(|reply| reply.into_inner().status)
+}
+
+#[tokio::test]
+async fn a_tls_server_answers_clients_that_trust_it_and_refuses_plain_text() {
+    let (root, cert_pem) = server_files();
     let (mut child, address) = serve_tls(root.path(), &[]);
 
     let tls = ClientTlsConfig::new()
@@ -148,17 +156,7 @@ async fn connect(address: SocketAddr, tls: ClientTlsConfig) -> Result<Channel, S
 
 #[tokio::test]
 async fn mutual_tls_answers_only_clients_with_a_certificate_from_the_client_ca() {
-    let root = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(root.path().join("data")).expect("the data directory");
-    let server =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
-    let server_pem = server.cert.pem();
-    std::fs::write(root.path().join("cert.pem"), &server_pem).expect("written");
-    std::fs::write(
-        root.path().join("key.pem"),
-        server.signing_key.serialize_pem(),
-    )
-    .expect("written");
+    let (root, server_pem) = server_files();
     let ca = client_ca();
     std::fs::write(root.path().join("client-ca.pem"), ca.pem()).expect("written");
     let (mut child, address) = serve_tls(
