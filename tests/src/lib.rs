@@ -50,7 +50,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The `mentorship` binary of the profile these tests were built with; it is
-/// built once per test process when it is missing. `MENTORSHIP_BIN` names
+/// built (a no-op when up to date) once per process, since building only
+/// this package's tests or benches does not rebuild another package's
+/// binary, and a stale one would be tested instead. `MENTORSHIP_BIN` names
 /// another binary.
 pub fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
@@ -65,9 +67,7 @@ pub fn binary() -> &'static Path {
             .and_then(Path::parent)
             .expect("the test executable lives in target/<profile>/deps");
         let binary = profile_dir.join(format!("mentorship{}", std::env::consts::EXE_SUFFIX));
-        if !binary.exists() {
-            build(profile_dir);
-        }
+        build(profile_dir);
         assert!(binary.exists(), "{} was not built", binary.display());
         binary
     })
