@@ -82,6 +82,10 @@ pub struct AuthSettings {
     pub jwt_rs256_public_key: Option<PathBuf>,
     /// The EdDSA public key (PEM) of JWTs.
     pub jwt_eddsa_public_key: Option<PathBuf>,
+    /// The `iss` every JWT must carry, when set.
+    pub jwt_issuer: Option<String>,
+    /// The `aud` every JWT must name, when set.
+    pub jwt_audience: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -91,6 +95,8 @@ impl Default for AuthSettings {
             jwt_hs256_secret_file: None,
             jwt_rs256_public_key: None,
             jwt_eddsa_public_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
         }
     }
 }
@@ -108,7 +114,8 @@ pub fn authenticator(
         settings.jwt_rs256_public_key.as_deref(),
         settings.jwt_eddsa_public_key.as_deref(),
     )
-    .map_err(|error| ServeError::Security(error.to_string()))?;
+    .map_err(|error| ServeError::Security(error.to_string()))?
+    .expecting(settings.jwt_issuer.clone(), settings.jwt_audience.clone());
     let authenticator = Authenticator::new(settings.mode, data_dir, jwt)
         .map_err(|error| ServeError::Security(error.to_string()))?;
     match settings.mode {

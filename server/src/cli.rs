@@ -115,6 +115,13 @@ pub struct AuthArgs {
     /// PEM public key that verifies EdDSA (Ed25519) JWTs.
     #[arg(long, env = "MENTORSHIP_JWT_EDDSA_PUBLIC_KEY", value_name = "FILE")]
     pub jwt_eddsa_public_key: Option<PathBuf>,
+    /// The issuer (`iss`) every JWT must carry, e.g. the SSO gateway's URL.
+    #[arg(long, env = "MENTORSHIP_JWT_ISSUER", value_name = "ISS")]
+    pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) every JWT must name: this service, so that a
+    /// token the gateway issued for another service is refused here.
+    #[arg(long, env = "MENTORSHIP_JWT_AUDIENCE", value_name = "AUD")]
+    pub jwt_audience: Option<String>,
 }
 
 /// The TLS flags of `serve`.
@@ -348,6 +355,8 @@ impl Cli {
                     jwt_hs256_secret_file: auth.jwt_hs256_secret_file,
                     jwt_rs256_public_key: auth.jwt_rs256_public_key,
                     jwt_eddsa_public_key: auth.jwt_eddsa_public_key,
+                    jwt_issuer: auth.jwt_issuer,
+                    jwt_audience: auth.jwt_audience,
                 },
             },
             Command::Keys {

@@ -5,8 +5,9 @@
 //! cannot pick a weaker check than the operator chose.
 //!
 //! Claims: `sub` (the actor), `roles` (names of [`Role`]), `programmes`
-//! (the scope; empty or absent is every programme), `exp` (required) and
-//! `nbf` (checked when present).
+//! (the scope; empty or absent is every programme), `exp` (required),
+//! `nbf` (checked when present), and `iss` and `aud` (required and checked
+//! when the operator configured an issuer or an audience).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -55,10 +56,13 @@ struct Claims {
     programmes: Vec<String>,
 }
 
-/// The configured verification keys, one per algorithm at most.
+/// The configured verification keys, one per algorithm at most, and the
+/// issuer and audience every token must carry when the operator set them.
 #[derive(Default)]
 pub struct JwtKeys {
     keys: Vec<(Algorithm, DecodingKey)>,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -66,6 +70,8 @@ impl std::fmt::Debug for JwtKeys {
         let algorithms: Vec<_> = self.keys.iter().map(|(algorithm, _)| algorithm).collect();
         f.debug_struct("JwtKeys")
             .field("algorithms", &algorithms)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
             .finish()
     }
 }
@@ -121,7 +127,21 @@ impl JwtKeys {
             })?;
             keys.push((Algorithm::EdDSA, key));
         }
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            issuer: None,
+            audience: None,
+        })
+    }
+
+    /// Requires every token to carry `issuer` as `iss` and to name
+    /// `audience` in `aud`, each when given: a token the gateway issued for
+    /// another service, or another gateway's token signed with a shared
+    /// key, is then refused.
+    pub fn expecting(mut self, issuer: Option<String>, audience: Option<String>) -> Self {
+        self.issuer = issuer;
+        self.audience = audience;
+        self
     }
 
     /// Whether any key is configured.
@@ -143,8 +163,22 @@ impl JwtKeys {
         validation.leeway = LEEWAY_SECONDS;
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.validate_aud = false;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        let mut required = vec!["exp", "sub"];
+        match &self.issuer {
+            Some(issuer) => {
+                validation.set_issuer(&[issuer]);
+                required.push("iss");
+            }
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
         let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|error| error.to_string())?
             .claims;
@@ -306,5 +340,43 @@ mod tests {
             error.to_string().contains("--jwt-eddsa-public-key"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_expected_issuer_and_audience_refuse_tokens_for_another_service() {
+        let (_dir, plain) = keys();
+        let expecting = plain.expecting(
+            Some("https://sso.example".to_owned()),
+            Some("mentorship".to_owned()),
+        );
+        let claims = |iss: Option<&str>, aud: Option<&str>| {
+            let mut claims = json!({"sub": "ana", "roles": ["mentee"], "exp": now() + 60});
+            if let Some(iss) = iss {
+                claims["iss"] = json!(iss);
+            }
+            if let Some(aud) = aud {
+                claims["aud"] = json!(aud);
+            }
+            token(claims, SECRET)
+        };
+        let ours = claims(Some("https://sso.example"), Some("mentorship"));
+        assert_eq!(expecting.verify(&ours).unwrap().subject.as_str(), "ana");
+        for (case, refused) in [
+            (
+                "another audience",
+                claims(Some("https://sso.example"), Some("payroll")),
+            ),
+            (
+                "another issuer",
+                claims(Some("https://evil.example"), Some("mentorship")),
+            ),
+            ("no audience", claims(Some("https://sso.example"), None)),
+            ("no issuer", claims(None, Some("mentorship"))),
+        ] {
+            assert!(expecting.verify(&refused).is_err(), "{case} was accepted");
+        }
+        // Without expectations, neither claim is needed nor checked.
+        let (_dir, lenient) = keys();
+        assert!(lenient.verify(&claims(None, Some("payroll"))).is_ok());
     }
 }

@@ -257,3 +257,80 @@ async fn a_key_revoked_on_the_command_line_is_refused_by_the_running_server() {
         .expect_err("a revoked key");
     assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
 }
+
+/// Test-only key pairs of the server crate's JWT tests: the private halves
+/// sign as the SSO gateway would, the public halves are configured.
+const RS256_PRIVATE: &[u8] = include_bytes!("../../../server/src/auth/testdata/rs256-private.pem");
+const EDDSA_PRIVATE: &[u8] = include_bytes!("../../../server/src/auth/testdata/eddsa-private.pem");
+
+fn gateway_token(
+    algorithm: jsonwebtoken::Algorithm,
+    key: &jsonwebtoken::EncodingKey,
+    audience: &str,
+) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let claims = serde_json::json!({
+        "sub": "ana",
+        "roles": ["administrator"],
+        "iss": "https://sso.example",
+        "aud": audience,
+        "exp": now + 600,
+    });
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(algorithm), &claims, key)
+        .expect("a signed token")
+}
+
+#[tokio::test]
+async fn rs256_and_eddsa_tokens_of_the_gateway_are_accepted_for_this_audience_only() {
+    let testdata =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/src/auth/testdata");
+    let server = Server::start_with(|_| {
+        vec![
+            "--auth".to_owned(),
+            "required".to_owned(),
+            "--jwt-rs256-public-key".to_owned(),
+            testdata.join("rs256-public.pem").display().to_string(),
+            "--jwt-eddsa-public-key".to_owned(),
+            testdata.join("eddsa-public.pem").display().to_string(),
+            "--jwt-issuer".to_owned(),
+            "https://sso.example".to_owned(),
+            "--jwt-audience".to_owned(),
+            "mentorship".to_owned(),
+        ]
+    })
+    .await;
+    let rsa = jsonwebtoken::EncodingKey::from_rsa_pem(RS256_PRIVATE).expect("an RSA key");
+    let ed = jsonwebtoken::EncodingKey::from_ed_pem(EDDSA_PRIVATE).expect("an Ed25519 key");
+    let mut programmes = ProgrammeServiceClient::new(server.channel());
+    for (id, token) in [
+        (
+            "p-rs256",
+            gateway_token(jsonwebtoken::Algorithm::RS256, &rsa, "mentorship"),
+        ),
+        (
+            "p-eddsa",
+            gateway_token(jsonwebtoken::Algorithm::EdDSA, &ed, "mentorship"),
+        ),
+    ] {
+        programmes
+            .define_programme(bearer(Some(&token), define(id)))
+            .await
+            .unwrap_or_else(|status| panic!("{id}: {status:?}"));
+    }
+    for (case, token) in [
+        (
+            "a token for another service",
+            gateway_token(jsonwebtoken::Algorithm::RS256, &rsa, "payroll"),
+        ),
+        ("an HS256 token", token("ana", &["administrator"], &[])),
+    ] {
+        let refused = programmes
+            .define_programme(bearer(Some(&token), define("p-refused")))
+            .await
+            .expect_err(case);
+        assert_eq!(refused.code(), Code::Unauthenticated, "{case}: {refused:?}");
+    }
+}
