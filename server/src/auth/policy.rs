@@ -397,7 +397,7 @@ pub async fn authorize<T, L: EventLog>(
     let membership = match target {
         Target::Relationship(relationship) => membership(engine, relationship.as_str()).await?,
         Target::Stream {
-            stream_type: "relationship",
+            stream_type: "relationship" | "disclosure",
             stream_id,
         } => membership(engine, stream_id).await?,
         _ => None,
@@ -489,6 +489,19 @@ pub fn permits(
                 stream_id,
             },
         ) => !personal && in_scope(stream_id),
+        // Who read a relationship's confidential content: for those who
+        // oversee its programme, not for the people it concerns.
+        (
+            Rule::Stream,
+            Target::Stream {
+                stream_type: "disclosure",
+                ..
+            },
+        ) => {
+            !personal
+                && role != Role::Service
+                && membership.is_some_and(|membership| in_scope(&membership.programme))
+        }
         (
             Rule::Stream,
             Target::Stream {
@@ -677,6 +690,37 @@ mod tests {
             Role::Mentee,
             Rule::Relationship,
             target,
+            None
+        ));
+    }
+
+    #[test]
+    fn a_disclosure_ledger_is_read_by_its_programmes_managers_not_by_members_or_services() {
+        let membership = Membership {
+            programme: "p1".into(),
+            members: vec!["ana".into(), "ben".into()],
+        };
+        let ledger = Target::Stream {
+            stream_type: "disclosure",
+            stream_id: "r1",
+        };
+        let may_read = |principal: &Principal, role: Role| {
+            permits(principal, role, Rule::Stream, ledger, Some(&membership))
+        };
+        let manager = person("pm", Role::ProgrammeManager, &["p1"]);
+        let elsewhere = person("pm2", Role::ProgrammeManager, &["p2"]);
+        let member = person("ana", Role::Mentee, &["p1"]);
+        let mut service = person("lms", Role::Service, &["p1"]);
+        service.kind = Kind::Service;
+        assert!(may_read(&manager, Role::ProgrammeManager));
+        assert!(!may_read(&elsewhere, Role::ProgrammeManager));
+        assert!(!may_read(&member, Role::Mentee));
+        assert!(!may_read(&service, Role::Service));
+        assert!(!permits(
+            &manager,
+            Role::ProgrammeManager,
+            Rule::Stream,
+            ledger,
             None
         ));
     }

@@ -161,6 +161,35 @@ async fn a_members_read_is_recorded_before_it_is_answered_and_shows_in_the_audit
     assert_eq!(entry.subject, format!("disclosure/{RELATIONSHIP}"));
     assert_eq!(entry.position, read.position);
 
+    // The programme's managers see who read; the people it concerns, other
+    // programmes' managers and services do not.
+    for (caller, allowed) in [
+        (Caller::Manager, true),
+        (Caller::ManagerElsewhere, false),
+        (Caller::Mentor, false),
+        (Caller::Service, false),
+    ] {
+        let answer = secured
+            .server
+            .events()
+            .read_stream(bearer(
+                secured.credential(caller),
+                pb::ReadStreamRequest {
+                    stream_type: "disclosure".to_owned(),
+                    stream_id: RELATIONSHIP.to_owned(),
+                    from_revision: 0,
+                },
+            ))
+            .await;
+        match (allowed, answer) {
+            (true, Ok(reply)) => assert_eq!(reply.into_inner().events.len(), 1),
+            (false, Err(status)) => {
+                assert_eq!(status.code(), tonic::Code::PermissionDenied, "{caller:?}")
+            }
+            (allowed, answer) => panic!("{caller:?} (allowed: {allowed}): {answer:?}"),
+        }
+    }
+
     // A second read is a second disclosure.
     read_relationship(&secured, Caller::Mentee).await;
     let ledger = disclosures(&secured).await;
