@@ -389,6 +389,19 @@ pub async fn authorize<T, L: EventLog>(
     engine: &Engine<L>,
     target: Target<'_>,
 ) -> Result<Principal, Status> {
+    authorize_with_membership(request, engine, target)
+        .await
+        .map(|(principal, _)| principal)
+}
+
+/// [`authorize`], also handing back the membership it read for a
+/// relationship or disclosure target, so that a service deciding what the
+/// caller may see does not load the relationship again.
+pub async fn authorize_with_membership<T, L: EventLog>(
+    request: &Request<T>,
+    engine: &Engine<L>,
+    target: Target<'_>,
+) -> Result<(Principal, Option<Membership>), Status> {
     let admitted = request
         .extensions()
         .get::<Admitted>()
@@ -410,7 +423,7 @@ pub async fn authorize<T, L: EventLog>(
             target,
             membership.as_ref(),
         ) {
-            return Ok(admitted.principal);
+            return Ok((admitted.principal, membership));
         }
     }
     Err(Status::permission_denied(format!(
@@ -418,6 +431,18 @@ pub async fn authorize<T, L: EventLog>(
         admitted.principal.subject,
         describe(target)
     )))
+}
+
+/// [`authorize`] for a request on one programme, by the services that need
+/// only the verdict (the actor comes from the request's caller later).
+pub async fn authorize_programme<T, L: EventLog>(
+    request: &Request<T>,
+    engine: &Engine<L>,
+    programme: &str,
+) -> Result<(), Status> {
+    authorize(request, engine, Target::Programme(programme))
+        .await
+        .map(drop)
 }
 
 fn describe(target: Target<'_>) -> String {

@@ -27,7 +27,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, membership, Target};
+use crate::auth::policy::{authorize, authorize_with_membership, Membership, Target};
 use crate::auth::principal::{Kind, Principal};
 use crate::convert::common::id;
 use crate::convert::event::event;
@@ -126,32 +126,30 @@ fn withhold_all(_: &SealedField) -> bool {
     false
 }
 
-impl<L: EventLog> EventStoreApi<L> {
-    /// The relationship whose confidential fields `principal` may read in
-    /// `stream`: its own, when `stream` is a relationship's and the caller
-    /// is a person among its members. Administrators, managers, auditors and
-    /// services are not members, whatever else they may read.
-    async fn member_reading(
-        &self,
-        principal: &Principal,
-        stream: &StreamRef,
-    ) -> Result<Option<RelationshipId>, Status> {
-        if principal.kind != Kind::Person || stream.stream_type != RELATIONSHIP_STREAM {
-            return Ok(None);
-        }
-        let Some(membership) = membership(&self.engine, &stream.stream_id).await? else {
-            return Ok(None);
-        };
-        if !membership
+/// The relationship whose confidential fields `principal` may read in
+/// `stream`: its own, when `stream` is a relationship's (whose `membership`
+/// the policy read) and the caller is a person among its members.
+/// Administrators, managers, auditors and services are not members,
+/// whatever else they may read.
+#[allow(clippy::result_large_err)]
+fn member_reading(
+    principal: &Principal,
+    stream: &StreamRef,
+    membership: Option<&Membership>,
+) -> Result<Option<RelationshipId>, Status> {
+    let is_member = membership.is_some_and(|membership| {
+        membership
             .members
             .iter()
             .any(|member| member == principal.subject.as_str())
-        {
-            return Ok(None);
-        }
-        id(RelationshipId::parse, "stream_id", &stream.stream_id).map(Some)
+    });
+    if principal.kind != Kind::Person || stream.stream_type != RELATIONSHIP_STREAM || !is_member {
+        return Ok(None);
     }
+    id(RelationshipId::parse, "stream_id", &stream.stream_id).map(Some)
+}
 
+impl<L: EventLog> EventStoreApi<L> {
     /// Records that `principal` read the confidential fields of `events`
     /// that still hold a value, before they are sent.
     async fn record_disclosure(
@@ -198,8 +196,11 @@ fn read_command_id() -> Result<CommandId, Status> {
     let mut bytes = [0_u8; 16];
     getrandom::getrandom(&mut bytes)
         .map_err(|error| Status::internal(format!("no randomness for a read id: {error}")))?;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-    id(CommandId::parse, "command_id", &format!("read-{hex}"))
+    id(
+        CommandId::parse,
+        "command_id",
+        &format!("read-{}", hex::encode(bytes)),
+    )
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SubscribeReply, Status>> + Send>>;
@@ -215,7 +216,8 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             stream_type: &body.stream_type,
             stream_id: &body.stream_id,
         };
-        let principal = authorize(&request, &self.engine, target).await?;
+        let (principal, membership) =
+            authorize_with_membership(&request, &self.engine, target).await?;
         if body.stream_type.is_empty() {
             return Err(invalid_field("stream_type", "is required"));
         }
@@ -230,7 +232,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             .await
             .map_err(from_store)?;
         let next = events.last().map_or(0, |event| event.revision + 1);
-        let member = self.member_reading(&principal, &stream).await?;
+        let member = member_reading(&principal, &stream, membership.as_ref())?;
         if let Some(relationship) = &member {
             self.record_disclosure(&principal, relationship, &events)
                 .await?;

@@ -10,7 +10,7 @@ use mentorship_proto::v1 as pb;
 use pb::matching_service_server::MatchingService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Target};
+use crate::auth::policy::authorize_programme;
 
 use super::{answer, Command};
 use crate::caller;
@@ -134,27 +134,13 @@ fn explanation(explanation: PairExplanation) -> pb::ExplainPairReply {
     }
 }
 
-impl<L: EventLog> MatchingApi<L> {
-    /// The scope half of the policy for a request on `programme`.
-    async fn check<T: Send + Sync>(
-        &self,
-        request: &Request<T>,
-        programme: &str,
-    ) -> Result<(), Status> {
-        authorize(request, &self.engine, Target::Programme(programme))
-            .await
-            .map(drop)
-    }
-}
-
 #[tonic::async_trait]
 impl<L: EventLog> MatchingService for MatchingApi<L> {
     async fn propose_matches(
         &self,
         request: Request<pb::ProposeMatchesRequest>,
     ) -> Result<Response<pb::ProposeMatchesReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
@@ -181,8 +167,7 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::ExplainPairRequest>,
     ) -> Result<Response<pb::ExplainPairReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         caller::of(&request)?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
@@ -200,8 +185,7 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::ApproveProposalRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
@@ -228,8 +212,7 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::DeclineProposalRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;

@@ -8,7 +8,7 @@ use mentorship_proto::v1 as pb;
 use pb::programme_service_server::ProgrammeService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Target};
+use crate::auth::policy::authorize_programme;
 
 use super::{answer, Command};
 use crate::convert::common::{id, people};
@@ -55,27 +55,13 @@ impl<L: EventLog> ProgrammeApi<L> {
     }
 }
 
-impl<L: EventLog> ProgrammeApi<L> {
-    /// The scope half of the policy for a request on `programme`.
-    async fn check<T: Send + Sync>(
-        &self,
-        request: &Request<T>,
-        programme: &str,
-    ) -> Result<(), Status> {
-        authorize(request, &self.engine, Target::Programme(programme))
-            .await
-            .map(drop)
-    }
-}
-
 #[tonic::async_trait]
 impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
     async fn define_programme(
         &self,
         request: Request<pb::DefineProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
@@ -91,8 +77,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::DesignProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::Design(design(body.design.as_ref())?);
@@ -104,8 +89,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         self.advance(request, ProgrammeCommand::OpenOnboarding)
             .await
     }
@@ -114,8 +98,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         self.advance(request, ProgrammeCommand::StartMatching).await
     }
 
@@ -123,8 +106,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::ProposeMatchRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::ProposeMatch {
@@ -143,8 +125,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::RespondToMatchRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::RespondToMatch {
@@ -162,8 +143,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         self.advance(request, ProgrammeCommand::StartMomentum).await
     }
 
@@ -171,8 +151,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         self.advance(request, ProgrammeCommand::StartMeasurement)
             .await
     }
@@ -181,8 +160,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::RespondToSurveyRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
         let order = ProgrammeCommand::RespondToSurvey {
@@ -195,8 +173,7 @@ impl<L: EventLog> ProgrammeService for ProgrammeApi<L> {
         &self,
         request: Request<pb::AdvanceProgrammeRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        self.check(&request, &request.get_ref().programme_id)
-            .await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         self.advance(request, ProgrammeCommand::Close).await
     }
 }

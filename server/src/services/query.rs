@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
+use mentorship_projections::asof::Answer;
 use mentorship_projections::models::audit::AuditIndex;
 use mentorship_projections::query::AsOf;
 use mentorship_projections::registry::Projections;
@@ -22,7 +23,7 @@ use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Target};
+use crate::auth::policy::{authorize, authorize_programme, Target};
 use crate::convert::common::timestamp;
 use crate::convert::query::{self as convert, Consistency, Page};
 use crate::status::{from_projection, invalid_field};
@@ -118,14 +119,26 @@ impl<L: EventLog> QueryApi<L> {
     }
 }
 
+/// `NOT_FOUND` when a query filtered on one programme found none, naming the
+/// position it answered at.
+#[allow(clippy::result_large_err)]
+fn require_found<T>(programme: Option<&str>, answer: &Answer<Vec<T>>) -> Result<(), Status> {
+    match programme {
+        Some(programme) if answer.value.is_empty() => Err(Status::not_found(format!(
+            "no programme {programme} at position {}",
+            answer.position
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[tonic::async_trait]
 impl<L: EventLog> QueryService for QueryApi<L> {
     async fn get_programme_overview(
         &self,
         request: Request<pb::GetProgrammeOverviewRequest>,
     ) -> Result<Response<pb::GetProgrammeOverviewReply>, Status> {
-        let target = Target::Programme(&request.get_ref().programme_id);
-        authorize(&request, &self.engine, target).await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -137,12 +150,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .overviews(programme, as_of)
             .await
             .map_err(from_projection)?;
-        if let (Some(programme), true) = (programme, answer.value.is_empty()) {
-            return Err(Status::not_found(format!(
-                "no programme {programme} at position {}",
-                answer.position
-            )));
-        }
+        require_found(programme, &answer)?;
         Ok(Response::new(pb::GetProgrammeOverviewReply {
             programmes: answer.value.into_iter().map(convert::overview).collect(),
             position: answer.position,
@@ -153,8 +161,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        let target = Target::Programme(&request.get_ref().programme_id);
-        authorize(&request, &self.engine, target).await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -181,8 +188,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        let target = Target::Programme(&request.get_ref().programme_id);
-        authorize(&request, &self.engine, target).await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -218,8 +224,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetOutcomesRequest>,
     ) -> Result<Response<pb::GetOutcomesReply>, Status> {
-        let target = Target::Programme(&request.get_ref().programme_id);
-        authorize(&request, &self.engine, target).await?;
+        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -231,12 +236,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .outcomes(programme, as_of)
             .await
             .map_err(from_projection)?;
-        if let (Some(programme), true) = (programme, answer.value.is_empty()) {
-            return Err(Status::not_found(format!(
-                "no programme {programme} at position {}",
-                answer.position
-            )));
-        }
+        require_found(programme, &answer)?;
         Ok(Response::new(pb::GetOutcomesReply {
             programmes: answer.value.into_iter().map(convert::outcomes).collect(),
             position: answer.position,
