@@ -3,37 +3,35 @@
 //! who never finishes training, one early ending and a re-match, agreements,
 //! meetings, feedback, a survey and closure. Every final state is checked.
 //!
-//! The office below runs commands the way the engine does: each aggregate
-//! decides on its own state, and the follow-ups of `domain::process` carry
-//! facts from one aggregate to another.
+//! The office below runs every command through the real `Engine` on a
+//! `MemoryLog`, the way the server does: follow-ups, lead-ins, idempotent
+//! retries and the log's own checks included.
 
 // A failed step of the scenario is a failed test.
 #![allow(clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cqrs_es::Aggregate;
 use mentorship_engine::domain::ids::*;
 use mentorship_engine::domain::participant::*;
-use mentorship_engine::domain::process::{self, FollowUp};
 use mentorship_engine::domain::programme::design::*;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
 use mentorship_engine::domain::schema;
-use mentorship_engine::domain::{Audit, DomainError, EventKind, Recorded, Rule};
+use mentorship_engine::domain::{
+    Audit, Decider, DomainError, Envelope, ParticipantStreamId, Rule, StreamType,
+};
+use mentorship_engine::facade::{Engine, EngineError, Receipt};
+use mentorship_engine::store::{EventLog, LogConfig, MemoryLog};
 use serde_json::Value;
 
-#[derive(Default)]
 struct Office {
-    clock: Option<DateTime<Utc>>,
+    engine: Engine<MemoryLog>,
+    clock: DateTime<Utc>,
     commands: u32,
-    programmes: BTreeMap<ProgrammeId, Programme>,
-    participants: BTreeMap<String, Participant>,
-    relationships: BTreeMap<RelationshipId, Relationship>,
-    events: Vec<&'static str>,
-    /// Every event as it would be stored: stream type, type name, payload.
-    stored: Vec<(&'static str, &'static str, serde_json::Value)>,
+    last: Option<Audit>,
 }
 
 fn id<T>(parse: fn(&str, String) -> Result<T, DomainError>, value: &str) -> T {
@@ -48,13 +46,35 @@ fn rel(value: &str) -> RelationshipId {
     id(RelationshipId::parse, value)
 }
 
+fn stream(programme: &ProgrammeId, who: &str) -> ParticipantStreamId {
+    ParticipantStreamId::new(programme.clone(), person(who))
+}
+
+/// The domain's refusal inside an engine error, for the assertions.
+fn refusal(result: Result<Receipt, EngineError>) -> Result<Receipt, DomainError> {
+    result.map_err(|error| match error {
+        EngineError::Domain(refusal) => refusal,
+        other => panic!("not a refusal of the domain: {other:?}"),
+    })
+}
+
 impl Office {
+    fn new(clock: DateTime<Utc>) -> Self {
+        let log = MemoryLog::new(LogConfig::new(schema::sensitive_fields));
+        Self {
+            engine: Engine::new(Arc::new(log)),
+            clock,
+            commands: 0,
+            last: None,
+        }
+    }
+
     fn now(&self) -> DateTime<Utc> {
-        self.clock.expect("the clock is set")
+        self.clock
     }
 
     fn advance(&mut self, days: i64) {
-        self.clock = Some(self.now() + Duration::days(days));
+        self.clock += Duration::days(days);
     }
 
     fn audit(&mut self, actor: &str, reason: Option<&str>) -> Audit {
@@ -67,113 +87,68 @@ impl Office {
         }
     }
 
-    fn record<E: EventKind>(&mut self, stream_type: &'static str, audit: &Audit, events: &[E]) {
-        for event in events {
-            self.events.push(event.name());
-            let payload = serde_json::to_value(Recorded::new(audit.clone(), event.clone()))
-                .expect("every event serialises");
-            self.stored.push((stream_type, event.name(), payload));
-        }
+    async fn run<A: Decider>(
+        &mut self,
+        actor: &str,
+        reason: Option<&str>,
+        target: &A::Id,
+        command: A::Order,
+    ) -> Result<Receipt, DomainError> {
+        let audit = self.audit(actor, reason);
+        self.last = Some(audit.clone());
+        refusal(
+            self.engine
+                .execute::<A>(target, Envelope::new(audit, command), None)
+                .await,
+        )
     }
 
-    fn programme(
+    async fn programme(
         &mut self,
         actor: &str,
         programme: &ProgrammeId,
         command: ProgrammeCommand,
-    ) -> Result<(), DomainError> {
-        let audit = self.audit(actor, None);
-        let state = self.programmes.entry(programme.clone()).or_default();
-        let events = state.decide(&audit, command)?;
-        let mut follow_ups = Vec::new();
-        for event in &events {
-            state.evolve(event.clone());
-            follow_ups.extend(process::after_programme_event(event));
-        }
-        self.record(Programme::TYPE, &audit, &events);
-        self.follow(follow_ups)
+    ) -> Result<Receipt, DomainError> {
+        self.run::<Programme>(actor, None, programme, command).await
     }
 
-    fn participant(
+    async fn participant(
         &mut self,
         actor: &str,
         reason: Option<&str>,
         programme: &ProgrammeId,
         who: &str,
         command: ParticipantCommand,
-    ) -> Result<(), DomainError> {
-        let audit = self.audit(actor, reason);
-        let stream = participant_stream_id(programme, &person(who));
-        let state = self.participants.entry(stream).or_default();
-        let events = state.decide(&audit, command)?;
-        let mut follow_ups = Vec::new();
-        for event in &events {
-            state.evolve(event.clone());
-            follow_ups.extend(process::after_participant_event(state, event));
-        }
-        self.record(Participant::TYPE, &audit, &events);
-        self.follow(follow_ups)
+    ) -> Result<Receipt, DomainError> {
+        self.run::<Participant>(actor, reason, &stream(programme, who), command)
+            .await
     }
 
-    fn relationship(
+    async fn relationship(
         &mut self,
         actor: &str,
         reason: Option<&str>,
         relationship: &RelationshipId,
         command: RelationshipCommand,
-    ) -> Result<(), DomainError> {
-        let audit = self.audit(actor, reason);
-        let state = self.relationships.entry(relationship.clone()).or_default();
-        let events = state.decide(&audit, command)?;
-        let mut follow_ups = Vec::new();
-        for event in &events {
-            state.evolve(event.clone());
-            follow_ups.extend(process::after_relationship_event(state, event));
-        }
-        self.record(Relationship::TYPE, &audit, &events);
-        self.follow(follow_ups)
+    ) -> Result<Receipt, DomainError> {
+        self.run::<Relationship>(actor, reason, relationship, command)
+            .await
     }
 
-    fn follow(&mut self, follow_ups: Vec<FollowUp>) -> Result<(), DomainError> {
-        for follow_up in follow_ups {
-            match follow_up {
-                FollowUp::Programme(programme, command) => {
-                    self.programme("engine", &programme, command)?;
-                }
-                FollowUp::Relationship(relationship, command) => {
-                    self.relationship("engine", None, &relationship, command)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies on behalf of `who`, with the programme's terms as they stand.
-    fn apply(&mut self, programme: &ProgrammeId, who: &str, questionnaire: Questionnaire) {
-        let state = &self.programmes[programme];
-        let design = state.design.as_ref().expect("designed");
-        let terms = ProgrammeTermsForApplicants {
-            programme: programme.clone(),
-            step: state.step,
-            programme_type: design.programme_type,
-            required_modules: design.module_ids().cloned().collect(),
-            default_mentor_capacity: design.default_mentor_capacity,
-        };
+    /// Applies on behalf of `who`; the engine reads the programme's terms.
+    async fn apply(&mut self, programme: &ProgrammeId, who: &str, questionnaire: Questionnaire) {
         self.participant(
             who,
             None,
             programme,
             who,
-            ParticipantCommand::Apply {
-                person: person(who),
-                terms,
-                questionnaire: Box::new(questionnaire),
-            },
+            ParticipantCommand::apply(person(who), questionnaire),
         )
+        .await
         .expect("application accepted");
     }
 
-    fn train(&mut self, programme: &ProgrammeId, who: &str, modules: &[&str]) {
+    async fn train(&mut self, programme: &ProgrammeId, who: &str, modules: &[&str]) {
         for module in modules {
             self.participant(
                 "lms-service",
@@ -184,11 +159,12 @@ impl Office {
                     module: id(ModuleId::parse, module),
                 },
             )
+            .await
             .expect("module recorded");
         }
     }
 
-    fn match_pair(
+    async fn match_pair(
         &mut self,
         programme: &ProgrammeId,
         relationship: &str,
@@ -204,6 +180,7 @@ impl Office {
                 mentees: vec![person(mentee)],
             },
         )
+        .await
         .expect("match proposed");
         for member in [mentee, mentor] {
             self.programme(
@@ -214,16 +191,25 @@ impl Office {
                     accept: true,
                 },
             )
+            .await
             .expect("match accepted");
         }
     }
 
     /// Negotiates and signs the sample agreement.
-    fn agree(&mut self, relationship: &str, mentor: &str, mentee: &str, draft: AgreementDraft) {
+    async fn agree(
+        &mut self,
+        relationship: &str,
+        mentor: &str,
+        mentee: &str,
+        draft: AgreementDraft,
+    ) {
         let r = rel(relationship);
         self.relationship(mentee, None, &r, RelationshipCommand::StartNegotiation)
+            .await
             .expect("negotiation started");
         self.relationship(mentee, None, &r, RelationshipCommand::DraftAgreement(draft))
+            .await
             .expect("draft proposed");
         for signer in [mentor, mentee] {
             self.relationship(
@@ -232,11 +218,12 @@ impl Office {
                 &r,
                 RelationshipCommand::SignAgreement { version: 1 },
             )
+            .await
             .expect("signed");
         }
     }
 
-    fn meet(&mut self, relationship: &str, by: &str, notes: &str) {
+    async fn meet(&mut self, relationship: &str, by: &str, notes: &str) {
         self.advance(14);
         let held_at = self.now() - Duration::days(1);
         self.relationship(
@@ -250,10 +237,11 @@ impl Office {
                 notes: notes.into(),
             },
         )
+        .await
         .expect("meeting logged");
     }
 
-    fn feedback(&mut self, relationship: &str, by: &str, about: &str, rating: u8) {
+    async fn feedback(&mut self, relationship: &str, by: &str, about: &str, rating: u8) {
         self.relationship(
             by,
             None,
@@ -264,10 +252,11 @@ impl Office {
                 comment: format!("{by} on {about}"),
             },
         )
+        .await
         .expect("feedback given");
     }
 
-    fn complete(&mut self, relationship: &str, by: &str) {
+    async fn complete(&mut self, relationship: &str, by: &str) {
         self.relationship(
             by,
             None,
@@ -279,7 +268,21 @@ impl Office {
                 learnt: "Delegation".into(),
             }),
         )
+        .await
         .expect("completed");
+    }
+
+    /// Sends the last command again, as a client that lost the reply would.
+    async fn retry_last<A: Decider>(&self, target: &A::Id, command: A::Order) -> Receipt {
+        let audit = self.last.clone().expect("a command was sent");
+        self.engine
+            .execute::<A>(target, Envelope::new(audit, command), None)
+            .await
+            .expect("a retry is answered")
+    }
+
+    async fn load<A: Decider>(&self, target: &A::Id) -> A {
+        self.engine.load::<A>(target).await.expect("loads").0
     }
 }
 
@@ -371,12 +374,13 @@ fn agreement(due: NaiveDate) -> AgreementDraft {
     }
 }
 
-#[test]
-fn a_programme_runs_from_definition_to_closure() {
-    let mut office = Office {
-        clock: Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0).single(),
-        ..Office::default()
-    };
+#[tokio::test]
+async fn a_programme_runs_from_definition_to_closure() {
+    let mut office = Office::new(
+        Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0)
+            .single()
+            .expect("a valid time"),
+    );
     let p = id(ProgrammeId::parse, "platform-2026");
 
     // Steps 1–3.
@@ -397,12 +401,15 @@ fn a_programme_runs_from_definition_to_closure() {
                 },
             },
         )
+        .await
         .expect("defined");
     office
         .programme("admin", &p, ProgrammeCommand::Design(design()))
+        .await
         .expect("designed");
     office
         .programme("admin", &p, ProgrammeCommand::OpenOnboarding)
+        .await
         .expect("onboarding");
 
     let mentors = [("m1", 7), ("m2", 6), ("m3", 8)];
@@ -412,18 +419,28 @@ fn a_programme_runs_from_definition_to_closure() {
         if mentor == "m3" {
             answers.capacity = Some(1);
         }
-        office.apply(&p, mentor, answers);
+        office.apply(&p, mentor, answers).await;
     }
     for mentee in mentees {
         // e4 reports to m2.
         let manager = (mentee == "e4").then_some("m2");
-        office.apply(&p, mentee, questionnaire(Role::Mentee, mentee, 3, manager));
+        office
+            .apply(&p, mentee, questionnaire(Role::Mentee, mentee, 3, manager))
+            .await;
     }
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4", "e5"] {
         office
             .participant("admin", None, &p, who, ParticipantCommand::Approve)
+            .await
             .expect("approved");
     }
+    // A retried command gets its first answer and writes nothing.
+    let head = office.engine.log().head();
+    let again = office
+        .retry_last::<Participant>(&stream(&p, "e5"), ParticipantCommand::Approve)
+        .await;
+    assert!(again.duplicate);
+    assert_eq!(office.engine.log().head(), head, "a retry writes nothing");
     office
         .participant(
             "admin",
@@ -432,27 +449,31 @@ fn a_programme_runs_from_definition_to_closure() {
             "e6",
             ParticipantCommand::Reject,
         )
+        .await
         .expect("rejected");
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4"] {
-        office.train(&p, who, &["orientation", "ethics"]);
+        office.train(&p, who, &["orientation", "ethics"]).await;
     }
     // e5 never finishes training.
-    office.train(&p, "e5", &["orientation"]);
+    office.train(&p, "e5", &["orientation"]).await;
 
     // Step 4.
     office.advance(30);
     office
         .programme("admin", &p, ProgrammeCommand::StartMatching)
+        .await
         .expect("matching");
-    let refused = office.programme(
-        "admin",
-        &p,
-        ProgrammeCommand::ProposeMatch {
-            relationship: rel("r-e5"),
-            mentors: vec![person("m1")],
-            mentees: vec![person("e5")],
-        },
-    );
+    let refused = office
+        .programme(
+            "admin",
+            &p,
+            ProgrammeCommand::ProposeMatch {
+                relationship: rel("r-e5"),
+                mentors: vec![person("m1")],
+                mentees: vec![person("e5")],
+            },
+        )
+        .await;
     assert!(
         matches!(
             refused,
@@ -463,15 +484,17 @@ fn a_programme_runs_from_definition_to_closure() {
         ),
         "{refused:?}"
     );
-    let refused = office.programme(
-        "admin",
-        &p,
-        ProgrammeCommand::ProposeMatch {
-            relationship: rel("r-line"),
-            mentors: vec![person("m2")],
-            mentees: vec![person("e4")],
-        },
-    );
+    let refused = office
+        .programme(
+            "admin",
+            &p,
+            ProgrammeCommand::ProposeMatch {
+                relationship: rel("r-line"),
+                mentors: vec![person("m2")],
+                mentees: vec![person("e4")],
+            },
+        )
+        .await;
     assert!(
         matches!(
             refused,
@@ -482,19 +505,21 @@ fn a_programme_runs_from_definition_to_closure() {
         ),
         "{refused:?}"
     );
-    office.match_pair(&p, "r1", "m1", "e1");
-    office.match_pair(&p, "r2", "m2", "e2");
-    office.match_pair(&p, "r3", "m3", "e3");
-    office.match_pair(&p, "r4", "m1", "e4");
-    let refused = office.programme(
-        "admin",
-        &p,
-        ProgrammeCommand::ProposeMatch {
-            relationship: rel("r-full"),
-            mentors: vec![person("m3")],
-            mentees: vec![person("e2")],
-        },
-    );
+    office.match_pair(&p, "r1", "m1", "e1").await;
+    office.match_pair(&p, "r2", "m2", "e2").await;
+    office.match_pair(&p, "r3", "m3", "e3").await;
+    office.match_pair(&p, "r4", "m1", "e4").await;
+    let refused = office
+        .programme(
+            "admin",
+            &p,
+            ProgrammeCommand::ProposeMatch {
+                relationship: rel("r-full"),
+                mentors: vec![person("m3")],
+                mentees: vec![person("e2")],
+            },
+        )
+        .await;
     assert!(
         matches!(
             refused,
@@ -509,12 +534,14 @@ fn a_programme_runs_from_definition_to_closure() {
     // Step 5.
     office
         .programme("admin", &p, ProgrammeCommand::StartMomentum)
+        .await
         .expect("momentum");
     let due = date(2026, 9, 1);
     // r1 renegotiates once: the changed draft needs both signatures again.
     let r1 = rel("r1");
     office
         .relationship("e1", None, &r1, RelationshipCommand::StartNegotiation)
+        .await
         .expect("negotiating");
     office
         .relationship(
@@ -523,6 +550,7 @@ fn a_programme_runs_from_definition_to_closure() {
             &r1,
             RelationshipCommand::DraftAgreement(agreement(due)),
         )
+        .await
         .expect("draft 1");
     office
         .relationship(
@@ -531,6 +559,7 @@ fn a_programme_runs_from_definition_to_closure() {
             &r1,
             RelationshipCommand::SignAgreement { version: 1 },
         )
+        .await
         .expect("m1 signs draft 1");
     office
         .relationship(
@@ -539,6 +568,7 @@ fn a_programme_runs_from_definition_to_closure() {
             &r1,
             RelationshipCommand::DraftAgreement(agreement(date(2026, 8, 1))),
         )
+        .await
         .expect("draft 2");
     for signer in ["e1", "m1"] {
         office
@@ -548,17 +578,18 @@ fn a_programme_runs_from_definition_to_closure() {
                 &r1,
                 RelationshipCommand::SignAgreement { version: 2 },
             )
+            .await
             .expect("signs draft 2");
     }
-    office.agree("r2", "m2", "e2", agreement(due));
-    office.agree("r3", "m3", "e3", agreement(due));
-    office.agree("r4", "m1", "e4", agreement(due));
+    office.agree("r2", "m2", "e2", agreement(due)).await;
+    office.agree("r3", "m3", "e3", agreement(due)).await;
+    office.agree("r4", "m1", "e4", agreement(due)).await;
     for (relationship, by) in [("r1", "e1"), ("r3", "m3"), ("r4", "e4")] {
-        office.meet(relationship, by, "private notes");
+        office.meet(relationship, by, "private notes").await;
     }
-    office.meet("r1", "m1", "second meeting");
-    office.feedback("r1", "e1", "m1", 5);
-    office.feedback("r1", "m1", "e1", 4);
+    office.meet("r1", "m1", "second meeting").await;
+    office.feedback("r1", "e1", "m1", 5).await;
+    office.feedback("r1", "m1", "e1", 4).await;
     // r2 ends early and e2 is re-matched.
     office
         .relationship(
@@ -575,18 +606,20 @@ fn a_programme_runs_from_definition_to_closure() {
                 },
             },
         )
+        .await
         .expect("ended early");
-    office.complete("r1", "e1");
-    office.match_pair(&p, "r5", "m1", "e2");
-    office.agree("r5", "m1", "e2", agreement(due));
-    office.meet("r5", "e2", "fresh start");
+    office.complete("r1", "e1").await;
+    office.match_pair(&p, "r5", "m1", "e2").await;
+    office.agree("r5", "m1", "e2", agreement(due)).await;
+    office.meet("r5", "e2", "fresh start").await;
     for (relationship, by) in [("r3", "e3"), ("r4", "m1"), ("r5", "e2")] {
-        office.complete(relationship, by);
+        office.complete(relationship, by).await;
     }
 
     // Step 6.
     office
         .programme("admin", &p, ProgrammeCommand::StartMeasurement)
+        .await
         .expect("measurement");
     for respondent in ["e1", "e2", "m1"] {
         office
@@ -608,14 +641,16 @@ fn a_programme_runs_from_definition_to_closure() {
                     ],
                 },
             )
+            .await
             .expect("survey answered");
     }
     office
         .programme("admin", &p, ProgrammeCommand::Close)
+        .await
         .expect("closed");
 
     // Final states.
-    let programme = &office.programmes[&p];
+    let programme = &office.load::<Programme>(&p).await;
     assert_eq!(programme.step, Step::Closed);
     let rostered: BTreeSet<&str> = programme.roster.keys().map(PersonId::as_str).collect();
     assert_eq!(
@@ -645,42 +680,67 @@ fn a_programme_runs_from_definition_to_closure() {
         .contains(&(person("m2"), person("e2"))));
     assert_eq!(programme.survey_respondents.len(), 3);
 
-    let status = |who: &str| office.participants[&participant_stream_id(&p, &person(who))].status;
+    let mut statuses = BTreeMap::new();
+    for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4", "e5", "e6"] {
+        let participant = office.load::<Participant>(&stream(&p, who)).await;
+        statuses.insert(who, participant.status);
+    }
+    let status = |who: &str| statuses[who];
     assert_eq!(status("e6"), EnrolmentStatus::Rejected);
     assert_eq!(status("e5"), EnrolmentStatus::Approved);
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4"] {
         assert_eq!(status(who), EnrolmentStatus::Onboarded, "{who}");
     }
 
-    for (id, relationship) in &office.relationships {
+    let mut relationships = BTreeMap::new();
+    for id in ["r1", "r2", "r3", "r4", "r5"] {
+        let relationship = office.load::<Relationship>(&rel(id)).await;
         assert_eq!(relationship.phase, Phase::Closed, "{id}");
+        relationships.insert(id, relationship);
     }
-    let r1 = &office.relationships[&rel("r1")];
+    let r1 = &relationships["r1"];
     assert_eq!(r1.draft.as_ref().map(|(version, _)| *version), Some(2));
     assert_eq!(r1.meetings, 2);
     assert!(matches!(r1.closure, Some(Closure::Completed(_))));
     assert!(matches!(
-        office.relationships[&rel("r2")].closure,
+        relationships["r2"].closure,
         Some(Closure::EndedEarly {
             reason: EndReason::Mismatch,
             ..
         })
     ));
-    assert_eq!(office.relationships[&rel("r5")].meetings, 1);
+    assert_eq!(relationships["r5"].meetings, 1);
 
     // Every follow-up happened: one roster entry per onboarded person, one
     // opening per confirmed match, one release per closure.
-    let count = |name: &str| office.events.iter().filter(|event| **event == name).count();
+    let stored = office
+        .engine
+        .log()
+        .read_all(1, usize::MAX)
+        .await
+        .expect("the log reads");
+    let count = |name: &str| {
+        stored
+            .iter()
+            .filter(|event| event.event_type == name)
+            .count()
+    };
     assert_eq!(count("ParticipantRostered"), 7);
     assert_eq!(count("MatchConfirmed"), 5);
     assert_eq!(count("RelationshipOpened"), 5);
     assert_eq!(count("RelationshipReleased"), 5);
     assert_eq!(count("ProgrammeClosed"), 1);
 
-    assert_every_event_matches_the_schema(&office.stored);
+    let stored: Vec<(String, String, Value)> = stored
+        .into_iter()
+        .map(|event| (event.stream.stream_type, event.event_type, event.payload))
+        .collect();
+    assert_every_event_matches_the_schema(&stored);
 
     // A closed programme accepts nothing more.
-    let after = office.programme("admin", &p, ProgrammeCommand::StartMomentum);
+    let after = office
+        .programme("admin", &p, ProgrammeCommand::StartMomentum)
+        .await;
     assert!(
         matches!(after, Err(DomainError::WrongState { .. })),
         "{after:?}"
@@ -689,14 +749,14 @@ fn a_programme_runs_from_definition_to_closure() {
 
 /// Every stored event's type is in the schema under its tag, and every
 /// declared sensitive field points at a field that exists in the payload.
-fn assert_every_event_matches_the_schema(stored: &[(&str, &str, Value)]) {
+fn assert_every_event_matches_the_schema(stored: &[(String, String, Value)]) {
     let mut sealed = 0;
     for (stream_type, name, payload) in stored {
         let fields = schema::sensitive_fields(stream_type, name)
             .unwrap_or_else(|| panic!("{stream_type}/{name} is not in the schema"));
         let tagged = match &payload["event"] {
             Value::String(tag) => tag == name,
-            Value::Object(map) => map.len() == 1 && map.contains_key(*name),
+            Value::Object(map) => map.len() == 1 && map.contains_key(name.as_str()),
             _ => false,
         };
         assert!(
@@ -709,11 +769,17 @@ fn assert_every_event_matches_the_schema(stored: &[(&str, &str, Value)]) {
                 *slot = serde_json::json!({ "$sealed": "00" });
             }
         }
-        let decodes = match *stream_type {
-            "programme" => serde_json::from_value::<ProgrammeRecorded>(erased).is_ok(),
-            "participant" => serde_json::from_value::<ParticipantRecorded>(erased).is_ok(),
-            "relationship" => serde_json::from_value::<RelationshipRecorded>(erased).is_ok(),
-            other => panic!("unknown stream type {other}"),
+        let decodes = match StreamType::parse(stream_type) {
+            Some(StreamType::Programme) => {
+                serde_json::from_value::<ProgrammeRecorded>(erased).is_ok()
+            }
+            Some(StreamType::Participant) => {
+                serde_json::from_value::<ParticipantRecorded>(erased).is_ok()
+            }
+            Some(StreamType::Relationship) => {
+                serde_json::from_value::<RelationshipRecorded>(erased).is_ok()
+            }
+            other => panic!("no event of the scenario is in stream type {other:?}"),
         };
         assert!(
             decodes,

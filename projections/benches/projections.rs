@@ -23,7 +23,9 @@ use mentorship_engine::domain::participant::{ParticipantEvent, Role};
 use mentorship_engine::domain::programme::design::ProgrammeType;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
-use mentorship_engine::domain::{schema, Audit, EventKind, Recorded};
+use mentorship_engine::domain::{
+    schema, Audit, EventKind, ParticipantStreamId, Recorded, StreamType,
+};
 use mentorship_engine::store::{
     AppendRequest, EventLog, ExpectedRevision, LogConfig, NewEvent, SegmentLog, StreamRef,
 };
@@ -49,7 +51,7 @@ struct Writer {
 }
 
 impl Writer {
-    async fn append<E: EventKind>(&mut self, stream_type: &str, id: &str, events: Vec<E>) {
+    async fn append<E: EventKind>(&mut self, stream_type: StreamType, id: &str, events: Vec<E>) {
         self.commands += 1;
         self.at += chrono::Duration::hours(2);
         let audit = Audit {
@@ -69,7 +71,7 @@ impl Writer {
             .collect();
         self.log
             .append(AppendRequest {
-                stream: StreamRef::new(stream_type, id),
+                stream: StreamRef::new(stream_type.as_str(), id),
                 expected: ExpectedRevision::Any,
                 command_id: audit.command_id.to_string(),
                 actor: audit.actor.to_string(),
@@ -104,7 +106,7 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
     let programme = ProgrammeId::parse("p", p.clone()).unwrap();
     let design = support::design(kind);
     w.append(
-        "programme",
+        StreamType::Programme,
         &p,
         vec![
             ProgrammeEvent::ProgrammeDefined {
@@ -154,7 +156,12 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
                 .map(|module| ParticipantEvent::TrainingModuleCompleted { module }),
         );
         events.push(ParticipantEvent::ParticipantOnboarded);
-        w.append("participant", &format!("{p}/{who}"), events).await;
+        w.append(
+            StreamType::Participant,
+            &ParticipantStreamId::new(programme.clone(), pid(&who)).to_string(),
+            events,
+        )
+        .await;
         roster.push(ProgrammeEvent::ParticipantRostered {
             entry: RosterEntry {
                 person: pid(&who),
@@ -166,7 +173,7 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
         });
     }
     roster.push(ProgrammeEvent::MatchingStarted);
-    w.append("programme", &p, roster).await;
+    w.append(StreamType::Programme, &p, roster).await;
     for pair in 0..PEOPLE / 2 {
         let mentor = pid(&format!("{p}-u{pair}"));
         let mentee = pid(&format!("{p}-u{}", pair + PEOPLE / 2));
@@ -182,7 +189,7 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
             mentees: vec![mentee.clone()],
         };
         w.append(
-            "programme",
+            StreamType::Programme,
             &p,
             vec![
                 ProgrammeEvent::MatchProposed {
@@ -206,7 +213,7 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
         )
         .await;
         w.append(
-            "relationship",
+            StreamType::Relationship,
             &r,
             vec![
                 RelationshipEvent::RelationshipOpened {
@@ -258,9 +265,9 @@ async fn programme(log: Arc<SegmentLog>, index: usize) {
         growth.push(RelationshipEvent::RelationshipCompleted {
             outcome: support::outcome(pair % 3, 3 + (pair % 3) as u8),
         });
-        w.append("relationship", &r, growth).await;
+        w.append(StreamType::Relationship, &r, growth).await;
         w.append(
-            "programme",
+            StreamType::Programme,
             &p,
             vec![ProgrammeEvent::RelationshipReleased {
                 relationship,

@@ -26,10 +26,11 @@ use chrono::{DateTime, Utc};
 use mentorship_engine::store::{EventLog, RawEvent};
 
 use crate::error::{ProjectionError, Result};
-use crate::fact::{self, Event, Kind};
+use crate::fact::{self, Event};
 use crate::partitioned::{Partitioned, ReadModel, State};
 use crate::runner::Live;
 use crate::store;
+use mentorship_engine::domain::StreamType;
 
 /// An answer and the log position it reflects.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,16 +45,17 @@ pub struct Answer<T> {
 /// `RelationshipOpened`); `None` when it cannot be told.
 fn programme_of<'a, M: ReadModel>(state: &'a State<M>, event: &Event<'a>) -> Option<Cow<'a, str>> {
     let id = event.stream_id();
-    match Kind::of(event.stream_type())? {
-        Kind::Programme => Some(Cow::Borrowed(id)),
-        Kind::Participant => Some(Cow::Borrowed(fact::programme_of_participant(id))),
-        Kind::Relationship => match state.routes.get(id) {
+    match fact::programme_stream_type(event.stream_type())? {
+        StreamType::Programme => Some(Cow::Borrowed(id)),
+        StreamType::Participant => Some(Cow::Borrowed(fact::programme_of_participant(id))),
+        StreamType::Relationship => match state.routes.get(id) {
             Some(programme) => Some(Cow::Borrowed(programme.as_str())),
             None if event.event_type() == "RelationshipOpened" => {
                 fact::opened_programme(event).ok().map(Cow::Owned)
             }
             None => None,
         },
+        StreamType::Disclosure => None,
     }
 }
 

@@ -20,45 +20,29 @@
 //!
 //! [`EventLog::read_all_raw`]: mentorship_engine::store::EventLog::read_all_raw
 
-use mentorship_engine::domain::disclosure;
 use mentorship_engine::domain::participant::ParticipantEvent;
 use mentorship_engine::domain::programme::ProgrammeEvent;
 use mentorship_engine::domain::relationship::RelationshipEvent;
+use mentorship_engine::domain::{ParticipantStreamId, StreamType};
 use mentorship_engine::store::canonical::Decoded as Fields;
 use mentorship_engine::store::RecordedEvent;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-/// The aggregate an event belongs to, by its stream type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A `programme` stream.
-    Programme,
-    /// A `participant` stream (`programme/person`).
-    Participant,
-    /// A `relationship` stream.
-    Relationship,
-}
-
-impl Kind {
-    /// The kind of a stream type; `None` for a stream type no read model
-    /// knows, which is a poison event.
-    pub fn of(stream_type: &str) -> Option<Self> {
-        match stream_type {
-            "programme" => Some(Self::Programme),
-            "participant" => Some(Self::Participant),
-            "relationship" => Some(Self::Relationship),
-            _ => None,
-        }
-    }
+/// The stream type of an event that programme read models take:
+/// programme, participant or relationship. `None` for the disclosure
+/// ledgers, which lie outside every programme read model (only the audit
+/// trail reads them: it takes every event), and for a stream type no
+/// aggregate has, which [`outside_programmes`] tells apart as poison.
+pub fn programme_stream_type(stream_type: &str) -> Option<StreamType> {
+    StreamType::parse(stream_type).filter(|kind| *kind != StreamType::Disclosure)
 }
 
 /// Whether streams of `stream_type` lie outside every programme read model:
-/// the disclosure ledgers, which only the audit trail reads (it takes every
-/// event). Programme models skip them; any other stream type they do not
-/// know is a poison event.
+/// the disclosure ledgers. Programme models skip them; any other stream type
+/// they do not know is a poison event.
 pub fn outside_programmes(stream_type: &str) -> bool {
-    stream_type == disclosure::STREAM_TYPE
+    StreamType::parse(stream_type) == Some(StreamType::Disclosure)
 }
 
 /// One stored event as a projection reads it: its fields borrowed from the
@@ -152,16 +136,12 @@ impl Fact<'_> {
 
 /// The person of a participant stream id `programme/person`.
 pub fn person_of(stream_id: &str) -> &str {
-    stream_id
-        .split_once('/')
-        .map_or(stream_id, |(_, person)| person)
+    ParticipantStreamId::split(stream_id).map_or(stream_id, |(_, person)| person)
 }
 
 /// The programme of a participant stream id `programme/person`.
 pub fn programme_of_participant(stream_id: &str) -> &str {
-    stream_id
-        .split_once('/')
-        .map_or(stream_id, |(programme, _)| programme)
+    ParticipantStreamId::split(stream_id).map_or(stream_id, |(programme, _)| programme)
 }
 
 /// The `event` half of a `Recorded<E>` payload; serde skips the `audit`
@@ -194,11 +174,14 @@ pub fn decode_event<E: DeserializeOwned>(event: &Event<'_>) -> Result<E, String>
 }
 
 /// Decodes `event` according to its stream type.
-pub fn decode(event: &Event<'_>, kind: Kind) -> Result<Decoded, String> {
+pub fn decode(event: &Event<'_>, kind: StreamType) -> Result<Decoded, String> {
     Ok(match kind {
-        Kind::Programme => Decoded::Programme(decode_event(event)?),
-        Kind::Participant => Decoded::Participant(decode_event(event)?),
-        Kind::Relationship => Decoded::Relationship(decode_event(event)?),
+        StreamType::Programme => Decoded::Programme(decode_event(event)?),
+        StreamType::Participant => Decoded::Participant(decode_event(event)?),
+        StreamType::Relationship => Decoded::Relationship(decode_event(event)?),
+        StreamType::Disclosure => {
+            return Err("a disclosure ledger is in no programme read model".to_owned())
+        }
     })
 }
 

@@ -23,9 +23,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::fact::{self, Decoded, Event, Fact, Kind};
+use crate::fact::{self, Decoded, Event, Fact};
 use crate::projection::Projection;
 use crate::store::{self, INTERVAL};
+use mentorship_engine::domain::StreamType;
 
 /// The default history interval: a history boundary every this many
 /// positions.
@@ -40,7 +41,7 @@ pub trait ReadModel: Send + Sync + 'static {
 
     /// Whether the model reads events of this kind and type; others are
     /// neither decoded nor applied.
-    fn wants(kind: Kind, event_type: &str) -> bool;
+    fn wants(kind: StreamType, event_type: &str) -> bool;
 
     /// Applies one event to its programme's slice. An `Err` marks a poison
     /// event; an implementation checks before it changes anything.
@@ -52,7 +53,7 @@ pub trait ReadModel: Send + Sync + 'static {
     /// sealed and decode as erased; the few events a model answers `true`
     /// for are read again with their values. Models keep no confidential or
     /// personal text, so the default is `false`.
-    fn needs_sealed(slice: Option<&Self::Slice>, kind: Kind, event_type: &str) -> bool {
+    fn needs_sealed(slice: Option<&Self::Slice>, kind: StreamType, event_type: &str) -> bool {
         let _ = (slice, kind, event_type);
         false
     }
@@ -90,7 +91,7 @@ impl<M: ReadModel> State<M> {
         event: &Event<'_>,
         touched: impl FnOnce(&str),
     ) -> std::result::Result<bool, String> {
-        let Some(kind) = Kind::of(event.stream_type()) else {
+        let Some(kind) = fact::programme_stream_type(event.stream_type()) else {
             if fact::outside_programmes(event.stream_type()) {
                 return Ok(false);
             }
@@ -99,7 +100,7 @@ impl<M: ReadModel> State<M> {
         let stream_id = event.stream_id();
         let event_type = event.event_type();
         let wanted = M::wants(kind, event_type);
-        if kind == Kind::Relationship && event_type == "RelationshipOpened" {
+        if kind == StreamType::Relationship && event_type == "RelationshipOpened" {
             let applied = if wanted {
                 let decoded: RelationshipEvent = fact::decode_event(event)?;
                 let RelationshipEvent::RelationshipOpened { terms, .. } = &decoded else {
@@ -124,13 +125,16 @@ impl<M: ReadModel> State<M> {
             return Ok(applied);
         }
         let programme: &str = match kind {
-            Kind::Programme => stream_id,
-            Kind::Participant => fact::programme_of_participant(stream_id),
-            Kind::Relationship => self
+            StreamType::Programme => stream_id,
+            StreamType::Participant => fact::programme_of_participant(stream_id),
+            StreamType::Relationship => self
                 .routes
                 .get(stream_id)
                 .map(String::as_str)
                 .ok_or_else(|| format!("relationship {stream_id} was never opened"))?,
+            StreamType::Disclosure => {
+                return Err(format!("disclosure ledger {stream_id} is in no programme"))
+            }
         };
         if !wanted {
             return Ok(false);
@@ -152,16 +156,17 @@ impl<M: ReadModel> State<M> {
     /// Whether the model needs `event` with its sealed values put back,
     /// given the state before it.
     pub fn needs_sealed(&self, event: &Fields<'_>) -> bool {
-        let Some(kind) = Kind::of(event.stream_type) else {
+        let Some(kind) = fact::programme_stream_type(event.stream_type) else {
             return false;
         };
         if !M::wants(kind, event.event_type) {
             return false;
         }
         let programme = match kind {
-            Kind::Programme => Some(event.stream_id),
-            Kind::Participant => Some(fact::programme_of_participant(event.stream_id)),
-            Kind::Relationship => self.routes.get(event.stream_id).map(String::as_str),
+            StreamType::Programme => Some(event.stream_id),
+            StreamType::Participant => Some(fact::programme_of_participant(event.stream_id)),
+            StreamType::Relationship => self.routes.get(event.stream_id).map(String::as_str),
+            StreamType::Disclosure => None,
         };
         let slice = programme.and_then(|programme| self.slices.get(programme));
         M::needs_sealed(slice, kind, event.event_type)

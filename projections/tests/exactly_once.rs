@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mentorship_engine::domain::schema;
+use mentorship_engine::domain::StreamType;
 use mentorship_engine::store::{EventLog, LogConfig, SegmentLog};
 use mentorship_projections::asof;
-use mentorship_projections::fact::{Fact, Kind};
+use mentorship_projections::fact::Fact;
 use mentorship_projections::models::overview::Overview;
 use mentorship_projections::partitioned::{Partitioned, ReadModel};
 use mentorship_projections::runner::{self, Live, RunnerConfig};
@@ -35,7 +36,7 @@ impl ReadModel for Counting {
     const NAME: &'static str = "counting";
     type Slice = BTreeMap<u64, u32>;
 
-    fn wants(_: Kind, _: &str) -> bool {
+    fn wants(_: StreamType, _: &str) -> bool {
         true
     }
 

@@ -107,13 +107,6 @@ impl From<&PersonId> for ActorId {
     }
 }
 
-/// The stream id of one person's enrolment in one programme. Deriving it from
-/// both ids makes a second application by the same person to the same
-/// programme land on the same stream, where it is refused.
-pub fn participant_stream_id(programme: &ProgrammeId, person: &PersonId) -> String {
-    format!("{programme}/{person}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! Beside them, [`disclosure::Disclosure`] is the ledger of who read a
 //! relationship's confidential content.
 
+pub mod aggregate;
 pub mod disclosure;
 pub mod envelope;
 pub mod error;
@@ -22,7 +23,10 @@ pub mod programme;
 pub mod relationship;
 pub mod schema;
 pub mod sensitivity;
+pub mod stream;
 pub mod validate;
 
+pub use aggregate::Decider;
 pub use envelope::{Audit, Envelope, EventKind, Recorded};
 pub use error::{DomainError, Rule};
+pub use stream::{ParticipantStreamId, StreamAddress, StreamType};

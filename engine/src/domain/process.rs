@@ -10,9 +10,14 @@
 //! | `MatchConfirmed` (programme)                    | `Open` (relationship)                    |
 //! | `RelationshipCompleted` / `EndedEarly` (relationship) | `ReleaseRelationship` (programme)  |
 //!
-//! A withdrawal goes the other way round: the programme takes the person off
-//! its roster first (refusing while they are matched), and only then does the
-//! participant's stream record it.
+//! Two participant commands read the programme before they are decided
+//! ([`prepare_participant`], run by the engine through
+//! `Decider::prepare`):
+//! - an application is decided against the programme's terms as they stand
+//!   (its step, type, training modules, default mentor capacity);
+//! - a withdrawal goes the other way round: the programme takes the person
+//!   off its roster first (refusing while they are matched), and only then
+//!   does the participant's stream record it.
 //!
 //! Every gap between an event and its follow-up errs on the side of refusing:
 //! a person onboarded but not yet rostered cannot be matched; a relationship
@@ -20,10 +25,14 @@
 //! programme open. Follow-ups carry a command id derived from the event that
 //! caused them, so re-issuing one after a crash is idempotent.
 
+use super::error::DomainError;
 use super::ids::{ProgrammeId, RelationshipId};
-use super::participant::{Participant, ParticipantEvent};
-use super::programme::{ProgrammeCommand, ProgrammeEvent};
+use super::participant::{
+    Participant, ParticipantCommand, ParticipantEvent, ProgrammeTermsForApplicants,
+};
+use super::programme::{Programme, ProgrammeCommand, ProgrammeEvent, RosterStatus};
 use super::relationship::{Relationship, RelationshipCommand, RelationshipEvent};
+use super::stream::ParticipantStreamId;
 
 /// A command that must follow an event, on another aggregate.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +41,93 @@ pub enum FollowUp {
     Programme(ProgrammeId, ProgrammeCommand),
     /// A command for a relationship.
     Relationship(RelationshipId, RelationshipCommand),
+}
+
+/// A command completed with what it read of another stream, and the
+/// commands that stream must accept before it is decided. A refused lead-in
+/// refuses the command, and nothing of it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared<C> {
+    /// The command to decide.
+    pub command: C,
+    /// What must happen first, in order.
+    pub lead_ins: Vec<FollowUp>,
+}
+
+impl<C> Prepared<C> {
+    /// `command` as it is, with nothing to run first.
+    pub fn alone(command: C) -> Self {
+        Self {
+            command,
+            lead_ins: Vec::new(),
+        }
+    }
+}
+
+/// Whether a participant command reads its programme before it is decided.
+pub fn participant_reads_programme(command: &ParticipantCommand) -> bool {
+    matches!(
+        command,
+        ParticipantCommand::Apply { .. } | ParticipantCommand::Withdraw
+    )
+}
+
+/// Prepares a participant command with its programme's state (`revision` 0:
+/// the programme does not exist): an application gets the programme's terms;
+/// a withdrawal of someone on the roster is preceded by taking them off it.
+pub fn prepare_participant(
+    id: &ParticipantStreamId,
+    command: ParticipantCommand,
+    programme: &Programme,
+    revision: u64,
+) -> Result<Prepared<ParticipantCommand>, DomainError> {
+    match command {
+        ParticipantCommand::Apply {
+            person,
+            questionnaire,
+            ..
+        } => {
+            if revision == 0 {
+                return Err(DomainError::not_found("programme", &id.programme));
+            }
+            let design = programme.design.as_ref().ok_or_else(|| {
+                DomainError::wrong_state("programme", programme.step, "onboarding")
+            })?;
+            let terms = ProgrammeTermsForApplicants {
+                programme: id.programme.clone(),
+                step: programme.step,
+                programme_type: design.programme_type,
+                required_modules: design.module_ids().cloned().collect(),
+                default_mentor_capacity: design.default_mentor_capacity,
+            };
+            Ok(Prepared::alone(ParticipantCommand::Apply {
+                person,
+                terms: Some(terms),
+                questionnaire,
+            }))
+        }
+        ParticipantCommand::Withdraw => {
+            let rostered = programme
+                .roster
+                .get(&id.person)
+                .is_some_and(|entry| entry.status == RosterStatus::Onboarded);
+            let lead_ins = if rostered {
+                vec![FollowUp::Programme(
+                    id.programme.clone(),
+                    ProgrammeCommand::Unroster {
+                        person: id.person.clone(),
+                    },
+                )]
+            } else {
+                Vec::new()
+            };
+            Ok(Prepared {
+                command: ParticipantCommand::Withdraw,
+                lead_ins,
+            })
+        }
+        command => Ok(Prepared::alone(command)),
+    }
 }
 
 /// The follow-ups of a participant event, given the participant's state after

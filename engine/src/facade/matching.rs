@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use crate::domain::envelope::{Audit, Envelope};
-use crate::domain::ids::{participant_stream_id, PersonId, ProgrammeId};
+use crate::domain::ids::{PersonId, ProgrammeId};
 use crate::domain::participant::Participant;
 use crate::domain::programme::design::MatchingMode;
 use crate::domain::programme::{Programme, ProgrammeCommand, ProgrammeEvent};
+use crate::domain::stream::ParticipantStreamId;
 use crate::domain::DomainError;
 use crate::matching::{self, MatchRun, MatchingConfig, MatchingInput, PairExplanation};
 use crate::store::{EventLog, StoreError, StreamRef};
@@ -21,17 +22,17 @@ impl<L: EventLog> Engine<L> {
     /// positions up to `position`, and the revision it had then.
     pub async fn load_at<A: Decider>(
         &self,
-        id: &str,
+        id: &A::Id,
         position: u64,
     ) -> Result<(A, u64), EngineError> {
-        let stream = StreamRef::new(A::TYPE, id);
+        let stream = StreamRef::new(A::STREAM.as_str(), id.to_string());
         let mut state = A::default();
         let mut revision = 0;
         for recorded in self.log().read_stream(&stream, 1).await? {
             if recorded.position > position {
                 break;
             }
-            let event: A::Event = recorded.decode()?;
+            let event: crate::domain::envelope::Recorded<A::Payload> = recorded.decode()?;
             state.apply(event);
             revision = recorded.revision;
         }
@@ -44,15 +45,13 @@ impl<L: EventLog> Engine<L> {
         programme: &ProgrammeId,
         position: u64,
     ) -> Result<(Programme, MatchingInput), EngineError> {
-        let (state, revision) = self
-            .load_at::<Programme>(programme.as_str(), position)
-            .await?;
+        let (state, revision) = self.load_at::<Programme>(programme, position).await?;
         if revision == 0 {
             return Err(DomainError::not_found("programme", programme).into());
         }
         let mut questionnaires = BTreeMap::new();
         for person in state.roster.keys() {
-            let stream = participant_stream_id(programme, person);
+            let stream = ParticipantStreamId::new(programme.clone(), person.clone());
             let (participant, _) = self.load_at::<Participant>(&stream, position).await?;
             if let Some(questionnaire) = participant.questionnaire {
                 questionnaires.insert(person.clone(), questionnaire);
@@ -78,7 +77,7 @@ impl<L: EventLog> Engine<L> {
         {
             let (run_number, run) = self.run_recorded_at(outcome.first_position).await?;
             let receipt = Receipt {
-                stream: StreamRef::new(<Programme as cqrs_es::Aggregate>::TYPE, programme.as_str()),
+                stream: StreamRef::new(Programme::STREAM.as_str(), programme.as_str()),
                 revision: outcome.revision,
                 last_position: outcome.last_position,
                 duplicate: true,
@@ -102,7 +101,7 @@ impl<L: EventLog> Engine<L> {
         })??;
         let receipt = self
             .execute::<Programme>(
-                programme.as_str(),
+                programme,
                 Envelope::new(audit, ProgrammeCommand::RecordMatchRun(Box::new(run))),
                 None,
             )
@@ -132,7 +131,7 @@ impl<L: EventLog> Engine<L> {
         programme: &ProgrammeId,
         run_number: u32,
     ) -> Result<MatchRun, EngineError> {
-        let stream = StreamRef::new(<Programme as cqrs_es::Aggregate>::TYPE, programme.as_str());
+        let stream = StreamRef::new(Programme::STREAM.as_str(), programme.as_str());
         for recorded in self.log().read_stream(&stream, 1).await? {
             if recorded.event_type != "MatchRunRecorded" {
                 continue;

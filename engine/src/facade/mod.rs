@@ -23,7 +23,6 @@
 //! harmless; a retried command re-issues them, which closes any gap a crash
 //! left between a command and its follow-ups.
 
-mod decider;
 mod error;
 mod matching;
 #[cfg(test)]
@@ -35,19 +34,15 @@ use std::sync::Arc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use decider::Decider;
+pub use crate::domain::aggregate::Decider;
 pub use error::EngineError;
 
-use crate::domain::disclosure::{DisclosedField, Disclosure, DisclosureCommand};
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
-use crate::domain::ids::{CommandId, PersonId, ProgrammeId, RelationshipId};
-use crate::domain::participant::{
-    Participant, ParticipantCommand, ProgrammeTermsForApplicants, Questionnaire,
-};
+use crate::domain::ids::CommandId;
 use crate::domain::process::FollowUp;
-use crate::domain::programme::{Programme, ProgrammeCommand, RosterStatus};
-use crate::domain::relationship::{Relationship, RelationshipCommand};
-use crate::domain::{ids::participant_stream_id, DomainError};
+use crate::domain::programme::Programme;
+use crate::domain::relationship::Relationship;
+use crate::domain::DomainError;
 use crate::store::{
     AppendOutcome, AppendRequest, EventLog, ExpectedRevision, LogRepository, NewEvent, StoreError,
     StreamRef, RECOMMENDED_SNAPSHOT_EVERY,
@@ -99,151 +94,58 @@ impl<L: EventLog> Engine<L> {
     }
 
     /// Loads aggregate `id` of type `A` and its revision (0: no stream).
-    pub async fn load<A: Decider>(&self, id: &str) -> Result<(A, u64), EngineError> {
-        Ok(self.repository.load::<A>(id).await?)
+    pub async fn load<A: Decider>(&self, id: &A::Id) -> Result<(A, u64), EngineError> {
+        Ok(self.repository.load::<A>(&id.to_string()).await?)
     }
 
-    /// Runs a programme command.
-    pub async fn programme(
-        &self,
-        programme: &ProgrammeId,
-        command: Envelope<ProgrammeCommand>,
-        expected: Option<u64>,
-    ) -> Result<Receipt, EngineError> {
-        self.execute::<Programme>(programme.as_str(), command, expected)
-            .await
-    }
-
-    /// Runs a relationship command.
-    pub async fn relationship(
-        &self,
-        relationship: &RelationshipId,
-        command: Envelope<RelationshipCommand>,
-        expected: Option<u64>,
-    ) -> Result<Receipt, EngineError> {
-        self.execute::<Relationship>(relationship.as_str(), command, expected)
-            .await
-    }
-
-    /// Records, in the relationship's disclosure ledger, that the envelope's
-    /// actor read `fields` of its confidential content. Call it before the
-    /// content is handed over: a read that cannot be recorded must not
-    /// happen.
-    pub async fn record_disclosure(
-        &self,
-        relationship: &RelationshipId,
-        fields: Vec<DisclosedField>,
-        audit: Audit,
-    ) -> Result<Receipt, EngineError> {
-        let command = DisclosureCommand::RecordRead {
-            relationship: relationship.clone(),
-            fields,
-        };
-        self.execute::<Disclosure>(relationship.as_str(), Envelope::new(audit, command), None)
-            .await
-    }
-
-    /// Runs a participant command other than applying and withdrawing, which
-    /// have their own methods.
-    pub async fn participant(
-        &self,
-        programme: &ProgrammeId,
-        person: &PersonId,
-        command: Envelope<ParticipantCommand>,
-        expected: Option<u64>,
-    ) -> Result<Receipt, EngineError> {
-        let stream = participant_stream_id(programme, person);
-        self.execute::<Participant>(&stream, command, expected)
-            .await
-    }
-
-    /// `person` applies to `programme`, with the programme's terms as they
-    /// stand.
-    pub async fn apply(
-        &self,
-        programme: &ProgrammeId,
-        person: &PersonId,
-        questionnaire: Questionnaire,
-        audit: Audit,
-        expected: Option<u64>,
-    ) -> Result<Receipt, EngineError> {
-        let (state, revision) = self.load::<Programme>(programme.as_str()).await?;
-        let design = match (&state.design, revision) {
-            (_, 0) => return Err(DomainError::not_found("programme", programme).into()),
-            (Some(design), _) => design,
-            (None, _) => {
-                return Err(DomainError::wrong_state("programme", state.step, "onboarding").into())
-            }
-        };
-        let terms = ProgrammeTermsForApplicants {
-            programme: programme.clone(),
-            step: state.step,
-            programme_type: design.programme_type,
-            required_modules: design.module_ids().cloned().collect(),
-            default_mentor_capacity: design.default_mentor_capacity,
-        };
-        let command = ParticipantCommand::Apply {
-            person: person.clone(),
-            terms,
-            questionnaire: Box::new(questionnaire),
-        };
-        self.participant(programme, person, Envelope::new(audit, command), expected)
-            .await
-    }
-
-    /// `person` withdraws from `programme`. The roster refuses first (while
-    /// the person is in a live match), so that no one is ever withdrawn and
-    /// still matchable.
-    pub async fn withdraw(
-        &self,
-        programme: &ProgrammeId,
-        person: &PersonId,
-        audit: Audit,
-        expected: Option<u64>,
-    ) -> Result<Receipt, EngineError> {
-        let stream = participant_stream_id(programme, person);
-        if let Some(outcome) = self.known(&audit).await? {
-            return self.replay::<Participant>(&stream, &audit, outcome).await;
-        }
-        let (roster, _) = self.load::<Programme>(programme.as_str()).await?;
-        let rostered = roster
-            .roster
-            .get(person)
-            .is_some_and(|entry| entry.status == RosterStatus::Onboarded);
-        if rostered {
-            let unroster = Envelope::new(
-                derived_audit(&audit, "unroster", 0),
-                ProgrammeCommand::Unroster {
-                    person: person.clone(),
-                },
-            );
-            self.execute::<Programme>(programme.as_str(), unroster, None)
-                .await?;
-        }
-        self.execute::<Participant>(
-            &stream,
-            Envelope::new(audit, ParticipantCommand::Withdraw),
-            expected,
-        )
-        .await
-    }
-
-    /// Runs `command` against stream `id` of type `A`, then its follow-ups.
+    /// Runs `command` against aggregate `id` of type `A`: the one way every
+    /// command is run. A command seen before returns its first outcome; one
+    /// that spans aggregates reads its programme first and runs what must
+    /// precede it (`domain::process`); then it is decided and appended, and
+    /// its follow-ups run.
     pub async fn execute<A: Decider>(
         &self,
-        id: &str,
+        id: &A::Id,
         command: Envelope<A::Order>,
         expected: Option<u64>,
     ) -> Result<Receipt, EngineError> {
         if let Some(outcome) = self.known(&command.audit).await? {
             return self.replay::<A>(id, &command.audit, outcome).await;
         }
-        let (receipt, follow_ups) = self.decide_and_append::<A>(id, command, expected).await?;
+        let Envelope { audit, command } = command;
+        let command = match A::reads_programme(id, &command) {
+            None => command,
+            Some(programme) => {
+                let (state, revision) = self.load::<Programme>(&programme).await?;
+                let prepared = A::prepare(id, command, &state, revision)?;
+                self.run_lead_ins(&audit, prepared.lead_ins).await?;
+                prepared.command
+            }
+        };
+        let (receipt, follow_ups) = self
+            .decide_and_append::<A>(id, Envelope::new(audit, command), expected)
+            .await?;
         let last = self.run_follow_ups(follow_ups).await?;
         Ok(Receipt {
             last_position: receipt.last_position.max(last),
             ..receipt
         })
+    }
+
+    /// Runs the commands that must precede a command, in order; the first
+    /// refusal refuses the command. Each carries a command id derived from
+    /// the command's, so a retry after a crash between them is harmless.
+    async fn run_lead_ins(
+        &self,
+        cause: &Audit,
+        lead_ins: Vec<FollowUp>,
+    ) -> Result<(), EngineError> {
+        for (index, lead_in) in lead_ins.into_iter().enumerate() {
+            let audit = derived_audit(cause, LEAD_IN_STEP, index);
+            let (_, follow_ups) = self.follow_up(audit, lead_in).await?;
+            self.run_follow_ups(follow_ups).await?;
+        }
+        Ok(())
     }
 
     async fn known(&self, audit: &Audit) -> Result<Option<AppendOutcome>, EngineError> {
@@ -257,11 +159,11 @@ impl<L: EventLog> Engine<L> {
     /// follow-ups of the events it wrote (each is idempotent).
     async fn replay<A: Decider>(
         &self,
-        id: &str,
+        id: &A::Id,
         audit: &Audit,
         outcome: AppendOutcome,
     ) -> Result<Receipt, EngineError> {
-        let stream = StreamRef::new(A::TYPE, id);
+        let stream = stream_of::<A>(id);
         let (state, _) = self.load::<A>(id).await?;
         let count = usize::try_from(outcome.last_position - outcome.first_position + 1)
             .unwrap_or(usize::MAX);
@@ -270,7 +172,7 @@ impl<L: EventLog> Engine<L> {
             if recorded.stream != stream {
                 continue;
             }
-            let event: A::Event = recorded.decode()?;
+            let event: Recorded<A::Payload> = recorded.decode()?;
             follow_ups.extend(state.follow_ups(&event.event).into_iter().enumerate().map(
                 |(index, follow_up)| {
                     let offset = recorded.position - outcome.first_position;
@@ -292,11 +194,11 @@ impl<L: EventLog> Engine<L> {
 
     async fn decide_and_append<A: Decider>(
         &self,
-        id: &str,
+        id: &A::Id,
         command: Envelope<A::Order>,
         expected: Option<u64>,
     ) -> Result<(Receipt, Vec<(Audit, FollowUp)>), EngineError> {
-        let stream = StreamRef::new(A::TYPE, id);
+        let stream = stream_of::<A>(id);
         let Envelope { audit, command } = command;
         for _ in 0..MAX_ATTEMPTS {
             let (state, revision) = self.load::<A>(id).await?;
@@ -310,7 +212,7 @@ impl<L: EventLog> Engine<L> {
             if revision == 0 && !A::creates(&command) {
                 return Err(DomainError::not_found(A::NOUN, id).into());
             }
-            let events = state.decide_order(&audit, command.clone())?;
+            let events = state.decide(&audit, command.clone())?;
             if events.is_empty() {
                 let receipt = Receipt {
                     stream,
@@ -325,7 +227,7 @@ impl<L: EventLog> Engine<L> {
             let mut new_events = Vec::with_capacity(events.len());
             for (offset, event) in events.into_iter().enumerate() {
                 new_events.push(new_event(&audit, &event)?);
-                after.evolve_by(event.clone());
+                after.apply(Recorded::new(audit.clone(), event.clone()));
                 follow_ups.extend(after.follow_ups(&event).into_iter().enumerate().map(
                     |(index, follow_up)| {
                         (
@@ -385,16 +287,7 @@ impl<L: EventLog> Engine<L> {
         let mut queue: VecDeque<(Audit, FollowUp)> = follow_ups.into();
         let mut last = 0;
         while let Some((audit, follow_up)) = queue.pop_front() {
-            let result = match follow_up {
-                FollowUp::Programme(programme, command) => {
-                    self.follow::<Programme>(programme.as_str(), audit, command)
-                        .await
-                }
-                FollowUp::Relationship(relationship, command) => {
-                    self.follow::<Relationship>(relationship.as_str(), audit, command)
-                        .await
-                }
-            };
+            let result = self.follow_up(audit, follow_up).await;
             match result {
                 Ok((receipt, more)) => {
                     last = last.max(receipt.last_position);
@@ -409,15 +302,32 @@ impl<L: EventLog> Engine<L> {
         Ok(last)
     }
 
+    /// Runs one follow-up (or lead-in) on the aggregate it addresses.
+    async fn follow_up(
+        &self,
+        audit: Audit,
+        follow_up: FollowUp,
+    ) -> Result<(Receipt, Vec<(Audit, FollowUp)>), EngineError> {
+        match follow_up {
+            FollowUp::Programme(programme, command) => {
+                self.follow::<Programme>(&programme, audit, command).await
+            }
+            FollowUp::Relationship(relationship, command) => {
+                self.follow::<Relationship>(&relationship, audit, command)
+                    .await
+            }
+        }
+    }
+
     async fn follow<A: Decider>(
         &self,
-        id: &str,
+        id: &A::Id,
         audit: Audit,
         command: A::Order,
     ) -> Result<(Receipt, Vec<(Audit, FollowUp)>), EngineError> {
         if let Some(outcome) = self.known(&audit).await? {
             let receipt = Receipt {
-                stream: StreamRef::new(A::TYPE, id),
+                stream: stream_of::<A>(id),
                 revision: outcome.revision,
                 last_position: outcome.last_position,
                 duplicate: true,
@@ -427,6 +337,17 @@ impl<L: EventLog> Engine<L> {
         self.decide_and_append::<A>(id, Envelope::new(audit, command), None)
             .await
     }
+}
+
+/// The step that names the lead-ins of a command in their derived command
+/// ids. The first lead-in took a withdrawing person off the roster; the
+/// label stays, so that the ids derived in logs already written stay the
+/// same.
+const LEAD_IN_STEP: &str = "unroster";
+
+/// The stream of aggregate `id` of type `A`.
+fn stream_of<A: Decider>(id: &A::Id) -> StreamRef {
+    StreamRef::new(A::STREAM.as_str(), id.to_string())
 }
 
 /// The event as the log stores it: the payload is the serialised

@@ -7,11 +7,16 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{AggregateError, CqrsFramework};
 
 use super::*;
+
 use crate::domain::fixtures::*;
 use crate::domain::participant::Role;
+use crate::domain::participant::{Participant, ParticipantCommand};
 use crate::domain::programme::design::ProgrammeType;
 use crate::domain::programme::Step;
+use crate::domain::programme::{ProgrammeCommand, RosterStatus};
+use crate::domain::relationship::RelationshipCommand;
 use crate::domain::schema;
+use crate::domain::stream::ParticipantStreamId;
 use crate::domain::Rule;
 use crate::store::{LogConfig, MemoryLog, SegmentLog};
 
@@ -47,7 +52,7 @@ async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]
     ];
     for (index, step) in steps.into_iter().enumerate() {
         engine
-            .programme(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
+            .execute::<Programme>(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
             .await
             .expect("set up");
     }
@@ -59,19 +64,19 @@ async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]
             answers.capacity = Some(1);
         }
         engine
-            .apply(
-                &p,
-                &person(who),
-                answers,
-                command_audit(who, &format!("apply-{who}")),
+            .execute::<Participant>(
+                &ParticipantStreamId::new(p.clone(), person(who).clone()),
+                Envelope::new(
+                    command_audit(who, &format!("apply-{who}")),
+                    ParticipantCommand::apply(person(who).clone(), answers),
+                ),
                 None,
             )
             .await
             .expect("applied");
         engine
-            .participant(
-                &p,
-                &person(who),
+            .execute::<Participant>(
+                &ParticipantStreamId::new(p.clone(), person(who).clone()),
                 cmd(
                     ADMIN,
                     &format!("approve-{who}"),
@@ -83,7 +88,7 @@ async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]
             .expect("approved, and so onboarded");
     }
     engine
-        .programme(
+        .execute::<Programme>(
             &p,
             cmd(ADMIN, "start-matching", ProgrammeCommand::StartMatching),
             None,
@@ -125,7 +130,7 @@ async fn racing_matches_for_a_full_mentor_cannot_both_succeed<L: EventLog>(engin
         let mentee = mentee.clone();
         tokio::spawn(async move {
             engine
-                .programme(
+                .execute::<Programme>(
                     &p,
                     cmd(
                         ADMIN,
@@ -153,7 +158,7 @@ async fn racing_matches_for_a_full_mentor_cannot_both_succeed<L: EventLog>(engin
         );
     }
     assert_eq!(count_events(&engine, "MatchProposed").await, 1);
-    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (programme, _) = engine.load::<Programme>(&p).await.expect("loads");
     assert_eq!(programme.mentor_load(&person("m1")), 1);
 }
 
@@ -188,7 +193,7 @@ async fn two_decisions_at_the_same_revision_cannot_both_append() {
     let engine = memory_engine();
     programme_in_matching(&engine, &["e1", "e2"]).await;
     let p = programme_id();
-    let (state, revision) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (state, revision) = engine.load::<Programme>(&p).await.expect("loads");
     let mut appends = Vec::new();
     for mentee in ["e1", "e2"] {
         let audit = command_audit(ADMIN, &format!("bare-{mentee}"));
@@ -287,13 +292,16 @@ async fn a_retried_command_returns_its_first_receipt_and_writes_nothing() {
             },
         )
     };
-    let first = engine.programme(&p, define(), None).await.expect("defined");
+    let first = engine
+        .execute::<Programme>(&p, define(), None)
+        .await
+        .expect("defined");
     assert!(!first.duplicate);
     let head = engine.log().head();
     // Deciding anew would refuse (the programme exists); the retry is
     // recognised by its id first.
     let again = engine
-        .programme(&p, define(), None)
+        .execute::<Programme>(&p, define(), None)
         .await
         .expect("same result");
     assert!(again.duplicate);
@@ -309,10 +317,10 @@ async fn an_expected_revision_that_does_not_match_is_refused_and_writes_nothing(
     let engine = memory_engine();
     programme_in_matching(&engine, &["e1"]).await;
     let p = programme_id();
-    let (_, revision) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (_, revision) = engine.load::<Programme>(&p).await.expect("loads");
     let head = engine.log().head();
     let result = engine
-        .programme(
+        .execute::<Programme>(
             &p,
             cmd(ADMIN, "stale", propose("r1", "e1")),
             Some(revision - 1),
@@ -324,7 +332,7 @@ async fn an_expected_revision_that_does_not_match_is_refused_and_writes_nothing(
     );
     assert_eq!(engine.log().head(), head);
     engine
-        .programme(&p, cmd(ADMIN, "fresh", propose("r1", "e1")), Some(revision))
+        .execute::<Programme>(&p, cmd(ADMIN, "fresh", propose("r1", "e1")), Some(revision))
         .await
         .expect("accepted at the current revision");
 }
@@ -333,7 +341,7 @@ async fn an_expected_revision_that_does_not_match_is_refused_and_writes_nothing(
 async fn commands_on_a_missing_stream_are_not_found() {
     let engine = memory_engine();
     let result = engine
-        .programme(
+        .execute::<Programme>(
             &programme_id(),
             cmd(ADMIN, "x", ProgrammeCommand::OpenOnboarding),
             None,
@@ -350,7 +358,7 @@ async fn commands_on_a_missing_stream_are_not_found() {
         "{result:?}"
     );
     let result = engine
-        .relationship(
+        .execute::<Relationship>(
             &relationship_id("nope"),
             cmd("m1", "y", RelationshipCommand::StartNegotiation),
             None,
@@ -376,7 +384,7 @@ async fn follow_ups_roster_open_and_release_and_are_not_repeated_on_retry() {
     assert_eq!(count_events(&engine, "ParticipantRostered").await, 2);
     let p = programme_id();
     engine
-        .programme(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
+        .execute::<Programme>(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
         .await
         .expect("proposed");
     for member in ["e1", "m1"] {
@@ -389,26 +397,32 @@ async fn follow_ups_roster_open_and_release_and_are_not_repeated_on_retry() {
             },
         );
         let receipt = engine
-            .programme(&p, respond.clone(), None)
+            .execute::<Programme>(&p, respond.clone(), None)
             .await
             .expect("accepted");
         // The final acceptance opens the relationship: its position is the
         // receipt's last position.
         if member == "m1" {
             assert_eq!(receipt.last_position, engine.log().head());
-            let retry = engine.programme(&p, respond, None).await.expect("retried");
+            let retry = engine
+                .execute::<Programme>(&p, respond, None)
+                .await
+                .expect("retried");
             assert!(retry.duplicate);
         }
     }
     assert_eq!(count_events(&engine, "RelationshipOpened").await, 1);
-    let (relationship, _) = engine.load::<Relationship>("r1").await.expect("loads");
+    let (relationship, _) = engine
+        .load::<Relationship>(&relationship_id("r1"))
+        .await
+        .expect("loads");
     assert_eq!(
         relationship.terms.map(|terms| terms.mentees),
         Some(vec![person("e1")])
     );
 
     engine
-        .relationship(
+        .execute::<Relationship>(
             &relationship_id("r1"),
             cmd(
                 "e1",
@@ -422,7 +436,7 @@ async fn follow_ups_roster_open_and_release_and_are_not_repeated_on_retry() {
         )
         .await
         .expect("ended");
-    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (programme, _) = engine.load::<Programme>(&p).await.expect("loads");
     assert_eq!(programme.mentor_load(&person("m1")), 0);
     assert!(programme
         .failed_pairs
@@ -443,12 +457,19 @@ async fn withdrawing_a_matched_participant_is_refused_on_both_streams() {
     programme_in_matching(&engine, &["e1", "e2"]).await;
     let p = programme_id();
     engine
-        .programme(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
+        .execute::<Programme>(&p, cmd(ADMIN, "p1", propose("r1", "e1")), None)
         .await
         .expect("proposed");
     let head = engine.log().head();
     let result = engine
-        .withdraw(&p, &person("e1"), command_audit("e1", "leave-e1"), None)
+        .execute::<Participant>(
+            &ParticipantStreamId::new(p.clone(), person("e1").clone()),
+            Envelope::new(
+                command_audit("e1", "leave-e1"),
+                ParticipantCommand::Withdraw,
+            ),
+            None,
+        )
         .await;
     assert!(
         matches!(
@@ -462,16 +483,23 @@ async fn withdrawing_a_matched_participant_is_refused_on_both_streams() {
     );
     assert_eq!(engine.log().head(), head);
     engine
-        .withdraw(&p, &person("e2"), command_audit("e2", "leave-e2"), None)
+        .execute::<Participant>(
+            &ParticipantStreamId::new(p.clone(), person("e2").clone()),
+            Envelope::new(
+                command_audit("e2", "leave-e2"),
+                ParticipantCommand::Withdraw,
+            ),
+            None,
+        )
         .await
         .expect("an unmatched participant withdraws");
-    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (programme, _) = engine.load::<Programme>(&p).await.expect("loads");
     assert_eq!(
         programme.roster[&person("e2")].status,
         RosterStatus::Withdrawn
     );
     let (participant, _) = engine
-        .load::<Participant>(&participant_stream_id(&p, &person("e2")))
+        .load::<Participant>(&ParticipantStreamId::new(p.clone(), person("e2")))
         .await
         .expect("loads");
     assert_eq!(
@@ -501,12 +529,12 @@ async fn a_match_run_is_recorded_reproduced_explained_and_approved() {
     // Mentor m1 has one place: one of the two mentees is proposed.
     assert_eq!(run.proposals.len(), 1, "{run:?}");
     assert_eq!(run.log_position, receipt.last_position - 1);
-    let (programme, _) = engine.load::<Programme>(p.as_str()).await.expect("loads");
+    let (programme, _) = engine.load::<Programme>(&p).await.expect("loads");
     assert_eq!(programme.match_runs.len(), 1);
 
     // Later events do not change what the run saw.
     engine
-        .programme(&p, cmd(ADMIN, "later", propose("r-x", "e2")), None)
+        .execute::<Programme>(&p, cmd(ADMIN, "later", propose("r-x", "e2")), None)
         .await
         .ok();
     let again = engine.rerun(&p, 1).await.expect("reruns");
@@ -571,7 +599,7 @@ async fn an_approved_proposal_becomes_a_proposed_match() {
         .expect("ran");
     let proposal = run.proposals.first().expect("one proposal");
     engine
-        .programme(
+        .execute::<Programme>(
             &p,
             cmd(
                 ADMIN,

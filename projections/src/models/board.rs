@@ -9,8 +9,9 @@ use mentorship_engine::domain::programme::design::Cadence;
 use mentorship_engine::domain::relationship::{EndReason, RelationshipEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::fact::{Decoded, Fact, Kind};
+use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use mentorship_engine::domain::StreamType;
 
 /// The relationship board.
 #[derive(Debug)]
@@ -151,8 +152,8 @@ impl ReadModel for Board {
     const NAME: &'static str = Self::NAME_STR;
     type Slice = BoardSlice;
 
-    fn wants(kind: Kind, event_type: &str) -> bool {
-        kind == Kind::Relationship
+    fn wants(kind: StreamType, event_type: &str) -> bool {
+        kind == StreamType::Relationship
             && !matches!(
                 event_type,
                 "ResourceShared" | "IntroductionMade" | "RecognitionGiven" | "GoalProgressed"

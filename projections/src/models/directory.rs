@@ -8,8 +8,9 @@ use mentorship_engine::domain::participant::{ParticipantEvent, Role};
 use mentorship_engine::domain::programme::ProgrammeEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::fact::{Decoded, Fact, Kind};
+use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use mentorship_engine::domain::StreamType;
 
 /// The participant directory.
 #[derive(Debug)]
@@ -92,14 +93,14 @@ impl ReadModel for Directory {
     const NAME: &'static str = Self::NAME_STR;
     type Slice = DirectorySlice;
 
-    fn wants(kind: Kind, event_type: &str) -> bool {
+    fn wants(kind: StreamType, event_type: &str) -> bool {
         match kind {
-            Kind::Participant => true,
-            Kind::Programme => matches!(
+            StreamType::Participant => true,
+            StreamType::Programme => matches!(
                 event_type,
                 "ParticipantRostered" | "MatchProposed" | "MatchDeclined" | "RelationshipReleased"
             ),
-            Kind::Relationship => false,
+            StreamType::Relationship | StreamType::Disclosure => false,
         }
     }
 

@@ -13,8 +13,9 @@ use mentorship_engine::domain::relationship::RelationshipEvent;
 use serde::{Deserialize, Serialize};
 
 use super::{percent, round2, Mean};
-use crate::fact::{Decoded, Fact, Kind};
+use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use mentorship_engine::domain::StreamType;
 
 /// The smallest group a breakdown shows: smaller groups could identify the
 /// people in them.
@@ -242,9 +243,9 @@ impl ReadModel for Outcomes {
     const NAME: &'static str = Self::NAME_STR;
     type Slice = OutcomesSlice;
 
-    fn wants(kind: Kind, event_type: &str) -> bool {
+    fn wants(kind: StreamType, event_type: &str) -> bool {
         match kind {
-            Kind::Programme => matches!(
+            StreamType::Programme => matches!(
                 event_type,
                 "ProgrammeDesigned"
                     | "ParticipantRostered"
@@ -253,11 +254,11 @@ impl ReadModel for Outcomes {
                     | "MatchDeclined"
                     | "SurveyResponded"
             ),
-            Kind::Participant => matches!(
+            StreamType::Participant => matches!(
                 event_type,
                 "ApplicationSubmitted" | "ParticipantOnboarded" | "ParticipantWithdrawn"
             ),
-            Kind::Relationship => matches!(
+            StreamType::Relationship => matches!(
                 event_type,
                 "RelationshipOpened"
                     | "AgreementDrafted"
@@ -267,13 +268,14 @@ impl ReadModel for Outcomes {
                     | "RelationshipCompleted"
                     | "RelationshipEndedEarly"
             ),
+            StreamType::Disclosure => false,
         }
     }
 
     /// A diversity programme's application carries the shared attributes
     /// its groups are made of, and they are sealed personal data.
-    fn needs_sealed(slice: Option<&OutcomesSlice>, kind: Kind, event_type: &str) -> bool {
-        kind == Kind::Participant
+    fn needs_sealed(slice: Option<&OutcomesSlice>, kind: StreamType, event_type: &str) -> bool {
+        kind == StreamType::Participant
             && event_type == "ApplicationSubmitted"
             && slice.is_some_and(|slice| slice.diversity)
     }

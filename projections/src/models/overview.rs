@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::directory::ApplicationStatus;
 use super::{percent, round2, Mean};
-use crate::fact::{Decoded, Fact, Kind};
+use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use mentorship_engine::domain::StreamType;
 
 /// The programme overview.
 #[derive(Debug)]
@@ -243,11 +244,11 @@ impl ReadModel for Overview {
     const NAME: &'static str = Self::NAME_STR;
     type Slice = OverviewSlice;
 
-    fn wants(kind: Kind, event_type: &str) -> bool {
+    fn wants(kind: StreamType, event_type: &str) -> bool {
         match kind {
-            Kind::Programme => event_type != "SurveyResponded",
-            Kind::Participant => event_type != "TrainingModuleCompleted",
-            Kind::Relationship => matches!(
+            StreamType::Programme => event_type != "SurveyResponded",
+            StreamType::Participant => event_type != "TrainingModuleCompleted",
+            StreamType::Relationship => matches!(
                 event_type,
                 "RelationshipOpened"
                     | "AgreementDrafted"
@@ -256,6 +257,7 @@ impl ReadModel for Overview {
                     | "RelationshipCompleted"
                     | "RelationshipEndedEarly"
             ),
+            StreamType::Disclosure => false,
         }
     }
 

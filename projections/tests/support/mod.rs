@@ -16,7 +16,7 @@ use mentorship_engine::domain::programme::design::*;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
 use mentorship_engine::domain::schema;
-use mentorship_engine::domain::{Audit, Envelope};
+use mentorship_engine::domain::{Audit, Envelope, ParticipantStreamId};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{EventLog, LogConfig, MemoryLog};
 
@@ -79,7 +79,7 @@ impl<L: EventLog> Script<L> {
     pub async fn programme(&mut self, actor: &str, p: &str, command: ProgrammeCommand) {
         let audit = self.audit(actor, None);
         self.engine
-            .programme(&prog(p), Envelope::new(audit, command), None)
+            .execute::<Programme>(&prog(p), Envelope::new(audit, command), None)
             .await
             .unwrap_or_else(|e| panic!("{p}: {e}"));
     }
@@ -94,7 +94,11 @@ impl<L: EventLog> Script<L> {
     ) {
         let audit = self.audit(actor, reason);
         self.engine
-            .participant(&prog(p), &pid(who), Envelope::new(audit, command), None)
+            .execute::<Participant>(
+                &ParticipantStreamId::new(prog(p).clone(), pid(who).clone()),
+                Envelope::new(audit, command),
+                None,
+            )
             .await
             .unwrap_or_else(|e| panic!("{p}/{who}: {e}"));
     }
@@ -108,7 +112,7 @@ impl<L: EventLog> Script<L> {
     ) {
         let audit = self.audit(actor, reason);
         self.engine
-            .relationship(&rid(r), Envelope::new(audit, command), None)
+            .execute::<Relationship>(&rid(r), Envelope::new(audit, command), None)
             .await
             .unwrap_or_else(|e| panic!("{r}: {e}"));
     }
@@ -155,7 +159,11 @@ impl<L: EventLog> Script<L> {
             .collect();
         let audit = self.audit(who, None);
         self.engine
-            .apply(&prog(p), &pid(who), answers, audit, None)
+            .execute::<Participant>(
+                &ParticipantStreamId::new(prog(p).clone(), pid(who).clone()),
+                Envelope::new(audit, ParticipantCommand::apply(pid(who).clone(), answers)),
+                None,
+            )
             .await
             .unwrap_or_else(|e| panic!("{who} applies: {e}"));
         self.participant("admin", None, p, who, ParticipantCommand::Approve)
@@ -414,7 +422,14 @@ pub async fn one_to_one<L: EventLog>(s: &mut Script<L>, p: &str) {
     answers.capacity = None;
     let audit = s.audit(&late, None);
     s.engine
-        .apply(&prog(p), &pid(&late), answers, audit, None)
+        .execute::<Participant>(
+            &ParticipantStreamId::new(prog(p).clone(), pid(&late).clone()),
+            Envelope::new(
+                audit,
+                ParticipantCommand::apply(pid(&late).clone(), answers),
+            ),
+            None,
+        )
         .await
         .unwrap();
     s.participant(
@@ -427,7 +442,11 @@ pub async fn one_to_one<L: EventLog>(s: &mut Script<L>, p: &str) {
     .await;
     let audit = s.audit(&m("e4"), Some("Changed team"));
     s.engine
-        .withdraw(&prog(p), &pid(&m("e4")), audit, None)
+        .execute::<Participant>(
+            &ParticipantStreamId::new(prog(p).clone(), pid(&m("e4")).clone()),
+            Envelope::new(audit, ParticipantCommand::Withdraw),
+            None,
+        )
         .await
         .unwrap();
     s.advance_days(14);

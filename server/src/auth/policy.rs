@@ -23,8 +23,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use mentorship_engine::domain::ids::{PersonId, ProgrammeId, RelationshipId};
+use mentorship_engine::domain::ids::{ProgrammeId, RelationshipId};
 use mentorship_engine::domain::relationship::Relationship;
+use mentorship_engine::domain::{ParticipantStreamId, StreamAddress};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 use tonic::codegen::http;
@@ -35,7 +36,7 @@ use super::principal::{Principal, Role};
 
 /// How a row restricts where an allowed role may act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub enum ScopeRule {
     /// The request's `programme_id` must be in the caller's scope; an empty
     /// (every programme) filter needs a scope of every programme.
     Programme,
@@ -55,14 +56,14 @@ use Role::{
     Administrator as ADM, Auditor as AUD, Mentee as MEE, Mentor as MOR, ProgrammeManager as PM,
     Service as SVC,
 };
-use Rule::{Any, Programme, Relationship as Rel, SelfOnly, Stream};
+use ScopeRule::{Any, Programme, Relationship as Rel, SelfOnly, Stream};
 
 const MANAGERS: &[Role] = &[ADM, PM];
 const MEMBERS: &[Role] = &[ADM, PM, MOR, MEE];
 
 /// The policy table: every RPC path, the roles that may call it, and the
 /// scope rule of the row. A path missing here is refused.
-pub const TABLE: &[(&str, &[Role], Rule)] = &[
+pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
     // ProgrammeService
     (
         "/mentorship.v1.ProgrammeService/DefineProgramme",
@@ -269,7 +270,7 @@ const OPEN_PREFIXES: &[&str] = &["/grpc.health.v1.Health/"];
 const AUTHENTICATED_PREFIXES: &[&str] = &["/grpc.reflection."];
 
 /// The row of `path`.
-pub fn row(path: &str) -> Option<(&'static [Role], Rule)> {
+pub fn row(path: &str) -> Option<(&'static [Role], ScopeRule)> {
     TABLE
         .iter()
         .find(|(row_path, ..)| *row_path == path)
@@ -285,7 +286,7 @@ pub struct Admitted {
     /// The roles of the row that the caller holds (never empty).
     pub roles: Vec<Role>,
     /// The row's scope rule.
-    pub rule: Rule,
+    pub rule: ScopeRule,
 }
 
 impl Authenticator {
@@ -332,23 +333,37 @@ pub enum Target<'a> {
     /// A programme; `""` is every programme (a query without a filter).
     Programme(&'a str),
     /// One person's enrolment in one programme.
-    Person {
-        /// The programme.
-        programme: &'a ProgrammeId,
-        /// The person.
-        person: &'a PersonId,
-    },
+    Person(&'a ParticipantStreamId),
     /// A relationship.
     Relationship(&'a RelationshipId),
-    /// A stream of the log, by type and id.
-    Stream {
-        /// `programme`, `participant` or `relationship`.
-        stream_type: &'a str,
-        /// The stream's id.
-        stream_id: &'a str,
-    },
+    /// A stream of the log, read as it is stored.
+    Stream(&'a StreamAddress),
     /// Nothing in particular.
     Nothing,
+}
+
+/// What a command's target is, for the scope half of the policy.
+pub trait Scoped {
+    /// The target of a command on this stream.
+    fn scope(&self) -> Target<'_>;
+}
+
+impl Scoped for ProgrammeId {
+    fn scope(&self) -> Target<'_> {
+        Target::Programme(self.as_str())
+    }
+}
+
+impl Scoped for ParticipantStreamId {
+    fn scope(&self) -> Target<'_> {
+        Target::Person(self)
+    }
+}
+
+impl Scoped for RelationshipId {
+    fn scope(&self) -> Target<'_> {
+        Target::Relationship(self)
+    }
 }
 
 /// The programme and members of a relationship, as its stream records them.
@@ -364,7 +379,7 @@ pub struct Membership {
 /// opened.
 pub async fn membership<L: EventLog>(
     engine: &Engine<L>,
-    relationship: &str,
+    relationship: &RelationshipId,
 ) -> Result<Option<Membership>, Status> {
     let (state, _) = engine
         .load::<Relationship>(relationship)
@@ -408,11 +423,10 @@ pub async fn authorize_with_membership<T, L: EventLog>(
         .cloned()
         .ok_or_else(|| Status::unauthenticated("no caller"))?;
     let membership = match target {
-        Target::Relationship(relationship) => membership(engine, relationship.as_str()).await?,
-        Target::Stream {
-            stream_type: "relationship" | "disclosure",
-            stream_id,
-        } => membership(engine, stream_id).await?,
+        Target::Relationship(relationship)
+        | Target::Stream(
+            StreamAddress::Relationship(relationship) | StreamAddress::Disclosure(relationship),
+        ) => membership(engine, relationship).await?,
         _ => None,
     };
     for role in &admitted.roles {
@@ -433,28 +447,16 @@ pub async fn authorize_with_membership<T, L: EventLog>(
     )))
 }
 
-/// [`authorize`] for a request on one programme, by the services that need
-/// only the verdict (the actor comes from the request's caller later).
-pub async fn authorize_programme<T, L: EventLog>(
-    request: &Request<T>,
-    engine: &Engine<L>,
-    programme: &str,
-) -> Result<(), Status> {
-    authorize(request, engine, Target::Programme(programme))
-        .await
-        .map(drop)
-}
-
 fn describe(target: Target<'_>) -> String {
     match target {
         Target::Programme("") => "every programme".to_owned(),
         Target::Programme(programme) => format!("programme {programme}"),
-        Target::Person { programme, person } => format!("{person} in programme {programme}"),
+        Target::Person(participant) => format!(
+            "{} in programme {}",
+            participant.person, participant.programme
+        ),
         Target::Relationship(relationship) => format!("relationship {relationship}"),
-        Target::Stream {
-            stream_type,
-            stream_id,
-        } => format!("stream {stream_type}/{stream_id}"),
+        Target::Stream(stream) => format!("stream {stream}"),
         Target::Nothing => "this".to_owned(),
     }
 }
@@ -463,7 +465,7 @@ fn describe(target: Target<'_>) -> String {
 pub fn permits(
     principal: &Principal,
     role: Role,
-    rule: Rule,
+    rule: ScopeRule,
     target: Target<'_>,
     membership: Option<&Membership>,
 ) -> bool {
@@ -486,59 +488,35 @@ pub fn permits(
                 .any(|member| member == principal.subject.as_str())
         })
     };
+    let oneself = |participant: &ParticipantStreamId| {
+        in_scope(participant.programme.as_str())
+            && (!personal || participant.person.as_str() == principal.subject.as_str())
+    };
     match (rule, target) {
-        (Rule::Any, _) => true,
-        (Rule::Programme, Target::Programme(programme)) => in_scope(programme),
-        (Rule::SelfOnly, Target::Person { programme, person }) => {
-            in_scope(programme.as_str())
-                && (!personal || person.as_str() == principal.subject.as_str())
+        (ScopeRule::Any, _) => true,
+        (ScopeRule::Programme, Target::Programme(programme)) => in_scope(programme),
+        (ScopeRule::SelfOnly, Target::Person(participant))
+        | (ScopeRule::Stream, Target::Stream(StreamAddress::Participant(participant))) => {
+            oneself(participant)
         }
-        (Rule::Relationship, Target::Relationship(_))
-        | (
-            Rule::Stream,
-            Target::Stream {
-                stream_type: "relationship",
-                ..
-            },
-        ) => {
+        (ScopeRule::Relationship, Target::Relationship(_))
+        | (ScopeRule::Stream, Target::Stream(StreamAddress::Relationship(_))) => {
             if personal {
                 is_member(membership)
             } else {
                 membership.is_some_and(|membership| in_scope(&membership.programme))
             }
         }
-        (
-            Rule::Stream,
-            Target::Stream {
-                stream_type: "programme",
-                stream_id,
-            },
-        ) => !personal && in_scope(stream_id),
+        (ScopeRule::Stream, Target::Stream(StreamAddress::Programme(programme))) => {
+            !personal && in_scope(programme.as_str())
+        }
         // Who read a relationship's confidential content: for those who
         // oversee its programme, not for the people it concerns.
-        (
-            Rule::Stream,
-            Target::Stream {
-                stream_type: "disclosure",
-                ..
-            },
-        ) => {
+        (ScopeRule::Stream, Target::Stream(StreamAddress::Disclosure(_))) => {
             !personal
                 && role != Role::Service
                 && membership.is_some_and(|membership| in_scope(&membership.programme))
         }
-        (
-            Rule::Stream,
-            Target::Stream {
-                stream_type: "participant",
-                stream_id,
-            },
-        ) => match stream_id.split_once('/') {
-            Some((programme, person)) => {
-                in_scope(programme) && (!personal || person == principal.subject.as_str())
-            }
-            None => false,
-        },
         _ => false,
     }
 }
@@ -618,6 +596,7 @@ mod tests {
 
     use super::*;
     use crate::auth::principal::{Kind, Scope};
+    use mentorship_engine::domain::ids::PersonId;
 
     #[test]
     fn every_rpc_of_every_service_has_exactly_one_row() {
@@ -663,21 +642,21 @@ mod tests {
         assert!(permits(
             &manager,
             pm,
-            Rule::Programme,
+            ScopeRule::Programme,
             Target::Programme("p1"),
             None
         ));
         assert!(!permits(
             &manager,
             pm,
-            Rule::Programme,
+            ScopeRule::Programme,
             Target::Programme("p2"),
             None
         ));
         assert!(!permits(
             &manager,
             pm,
-            Rule::Programme,
+            ScopeRule::Programme,
             Target::Programme(""),
             None
         ));
@@ -690,7 +669,7 @@ mod tests {
         assert!(permits(
             &manager,
             pm,
-            Rule::Relationship,
+            ScopeRule::Relationship,
             target,
             Some(&membership)
         ));
@@ -699,21 +678,21 @@ mod tests {
         assert!(permits(
             &ana,
             Role::Mentee,
-            Rule::Relationship,
+            ScopeRule::Relationship,
             target,
             Some(&membership)
         ));
         assert!(!permits(
             &eve,
             Role::Mentee,
-            Rule::Relationship,
+            ScopeRule::Relationship,
             target,
             Some(&membership)
         ));
         assert!(!permits(
             &eve,
             Role::Mentee,
-            Rule::Relationship,
+            ScopeRule::Relationship,
             target,
             None
         ));
@@ -725,12 +704,16 @@ mod tests {
             programme: "p1".into(),
             members: vec!["ana".into(), "ben".into()],
         };
-        let ledger = Target::Stream {
-            stream_type: "disclosure",
-            stream_id: "r1",
-        };
+        let address = StreamAddress::Disclosure(RelationshipId::parse("r", "r1").unwrap());
+        let ledger = Target::Stream(&address);
         let may_read = |principal: &Principal, role: Role| {
-            permits(principal, role, Rule::Stream, ledger, Some(&membership))
+            permits(
+                principal,
+                role,
+                ScopeRule::Stream,
+                ledger,
+                Some(&membership),
+            )
         };
         let manager = person("pm", Role::ProgrammeManager, &["p1"]);
         let elsewhere = person("pm2", Role::ProgrammeManager, &["p2"]);
@@ -744,7 +727,7 @@ mod tests {
         assert!(!permits(
             &manager,
             Role::ProgrammeManager,
-            Rule::Stream,
+            ScopeRule::Stream,
             ledger,
             None
         ));
@@ -756,15 +739,22 @@ mod tests {
         let ana = PersonId::parse("p", "ana").unwrap();
         let ben = PersonId::parse("p", "ben").unwrap();
         let caller = person("ana", Role::Mentor, &[]);
-        let own = Target::Person {
-            programme: &programme,
-            person: &ana,
-        };
-        let other = Target::Person {
-            programme: &programme,
-            person: &ben,
-        };
-        assert!(permits(&caller, Role::Mentor, Rule::SelfOnly, own, None));
-        assert!(!permits(&caller, Role::Mentor, Rule::SelfOnly, other, None));
+        let own = ParticipantStreamId::new(programme.clone(), ana);
+        let other = ParticipantStreamId::new(programme, ben);
+        let (own, other) = (Target::Person(&own), Target::Person(&other));
+        assert!(permits(
+            &caller,
+            Role::Mentor,
+            ScopeRule::SelfOnly,
+            own,
+            None
+        ));
+        assert!(!permits(
+            &caller,
+            Role::Mentor,
+            ScopeRule::SelfOnly,
+            other,
+            None
+        ));
     }
 }

@@ -6,6 +6,7 @@
 //! date that is not a date, an enum left unspecified. Everything the domain
 //! can represent, the domain validates.
 
+pub mod commands;
 pub mod common;
 pub mod event;
 pub mod participant;

@@ -14,10 +14,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Utc;
-use mentorship_engine::domain::disclosure::{DisclosedField, MAX_FIELDS_PER_READ};
+use mentorship_engine::domain::disclosure::{
+    DisclosedField, Disclosure, DisclosureCommand, MAX_FIELDS_PER_READ,
+};
 use mentorship_engine::domain::ids::{CommandId, RelationshipId};
 use mentorship_engine::domain::sensitivity::Sensitivity;
-use mentorship_engine::domain::Audit;
+use mentorship_engine::domain::{Audit, Envelope, StreamAddress};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{EventLog, RecordedEvent, SealedField, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
@@ -33,8 +35,6 @@ use crate::convert::common::id;
 use crate::convert::event::event;
 use crate::status::{from_store, invalid_field};
 
-/// The stream type whose members may read its confidential fields.
-const RELATIONSHIP_STREAM: &str = "relationship";
 /// The page size of `ReadAll` when the request names none.
 const DEFAULT_PAGE: u32 = 100;
 /// The largest page of `ReadAll`.
@@ -134,19 +134,23 @@ fn withhold_all(_: &SealedField) -> bool {
 #[allow(clippy::result_large_err)]
 fn member_reading(
     principal: &Principal,
-    stream: &StreamRef,
+    stream: &StreamAddress,
     membership: Option<&Membership>,
-) -> Result<Option<RelationshipId>, Status> {
+) -> Option<RelationshipId> {
     let is_member = membership.is_some_and(|membership| {
         membership
             .members
             .iter()
             .any(|member| member == principal.subject.as_str())
     });
-    if principal.kind != Kind::Person || stream.stream_type != RELATIONSHIP_STREAM || !is_member {
-        return Ok(None);
+    match stream {
+        StreamAddress::Relationship(relationship)
+            if principal.kind == Kind::Person && is_member =>
+        {
+            Some(relationship.clone())
+        }
+        _ => None,
     }
-    id(RelationshipId::parse, "stream_id", &stream.stream_id).map(Some)
 }
 
 impl<L: EventLog> EventStoreApi<L> {
@@ -180,8 +184,12 @@ impl<L: EventLog> EventStoreApi<L> {
                 at: Utc::now(),
                 reason: None,
             };
+            let read = DisclosureCommand::RecordRead {
+                relationship: relationship.clone(),
+                fields: chunk.to_vec(),
+            };
             self.engine
-                .record_disclosure(relationship, chunk.to_vec(), audit)
+                .execute::<Disclosure>(relationship, Envelope::new(audit, read), None)
                 .await
                 .map_err(|error| crate::status::from_engine(error, ""))?;
         }
@@ -212,19 +220,21 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         request: Request<pb::ReadStreamRequest>,
     ) -> Result<Response<pb::ReadEventsReply>, Status> {
         let body = request.get_ref();
-        let target = Target::Stream {
-            stream_type: &body.stream_type,
-            stream_id: &body.stream_id,
-        };
-        let (principal, membership) =
-            authorize_with_membership(&request, &self.engine, target).await?;
         if body.stream_type.is_empty() {
             return Err(invalid_field("stream_type", "is required"));
         }
         if body.stream_id.is_empty() {
             return Err(invalid_field("stream_id", "is required"));
         }
-        let stream = StreamRef::new(body.stream_type.clone(), body.stream_id.clone());
+        let address = StreamAddress::parse(
+            ("stream_type", "stream_id"),
+            &body.stream_type,
+            &body.stream_id,
+        )
+        .map_err(|error| crate::status::from_domain(error, ""))?;
+        let (principal, membership) =
+            authorize_with_membership(&request, &self.engine, Target::Stream(&address)).await?;
+        let stream = StreamRef::new(address.stream_type().as_str(), address.stream_id());
         let head = self.log.head();
         let events = self
             .log
@@ -232,7 +242,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             .await
             .map_err(from_store)?;
         let next = events.last().map_or(0, |event| event.revision + 1);
-        let member = member_reading(&principal, &stream, membership.as_ref())?;
+        let member = member_reading(&principal, &address, membership.as_ref());
         if let Some(relationship) = &member {
             self.record_disclosure(&principal, relationship, &events)
                 .await?;

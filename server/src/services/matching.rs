@@ -1,8 +1,7 @@
 //! `mentorship.v1.MatchingService`.
 
-use mentorship_engine::domain::ids::{PersonId, ProgrammeId, RelationshipId};
+use mentorship_engine::domain::ids::PersonId;
 use mentorship_engine::domain::programme::design::MatchingMode;
-use mentorship_engine::domain::programme::ProgrammeCommand;
 use mentorship_engine::facade::Engine;
 use mentorship_engine::matching::{Breakdown, Choice, MatchRun, PairExplanation};
 use mentorship_engine::store::EventLog;
@@ -10,23 +9,30 @@ use mentorship_proto::v1 as pb;
 use pb::matching_service_server::MatchingService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::authorize_programme;
-
-use super::{answer, Command};
+use crate::auth::policy::{authorize, Scoped};
 use crate::caller;
-use crate::convert::common::{id, reply};
+use crate::convert::commands::programme;
+use crate::convert::common::{self as common, id, reply};
 use crate::convert::programme::optional_matching_mode;
+
+use super::seam::Commands;
 use crate::status::{from_engine, invalid_field};
 
 /// Serves matching runs and their proposals.
 pub struct MatchingApi<L> {
-    engine: Engine<L>,
+    commands: Commands<L>,
 }
 
-impl<L> MatchingApi<L> {
+impl<L: EventLog> MatchingApi<L> {
     /// A service on `engine`.
     pub fn new(engine: Engine<L>) -> Self {
-        Self { engine }
+        Self {
+            commands: Commands::new(engine),
+        }
+    }
+
+    fn engine(&self) -> &Engine<L> {
+        self.commands.engine()
     }
 }
 
@@ -140,10 +146,11 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::ProposeMatchesRequest>,
     ) -> Result<Response<pb::ProposeMatchesReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
-        let command = Command::of(&request, request.get_ref().options.as_ref())?;
         let body = request.get_ref();
-        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let programme = programme(&body.programme_id)?;
+        authorize(&request, self.engine(), programme.scope()).await?;
+        let caller = caller::of(&request)?;
+        let options = common::options(body.options.as_ref())?;
         let mode = optional_matching_mode(body.mode);
         if mode == Some(MatchingMode::Administrator) {
             return Err(invalid_field(
@@ -151,9 +158,9 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
                 "administrator mode pairs people by hand; choose optimal, stable or mentee choice",
             ));
         }
-        let audit = caller::audit(&command.caller, &command.options);
+        let audit = caller::audit(&caller, &options);
         let (receipt, run_number, recorded) = self
-            .engine
+            .engine()
             .propose_matches(&programme, mode, audit)
             .await
             .map_err(|error| from_engine(error, ""))?;
@@ -167,14 +174,13 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::ExplainPairRequest>,
     ) -> Result<Response<pb::ExplainPairReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
-        caller::of(&request)?;
         let body = request.get_ref();
-        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
+        let programme = programme(&body.programme_id)?;
+        authorize(&request, self.engine(), programme.scope()).await?;
         let mentor = id(PersonId::parse, "mentor_id", &body.mentor_id)?;
         let mentee = id(PersonId::parse, "mentee_id", &body.mentee_id)?;
         let answer = self
-            .engine
+            .engine()
             .explain_pair(&programme, body.run_number, &mentor, &mentee)
             .await
             .map_err(|error| from_engine(error, ""))?;
@@ -185,48 +191,13 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
         &self,
         request: Request<pb::ApproveProposalRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
-        let command = Command::of(&request, request.get_ref().options.as_ref())?;
-        let body = request.get_ref();
-        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
-        let order = ProgrammeCommand::ApproveProposal {
-            run_number: body.run_number,
-            mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
-            mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
-            relationship: id(
-                RelationshipId::parse,
-                "relationship_id",
-                &body.relationship_id,
-            )?,
-        };
-        let expected = command.options.expected_revision;
-        answer(
-            self.engine
-                .programme(&programme, command.envelope(order), expected)
-                .await,
-            "",
-        )
+        self.commands.run(request).await
     }
 
     async fn decline_proposal(
         &self,
         request: Request<pb::DeclineProposalRequest>,
     ) -> Result<Response<pb::CommandReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
-        let command = Command::of(&request, request.get_ref().options.as_ref())?;
-        let body = request.get_ref();
-        let programme = id(ProgrammeId::parse, "programme_id", &body.programme_id)?;
-        let order = ProgrammeCommand::DeclineProposal {
-            run_number: body.run_number,
-            mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
-            mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
-        };
-        let expected = command.options.expected_revision;
-        answer(
-            self.engine
-                .programme(&programme, command.envelope(order), expected)
-                .await,
-            "",
-        )
+        self.commands.run(request).await
     }
 }

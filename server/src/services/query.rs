@@ -23,7 +23,7 @@ use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, authorize_programme, Target};
+use crate::auth::policy::{authorize, Target};
 use crate::convert::common::timestamp;
 use crate::convert::query::{self as convert, Consistency, Page};
 use crate::status::{from_projection, invalid_field};
@@ -138,7 +138,12 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetProgrammeOverviewRequest>,
     ) -> Result<Response<pb::GetProgrammeOverviewReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
+        authorize(
+            &request,
+            &self.engine,
+            Target::Programme(&request.get_ref().programme_id),
+        )
+        .await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -161,7 +166,12 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
+        authorize(
+            &request,
+            &self.engine,
+            Target::Programme(&request.get_ref().programme_id),
+        )
+        .await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -188,7 +198,12 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
+        authorize(
+            &request,
+            &self.engine,
+            Target::Programme(&request.get_ref().programme_id),
+        )
+        .await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;
@@ -224,7 +239,12 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetOutcomesRequest>,
     ) -> Result<Response<pb::GetOutcomesReply>, Status> {
-        authorize_programme(&request, &self.engine, &request.get_ref().programme_id).await?;
+        authorize(
+            &request,
+            &self.engine,
+            Target::Programme(&request.get_ref().programme_id),
+        )
+        .await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let consistency = convert::consistency(body.consistency.as_ref())?;

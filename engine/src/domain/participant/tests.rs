@@ -7,12 +7,14 @@ use cqrs_es::Aggregate;
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::envelope::Envelope;
-use crate::domain::error::DomainError;
+use crate::domain::aggregate::Decider;
+use crate::domain::envelope::{Audit, Envelope};
+use crate::domain::error::{DomainError, Rule};
 use crate::domain::fixtures::{
     all_recorded, applicant_terms, audit, by, module, person, programme_id, questionnaire,
     recorded, ADMIN,
 };
+use crate::domain::programme::Step;
 use crate::domain::validate::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
 
 type ParticipantTester = TestFramework<Participant>;
@@ -42,7 +44,7 @@ fn apply_to(
         SAM,
         ParticipantCommand::Apply {
             person: person(SAM),
-            terms,
+            terms: Some(terms),
             questionnaire: Box::new(questionnaire),
         },
     )
@@ -814,12 +816,12 @@ fn any_command() -> impl Strategy<Value = ParticipantCommand> {
             |(step, required_modules, default_mentor_capacity, answers)| {
                 ParticipantCommand::Apply {
                     person: person(SAM),
-                    terms: ProgrammeTermsForApplicants {
+                    terms: Some(ProgrammeTermsForApplicants {
                         step,
                         required_modules,
                         default_mentor_capacity,
                         ..applicant_terms(Step::Onboarding)
-                    },
+                    }),
                     questionnaire: Box::new(answers),
                 }
             }
@@ -913,7 +915,7 @@ fn questionnaire_of_a_mentor_names_a_skill_and_of_a_mentee_a_goal() {
                 "p1",
                 ParticipantCommand::Apply {
                     person: person("p1"),
-                    terms: applicant_terms(Step::Onboarding),
+                    terms: Some(applicant_terms(Step::Onboarding)),
                     questionnaire: Box::new(answers),
                 },
             ))

@@ -18,9 +18,9 @@
 //! the new state. See ARCHITECTURE.md, "Cross-aggregate rules".
 
 mod commands;
+mod decide;
 pub mod design;
 mod events;
-mod handle;
 mod roster;
 #[cfg(test)]
 mod tests;
@@ -108,7 +108,7 @@ pub struct Programme {
 /// The events a programme records, stamped with their audit facts.
 pub type ProgrammeRecorded = Recorded<ProgrammeEvent>;
 
-crate::domain::envelope::event_sourced!(Programme, "programme", ProgrammeCommand, ProgrammeEvent);
+crate::domain::aggregate::cqrs_aggregate!(Programme, ProgrammeCommand, ProgrammeEvent);
 
 impl Programme {
     /// Moves the state by one event. Never fails: the event already happened.

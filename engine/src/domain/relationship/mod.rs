@@ -11,6 +11,8 @@
 //! is reported back to the programme, which frees the mentors' capacity.
 
 mod agreement;
+mod commands;
+mod decide;
 mod events;
 #[cfg(test)]
 mod tests;
@@ -24,13 +26,12 @@ use serde::{Deserialize, Serialize};
 pub use agreement::{
     AgreementDraft, EndReason, MeetingMode, Outcome, RecognitionKind, SmartGoal, MAX_GOALS,
 };
-pub use events::{RelationshipCommand, RelationshipEvent};
+pub use commands::RelationshipCommand;
+pub use events::RelationshipEvent;
 
-use crate::domain::envelope::{Audit, Recorded};
-use crate::domain::error::{DomainError, Rule};
+use crate::domain::envelope::Recorded;
 use crate::domain::ids::{PersonId, RelationshipId};
 use crate::domain::programme::RelationshipTerms;
-use crate::domain::validate::{self, MAX_LONG_TEXT, MAX_SHORT_TEXT};
 
 /// The longest meeting accepted: a working day, in minutes.
 pub const MAX_MEETING_MINUTES: u32 = 8 * 60;
@@ -107,14 +108,7 @@ pub struct Relationship {
 /// The events a relationship records, stamped with their audit facts.
 pub type RelationshipRecorded = Recorded<RelationshipEvent>;
 
-crate::domain::envelope::event_sourced!(
-    Relationship,
-    "relationship",
-    RelationshipCommand,
-    RelationshipEvent
-);
-
-type Decision = Result<Vec<RelationshipEvent>, DomainError>;
+crate::domain::aggregate::cqrs_aggregate!(Relationship, RelationshipCommand, RelationshipEvent);
 
 impl Relationship {
     /// Every member: mentors, then mentees.
@@ -141,317 +135,6 @@ impl Relationship {
         self.draft
             .as_ref()
             .map_or(&[], |(_, draft)| draft.goals.as_slice())
-    }
-
-    /// Decides what `command` makes happen. Pure.
-    pub fn decide(&self, audit: &Audit, command: RelationshipCommand) -> Decision {
-        let actor = audit.actor.as_person();
-        match command {
-            RelationshipCommand::Open {
-                relationship,
-                terms,
-            } => {
-                if self.phase != Phase::NotOpened {
-                    return Err(DomainError::Conflict(format!(
-                        "relationship {relationship} is already open"
-                    )));
-                }
-                if terms.mentors.is_empty() || terms.mentees.is_empty() {
-                    return Err(DomainError::rule(
-                        Rule::RelationshipShape,
-                        "a relationship needs at least one mentor and one mentee",
-                    ));
-                }
-                if let Some(both) = terms.mentors.iter().find(|m| terms.mentees.contains(m)) {
-                    return Err(DomainError::rule(
-                        Rule::NoSelfMatch,
-                        format!("{both} cannot mentor themselves"),
-                    ));
-                }
-                Ok(vec![RelationshipEvent::RelationshipOpened {
-                    relationship,
-                    terms,
-                }])
-            }
-            RelationshipCommand::StartNegotiation => {
-                self.require_phase(&[Phase::Preparation])?;
-                self.require_member(&actor)?;
-                Ok(vec![RelationshipEvent::NegotiationStarted])
-            }
-            RelationshipCommand::DraftAgreement(draft) => {
-                self.require_phase(&[Phase::Negotiating])?;
-                self.require_member(&actor)?;
-                let terms = self.opened_terms()?;
-                draft.validate(terms.starts_on, terms.ends_on)?;
-                let version = self
-                    .draft
-                    .as_ref()
-                    .map_or(1, |(version, _)| version.saturating_add(1));
-                Ok(vec![RelationshipEvent::AgreementDrafted { version, draft }])
-            }
-            RelationshipCommand::SignAgreement { version } => self.sign(audit, actor, version),
-            RelationshipCommand::LogMeeting {
-                held_at,
-                duration_minutes,
-                mode,
-                notes,
-            } => {
-                self.require_growth_for_meeting()?;
-                self.require_member(&actor)?;
-                validate::in_range("duration_minutes", duration_minutes, 1, MAX_MEETING_MINUTES)?;
-                validate::optional_text("notes", &notes, MAX_LONG_TEXT)?;
-                if let Some(in_force_from) = self.in_force_from {
-                    if held_at < in_force_from {
-                        return Err(DomainError::rule(
-                            Rule::MeetingAfterAgreement,
-                            format!(
-                                "the meeting at {held_at} is before the agreement came into force at {in_force_from}"
-                            ),
-                        ));
-                    }
-                }
-                let ends_at = held_at + chrono::Duration::minutes(i64::from(duration_minutes));
-                if ends_at > audit.at {
-                    return Err(DomainError::rule(
-                        Rule::MeetingNotInFuture,
-                        format!(
-                            "the meeting at {held_at} ends at {ends_at}, after now ({})",
-                            audit.at
-                        ),
-                    ));
-                }
-                Ok(vec![RelationshipEvent::MeetingLogged {
-                    by: actor,
-                    held_at,
-                    duration_minutes,
-                    mode,
-                    notes,
-                }])
-            }
-            RelationshipCommand::CheckIn { note } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                self.require_member(&actor)?;
-                validate::text("note", &note, MAX_LONG_TEXT)?;
-                Ok(vec![RelationshipEvent::CheckedIn { by: actor, note }])
-            }
-            RelationshipCommand::RecordGoalProgress {
-                goal,
-                percent,
-                note,
-            } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                self.require_member(&actor)?;
-                if !self.goals().iter().any(|known| known.id == goal) {
-                    return Err(DomainError::not_found("goal", &goal));
-                }
-                validate::in_range("percent", percent, 0, 100)?;
-                validate::optional_text("note", &note, MAX_LONG_TEXT)?;
-                Ok(vec![RelationshipEvent::GoalProgressed {
-                    by: actor,
-                    goal,
-                    percent,
-                    note,
-                }])
-            }
-            RelationshipCommand::ShareResource { title, link } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                self.require_member(&actor)?;
-                validate::text("title", &title, MAX_SHORT_TEXT)?;
-                validate::text("link", &link, 2_000)?;
-                let host = link
-                    .strip_prefix("https://")
-                    .or_else(|| link.strip_prefix("http://"))
-                    .and_then(|rest| rest.split(['/', '?', '#']).next())
-                    .unwrap_or_default();
-                let is_web_link = !host.is_empty() && !link.contains(char::is_whitespace);
-                if !is_web_link {
-                    return Err(DomainError::invalid(
-                        "link",
-                        "must be an http or https address without spaces",
-                    ));
-                }
-                Ok(vec![RelationshipEvent::ResourceShared {
-                    by: actor,
-                    title,
-                    link,
-                }])
-            }
-            RelationshipCommand::MakeIntroduction { contact, purpose } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                if !self.is_mentor(&actor) {
-                    return Err(DomainError::rule(
-                        Rule::OnlyMembers,
-                        format!("{actor} is not a mentor of this relationship"),
-                    ));
-                }
-                validate::text("contact", &contact, MAX_SHORT_TEXT)?;
-                validate::text("purpose", &purpose, MAX_LONG_TEXT)?;
-                Ok(vec![RelationshipEvent::IntroductionMade {
-                    by: actor,
-                    contact,
-                    purpose,
-                }])
-            }
-            RelationshipCommand::GiveFeedback {
-                about,
-                rating,
-                comment,
-            } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                self.require_member(&actor)?;
-                if about == actor || !self.is_member(&about) {
-                    return Err(DomainError::rule(
-                        Rule::FeedbackAboutOtherMember,
-                        format!("{actor} can give feedback only about another member, not {about}"),
-                    ));
-                }
-                validate::rating("rating", rating)?;
-                validate::optional_text("comment", &comment, MAX_LONG_TEXT)?;
-                Ok(vec![RelationshipEvent::FeedbackGiven {
-                    by: actor,
-                    about,
-                    rating,
-                    comment,
-                }])
-            }
-            RelationshipCommand::Recognise {
-                recipient,
-                kind,
-                message,
-            } => {
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                if !self.is_member(&recipient) {
-                    return Err(DomainError::rule(
-                        Rule::OnlyMembers,
-                        format!("{recipient} is not a member of this relationship"),
-                    ));
-                }
-                validate::text("message", &message, MAX_LONG_TEXT)?;
-                Ok(vec![RelationshipEvent::RecognitionGiven {
-                    recipient,
-                    kind,
-                    message,
-                }])
-            }
-            RelationshipCommand::Complete(outcome) => {
-                if matches!(self.phase, Phase::Preparation | Phase::Negotiating) {
-                    return Err(DomainError::rule(
-                        Rule::CompleteOnlyAfterGrowth,
-                        format!(
-                            "a relationship in {} has no agreement in force; end it early instead",
-                            self.phase
-                        ),
-                    ));
-                }
-                self.require_phase(&[Phase::EnablingGrowth])?;
-                outcome.validate(self.goals())?;
-                Ok(vec![RelationshipEvent::RelationshipCompleted { outcome }])
-            }
-            RelationshipCommand::EndEarly { reason, outcome } => {
-                self.require_phase(&[
-                    Phase::Preparation,
-                    Phase::Negotiating,
-                    Phase::EnablingGrowth,
-                ])?;
-                if reason == EndReason::Other
-                    && audit.reason.as_deref().is_none_or(|r| r.trim().is_empty())
-                {
-                    return Err(DomainError::invalid(
-                        "reason",
-                        "ending early for another reason must say which",
-                    ));
-                }
-                let goals = if self.phase == Phase::EnablingGrowth {
-                    self.goals()
-                } else {
-                    &[]
-                };
-                outcome.validate(goals)?;
-                Ok(vec![RelationshipEvent::RelationshipEndedEarly {
-                    reason,
-                    outcome,
-                }])
-            }
-        }
-    }
-
-    fn sign(&self, audit: &Audit, signer: PersonId, version: u32) -> Decision {
-        self.require_phase(&[Phase::Negotiating])?;
-        self.require_member(&signer)?;
-        let Some((current, _)) = &self.draft else {
-            return Err(DomainError::wrong_state(
-                "agreement",
-                "not drafted",
-                "drafted",
-            ));
-        };
-        if version > *current {
-            return Err(DomainError::not_found("agreement draft", version));
-        }
-        if *current != version {
-            return Err(DomainError::Conflict(format!(
-                "draft {version} was replaced by draft {current}; read and sign that one"
-            )));
-        }
-        if self.signatures.contains(&signer) {
-            return Err(DomainError::Conflict(format!(
-                "{signer} already signed draft {version}"
-            )));
-        }
-        let everyone_signed = self
-            .members()
-            .all(|member| member == &signer || self.signatures.contains(member));
-        let mut events = vec![RelationshipEvent::AgreementSigned {
-            version,
-            by: signer,
-        }];
-        if everyone_signed {
-            events.push(RelationshipEvent::AgreementConcluded {
-                version,
-                in_force_from: audit.at,
-            });
-        }
-        Ok(events)
-    }
-
-    fn opened_terms(&self) -> Result<&RelationshipTerms, DomainError> {
-        self.terms
-            .as_ref()
-            .ok_or_else(|| DomainError::wrong_state("relationship", self.phase, "open"))
-    }
-
-    fn require_phase(&self, allowed: &[Phase]) -> Result<(), DomainError> {
-        if allowed.contains(&self.phase) {
-            return Ok(());
-        }
-        let required: Vec<String> = allowed.iter().map(Phase::to_string).collect();
-        Err(DomainError::wrong_state(
-            "relationship",
-            self.phase,
-            required.join(" or "),
-        ))
-    }
-
-    /// Meetings need an agreement in force: before that, the rule refuses;
-    /// after closure, the phase does.
-    fn require_growth_for_meeting(&self) -> Result<(), DomainError> {
-        if matches!(self.phase, Phase::Preparation | Phase::Negotiating) {
-            return Err(DomainError::rule(
-                Rule::MeetingAfterAgreement,
-                "no agreement is signed yet",
-            ));
-        }
-        self.require_phase(&[Phase::EnablingGrowth])
-    }
-
-    fn require_member(&self, person: &PersonId) -> Result<(), DomainError> {
-        if self.is_member(person) {
-            return Ok(());
-        }
-        Err(DomainError::rule(
-            Rule::OnlyMembers,
-            format!("{person} is not a member of this relationship"),
-        ))
     }
 
     /// Moves the state by one event. Never fails.

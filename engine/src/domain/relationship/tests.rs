@@ -2,6 +2,7 @@
 //! command's success, one per rule that refuses, and a property test over
 //! random command sequences for the invariants that hold whatever happens.
 
+use crate::domain::aggregate::Decider;
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use proptest::prelude::*;

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use mentorship_engine::domain::envelope::{Audit, Envelope};
 use mentorship_engine::domain::ids::{ActorId, CommandId, PersonId, ProgrammeId, RelationshipId};
-use mentorship_engine::domain::participant::{ParticipantCommand, Questionnaire};
-use mentorship_engine::domain::programme::ProgrammeCommand;
-use mentorship_engine::domain::relationship::RelationshipCommand;
+use mentorship_engine::domain::participant::{Participant, ParticipantCommand, Questionnaire};
+use mentorship_engine::domain::programme::{Programme, ProgrammeCommand};
+use mentorship_engine::domain::relationship::{Relationship, RelationshipCommand};
+use mentorship_engine::domain::ParticipantStreamId;
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 
@@ -134,23 +135,42 @@ impl Script {
             let result = match step.action.clone() {
                 Action::Programme(id, command) => {
                     engine
-                        .programme(&id, Envelope::new(audit, command), None)
+                        .execute::<Programme>(&id, Envelope::new(audit, command), None)
                         .await
                 }
                 Action::Apply(id, person, questionnaire) => {
                     engine
-                        .apply(&id, &person, *questionnaire, audit, None)
+                        .execute::<Participant>(
+                            &ParticipantStreamId::new(id.clone(), person.clone()),
+                            Envelope::new(
+                                audit,
+                                ParticipantCommand::apply(person.clone(), *questionnaire),
+                            ),
+                            None,
+                        )
                         .await
                 }
                 Action::Participant(id, person, command) => {
                     engine
-                        .participant(&id, &person, Envelope::new(audit, command), None)
+                        .execute::<Participant>(
+                            &ParticipantStreamId::new(id.clone(), person.clone()),
+                            Envelope::new(audit, command),
+                            None,
+                        )
                         .await
                 }
-                Action::Withdraw(id, person) => engine.withdraw(&id, &person, audit, None).await,
+                Action::Withdraw(id, person) => {
+                    engine
+                        .execute::<Participant>(
+                            &ParticipantStreamId::new(id.clone(), person.clone()),
+                            Envelope::new(audit, ParticipantCommand::Withdraw),
+                            None,
+                        )
+                        .await
+                }
                 Action::Relationship(id, command) => {
                     engine
-                        .relationship(&id, Envelope::new(audit, command), None)
+                        .execute::<Relationship>(&id, Envelope::new(audit, command), None)
                         .await
                 }
             };

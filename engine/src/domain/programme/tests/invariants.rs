@@ -1,6 +1,7 @@
 //! Property tests: random command sequences never panic and never break the
 //! programme's invariants.
 
+use crate::domain::aggregate::Decider;
 use proptest::prelude::*;
 
 use super::super::design::ProgrammeType;

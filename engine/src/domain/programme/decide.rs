@@ -5,20 +5,29 @@ use std::collections::BTreeSet;
 use super::design::{AnswerKind, ProgrammeType};
 use super::events::{RelationshipTerms, RosterEntry, SurveyAnswer};
 use super::{MatchStatus, Programme, ProgrammeCommand, ProgrammeEvent, RosterStatus, Step};
+use crate::domain::aggregate::Decider;
 use crate::domain::envelope::Audit;
 use crate::domain::error::{DomainError, Rule};
-use crate::domain::ids::{PersonId, RelationshipId};
+use crate::domain::ids::{PersonId, ProgrammeId, RelationshipId};
 use crate::domain::participant::{Role, MAX_SENIORITY};
+use crate::domain::process::{self, FollowUp};
+use crate::domain::stream::StreamType;
 use crate::domain::validate::{self, MAX_LONG_TEXT};
 
 use super::design::MAX_MENTOR_CAPACITY;
 
 type Decision = Result<Vec<ProgrammeEvent>, DomainError>;
 
-impl Programme {
+impl Decider for Programme {
+    const STREAM: StreamType = StreamType::Programme;
+    const NOUN: &'static str = "programme";
+    type Id = ProgrammeId;
+    type Order = ProgrammeCommand;
+    type Payload = ProgrammeEvent;
+
     /// Decides what `command`, issued with `audit`, makes happen. Pure: it
     /// reads only the state and the command.
-    pub fn decide(&self, audit: &Audit, command: ProgrammeCommand) -> Decision {
+    fn decide(&self, audit: &Audit, command: ProgrammeCommand) -> Decision {
         match command {
             ProgrammeCommand::Define { programme, charter } => {
                 if self.step != Step::NotDefined {
@@ -133,6 +142,16 @@ impl Programme {
         }
     }
 
+    fn creates(command: &ProgrammeCommand) -> bool {
+        matches!(command, ProgrammeCommand::Define { .. })
+    }
+
+    fn follow_ups(&self, event: &ProgrammeEvent) -> Vec<FollowUp> {
+        process::after_programme_event(event)
+    }
+}
+
+impl Programme {
     fn require_step(&self, allowed: &[Step]) -> Result<(), DomainError> {
         if allowed.contains(&self.step) {
             return Ok(());
