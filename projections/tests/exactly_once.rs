@@ -128,7 +128,7 @@ async fn a_runner_killed_mid_batch_applies_every_event_exactly_once() {
     let exe = std::env::current_exe().unwrap();
     let mut seed = 0x5eed_u64;
     let (mut kills, mut done) = (0, false);
-    for _ in 0..500 {
+    for attempt in 0..500_u64 {
         let mut child = Command::new(&exe)
             .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
             .env("PROJECTION_CRASH_DIR", dir.path())
@@ -139,11 +139,13 @@ async fn a_runner_killed_mid_batch_applies_every_event_exactly_once() {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         // Wait until the child has opened both stores, then kill it a few
-        // milliseconds into its work.
+        // milliseconds into its work; a little later on each attempt, so
+        // that a disk whose flushes take longer than the first kills still
+        // lets the runner progress and finish.
         while stdout.read_line(&mut line).unwrap() > 0 && !line.contains("START") {
             line.clear();
         }
-        std::thread::sleep(Duration::from_millis(next(&mut seed) % 8));
+        std::thread::sleep(Duration::from_millis(next(&mut seed) % 8 + attempt / 4));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
         }

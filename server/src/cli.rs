@@ -6,10 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mentorship_engine::domain::participant::ParticipantEvent;
-use mentorship_engine::domain::programme::ProgrammeEvent;
-use mentorship_engine::domain::relationship::RelationshipEvent;
-use mentorship_engine::domain::sensitivity::SensitiveField;
+use mentorship_engine::domain::{schema, DomainError, StreamType};
 
 use crate::app::AuthSettings;
 use crate::app::TlsSettings;
@@ -291,7 +288,7 @@ pub struct TailConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {
     /// Only streams of this type.
-    pub stream_type: Option<String>,
+    pub stream_type: Option<StreamType>,
     /// Only events of this type.
     pub event_type: Option<String>,
 }
@@ -300,7 +297,7 @@ impl EventFilter {
     /// Whether an event of `event_type` in a stream of `stream_type` is
     /// printed.
     pub fn admits(&self, stream_type: &str, event_type: &str) -> bool {
-        self.stream_type.as_deref().is_none_or(|t| t == stream_type)
+        self.stream_type.is_none_or(|t| t.as_str() == stream_type)
             && self.event_type.as_deref().is_none_or(|e| e == event_type)
     }
 }
@@ -314,17 +311,6 @@ pub struct ConfigError {
     /// Why it is refused, and what would be accepted.
     pub reason: String,
 }
-
-/// The event types of one stream type, with their sealed fields.
-pub type EventTypes = &'static [(&'static str, &'static [SensitiveField])];
-
-/// Every stream type of the log and its event types, so that a misspelt
-/// filter is refused instead of silently matching nothing.
-pub const STREAM_TYPES: [(&str, EventTypes); 3] = [
-    ("programme", ProgrammeEvent::TYPES),
-    ("participant", ParticipantEvent::TYPES),
-    ("relationship", RelationshipEvent::TYPES),
-];
 
 impl Cli {
     /// Turns the parsed arguments into a job, refusing flags that name
@@ -416,36 +402,27 @@ fn rebuild_names(projection: Option<String>) -> Result<Vec<String>, ConfigError>
 }
 
 fn tail_config(args: TailArgs) -> Result<TailConfig, ConfigError> {
-    let stream_types = match &args.stream_type {
-        Some(wanted) => {
-            let known: Vec<_> = STREAM_TYPES
-                .iter()
-                .filter(|(name, _)| name == wanted)
-                .collect();
-            if known.is_empty() {
-                let names: Vec<&str> = STREAM_TYPES.iter().map(|(name, _)| *name).collect();
-                return Err(ConfigError {
-                    flag: "--stream-type",
-                    reason: format!(
-                        "unknown stream type {wanted:?}; one of {}",
-                        names.join(", ")
-                    ),
-                });
-            }
-            known
-        }
-        None => STREAM_TYPES.iter().collect(),
+    let stream_type = match &args.stream_type {
+        Some(wanted) => Some(StreamType::parse_field("--stream-type", wanted).map_err(
+            |refused| ConfigError {
+                flag: "--stream-type",
+                reason: match refused {
+                    DomainError::InvalidInput { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            },
+        )?),
+        None => None,
     };
+    let stream_types = stream_type.map_or(StreamType::ALL.to_vec(), |kind| vec![kind]);
     if let Some(wanted) = &args.event_type {
         let declared = stream_types
             .iter()
-            .flat_map(|(_, types)| types.iter())
+            .flat_map(|kind| schema::event_types(*kind).iter())
             .any(|(name, _)| name == wanted);
         if !declared {
-            let scope = args
-                .stream_type
-                .as_deref()
-                .map_or_else(|| "any stream".to_owned(), |t| format!("{t} streams"));
+            let scope =
+                stream_type.map_or_else(|| "any stream".to_owned(), |t| format!("{t} streams"));
             return Err(ConfigError {
                 flag: "--event-type",
                 reason: format!("{wanted:?} is not an event type of {scope}"),
@@ -457,7 +434,7 @@ fn tail_config(args: TailArgs) -> Result<TailConfig, ConfigError> {
         from: args.from.max(1),
         follow: args.follow,
         filter: EventFilter {
-            stream_type: args.stream_type,
+            stream_type,
             event_type: args.event_type,
         },
     })
@@ -508,12 +485,12 @@ mod tests {
     #[test]
     fn the_filter_admits_only_what_it_names() {
         let filter = EventFilter {
-            stream_type: Some("relationship".into()),
+            stream_type: Some(StreamType::Relationship),
             event_type: None,
         };
-        assert!(filter.admits("relationship", "MeetingLogged"));
-        assert!(!filter.admits("programme", "ProgrammeDefined"));
-        assert!(EventFilter::default().admits("programme", "ProgrammeDefined"));
+        assert!(filter.admits(StreamType::Relationship.as_str(), "MeetingLogged"));
+        assert!(!filter.admits(StreamType::Programme.as_str(), "ProgrammeDefined"));
+        assert!(EventFilter::default().admits(StreamType::Programme.as_str(), "ProgrammeDefined"));
     }
 
     #[test]

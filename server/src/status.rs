@@ -150,6 +150,7 @@ mod tests {
     use mentorship_engine::store::StreamRef;
 
     use super::*;
+    use mentorship_engine::domain::StreamType;
 
     #[test]
     fn every_error_class_maps_to_its_code() {
@@ -176,7 +177,7 @@ mod tests {
             ),
             (
                 EngineError::RevisionConflict {
-                    stream: StreamRef::new("programme", "p"),
+                    stream: StreamRef::new(StreamType::Programme.as_str(), "p"),
                     expected: 1,
                     current: 2,
                 },
@@ -184,7 +185,7 @@ mod tests {
             ),
             (
                 StoreError::Conflict {
-                    stream: StreamRef::new("programme", "p"),
+                    stream: StreamRef::new(StreamType::Programme.as_str(), "p"),
                     expected: mentorship_engine::store::ExpectedRevision::Exact(1),
                     current: 2,
                 }
@@ -238,7 +239,7 @@ mod tests {
     fn a_revision_conflict_carries_the_current_revision() {
         let status = from_engine(
             EngineError::RevisionConflict {
-                stream: StreamRef::new("programme", "p"),
+                stream: StreamRef::new(StreamType::Programme.as_str(), "p"),
                 expected: 1,
                 current: 4,
             },

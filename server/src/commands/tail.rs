@@ -141,11 +141,12 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use mentorship_engine::domain::StreamType;
 
     fn event(payload: Value, sealed: Vec<SealedField>) -> RecordedEvent {
         RecordedEvent {
             position: 42,
-            stream: StreamRef::new("relationship", "r1"),
+            stream: StreamRef::new(StreamType::Relationship.as_str(), "r1"),
             revision: 5,
             event_type: "MeetingLogged".into(),
             event_version: "1".into(),

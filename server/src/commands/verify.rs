@@ -195,12 +195,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use mentorship_engine::domain::StreamType;
 
     async fn log_with(events: u64) -> Arc<MemoryLog> {
         let log = Arc::new(MemoryLog::new(LogConfig::new(schema::sensitive_fields)));
         for n in 1..=events {
             let request = AppendRequest {
-                stream: StreamRef::new("programme", format!("p{n}")),
+                stream: StreamRef::new(StreamType::Programme.as_str(), format!("p{n}")),
                 expected: ExpectedRevision::NoStream,
                 command_id: format!("c{n}"),
                 actor: "admin".into(),
