@@ -1,6 +1,6 @@
 //! The hard constraints: a pair that breaks one is never proposed, whatever
 //! its score. They mirror the rules the programme enforces when a match is
-//! proposed (`domain::programme::handle`), so that no proposal of a run is
+//! proposed (`domain::programme::decide`), so that no proposal of a run is
 //! refused for a reason matching could have known; the reporting line is
 //! checked up the whole chain of managers the input knows, not only the
 //! direct manager, which is stricter than the programme.

@@ -119,6 +119,85 @@ impl<L: EventLog> QueryApi<L> {
     }
 }
 
+/// A read-model query on one programme (or, with an empty `programme_id`,
+/// on every programme the caller may see): what the shared preamble of
+/// [`QueryApi::open`] reads of it.
+trait ProgrammeQuery: Send + Sync + 'static {
+    /// The programme filter; empty: every programme.
+    fn programme_id(&self) -> &str;
+    /// When to answer, and after which position.
+    fn consistency(&self) -> Option<&pb::Consistency>;
+    /// Which page, for the queries that list.
+    fn page(&self) -> Option<Option<&pb::PageRequest>> {
+        None
+    }
+}
+
+/// Implements [`ProgrammeQuery`] for request types; `paged` ones list.
+macro_rules! programme_query {
+    ($($request:ty),* ; paged $($paged:ty),*) => {
+        $(impl ProgrammeQuery for $request {
+            fn programme_id(&self) -> &str {
+                &self.programme_id
+            }
+            fn consistency(&self) -> Option<&pb::Consistency> {
+                self.consistency.as_ref()
+            }
+        })*
+        $(impl ProgrammeQuery for $paged {
+            fn programme_id(&self) -> &str {
+                &self.programme_id
+            }
+            fn consistency(&self) -> Option<&pb::Consistency> {
+                self.consistency.as_ref()
+            }
+            fn page(&self) -> Option<Option<&pb::PageRequest>> {
+                Some(self.page.as_ref())
+            }
+        })*
+    };
+}
+
+programme_query!(pb::GetProgrammeOverviewRequest, pb::GetOutcomesRequest;
+    paged pb::ListParticipantsRequest, pb::ListRelationshipsRequest);
+
+/// A query past its preamble: the body, its page, and the moment it answers
+/// about, which `live` has reached.
+struct Opened<T> {
+    body: T,
+    /// The page, for the queries that list.
+    page: Page,
+    as_of: AsOf,
+}
+
+impl<T: ProgrammeQuery> Opened<T> {
+    /// The programme filter, `None` for every programme.
+    fn programme(&self) -> Option<&str> {
+        convert::programme_filter(self.body.programme_id())
+    }
+}
+
+impl<L: EventLog> QueryApi<L> {
+    /// The one preamble of every programme query: the caller's scope on the
+    /// programme filter, the request's deadline, consistency and page, and
+    /// the moment the answer is about, once `live` has applied it.
+    async fn open<T: ProgrammeQuery, P: Projection>(
+        &self,
+        request: Request<T>,
+        live: &Live<P>,
+    ) -> Result<Opened<T>, Status> {
+        let target = Target::Programme(request.get_ref().programme_id());
+        authorize(&request, &self.engine, target).await?;
+        let deadline = deadline(&request);
+        let body = request.into_inner();
+        let consistency = convert::consistency(body.consistency())?;
+        let page = convert::page(body.page().flatten())?;
+        let walk = body.page().is_some().then_some(page);
+        let as_of = self.settle(live, consistency, walk, deadline).await?;
+        Ok(Opened { body, page, as_of })
+    }
+}
+
 /// `NOT_FOUND` when a query filtered on one programme found none, naming the
 /// position it answered at.
 #[allow(clippy::result_large_err)]
@@ -138,24 +217,14 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetProgrammeOverviewRequest>,
     ) -> Result<Response<pb::GetProgrammeOverviewReply>, Status> {
-        authorize(
-            &request,
-            &self.engine,
-            Target::Programme(&request.get_ref().programme_id),
-        )
-        .await?;
-        let deadline = deadline(&request);
-        let body = request.into_inner();
-        let consistency = convert::consistency(body.consistency.as_ref())?;
         let live = self.projections.overview.current();
-        let as_of = self.settle(&live, consistency, None, deadline).await?;
-        let programme = convert::programme_filter(&body.programme_id);
+        let query = self.open(request, &live).await?;
         let answer = self
             .projections
-            .overviews(programme, as_of)
+            .overviews(query.programme(), query.as_of)
             .await
             .map_err(from_projection)?;
-        require_found(programme, &answer)?;
+        require_found(query.programme(), &answer)?;
         Ok(Response::new(pb::GetProgrammeOverviewReply {
             programmes: answer.value.into_iter().map(convert::overview).collect(),
             position: answer.position,
@@ -166,27 +235,15 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        authorize(
-            &request,
-            &self.engine,
-            Target::Programme(&request.get_ref().programme_id),
-        )
-        .await?;
-        let deadline = deadline(&request);
-        let body = request.into_inner();
-        let consistency = convert::consistency(body.consistency.as_ref())?;
-        let page = convert::page(body.page.as_ref())?;
-        let status = convert::status_filter(body.status)?;
         let live = self.projections.directory.current();
-        let as_of = self
-            .settle(&live, consistency, Some(page), deadline)
-            .await?;
+        let query = self.open(request, &live).await?;
+        let status = convert::status_filter(query.body.status)?;
         let answer = self
             .projections
-            .directory(convert::programme_filter(&body.programme_id), status, as_of)
+            .directory(query.programme(), status, query.as_of)
             .await
             .map_err(from_projection)?;
-        let (items, next_page_token) = convert::paginate(answer.value, page, answer.position);
+        let (items, next_page_token) = convert::paginate(answer.value, query.page, answer.position);
         Ok(Response::new(pb::ListParticipantsReply {
             participants: items.into_iter().map(convert::directory_entry).collect(),
             position: answer.position,
@@ -198,36 +255,19 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        authorize(
-            &request,
-            &self.engine,
-            Target::Programme(&request.get_ref().programme_id),
-        )
-        .await?;
-        let deadline = deadline(&request);
-        let body = request.into_inner();
-        let consistency = convert::consistency(body.consistency.as_ref())?;
-        let page = convert::page(body.page.as_ref())?;
-        let health = convert::health_filter(body.health)?;
-        let now = match body.now.as_ref() {
+        let live = self.projections.board.current();
+        let query = self.open(request, &live).await?;
+        let health = convert::health_filter(query.body.health)?;
+        let now = match query.body.now.as_ref() {
             Some(now) => timestamp("now", Some(now))?,
             None => Utc::now(),
         };
-        let live = self.projections.board.current();
-        let as_of = self
-            .settle(&live, consistency, Some(page), deadline)
-            .await?;
         let answer = self
             .projections
-            .board(
-                convert::programme_filter(&body.programme_id),
-                now,
-                health,
-                as_of,
-            )
+            .board(query.programme(), now, health, query.as_of)
             .await
             .map_err(from_projection)?;
-        let (items, next_page_token) = convert::paginate(answer.value, page, answer.position);
+        let (items, next_page_token) = convert::paginate(answer.value, query.page, answer.position);
         Ok(Response::new(pb::ListRelationshipsReply {
             relationships: items.into_iter().map(convert::board_entry).collect(),
             position: answer.position,
@@ -239,24 +279,14 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetOutcomesRequest>,
     ) -> Result<Response<pb::GetOutcomesReply>, Status> {
-        authorize(
-            &request,
-            &self.engine,
-            Target::Programme(&request.get_ref().programme_id),
-        )
-        .await?;
-        let deadline = deadline(&request);
-        let body = request.into_inner();
-        let consistency = convert::consistency(body.consistency.as_ref())?;
         let live = self.projections.outcomes.current();
-        let as_of = self.settle(&live, consistency, None, deadline).await?;
-        let programme = convert::programme_filter(&body.programme_id);
+        let query = self.open(request, &live).await?;
         let answer = self
             .projections
-            .outcomes(programme, as_of)
+            .outcomes(query.programme(), query.as_of)
             .await
             .map_err(from_projection)?;
-        require_found(programme, &answer)?;
+        require_found(query.programme(), &answer)?;
         Ok(Response::new(pb::GetOutcomesReply {
             programmes: answer.value.into_iter().map(convert::outcomes).collect(),
             position: answer.position,
