@@ -12,3 +12,5 @@ pub mod domain;
 pub mod facade;
 pub mod matching;
 pub mod store;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -3,9 +3,9 @@
 //! who never finishes training, one early ending and a re-match, agreements,
 //! meetings, feedback, a survey and closure. Every final state is checked.
 //!
-//! The office below runs every command through the real `Engine` on a
-//! `MemoryLog`, the way the server does: follow-ups, lead-ins, idempotent
-//! retries and the log's own checks included.
+//! The office of the testkit runs every command through the real `Engine`
+//! on a `MemoryLog`, the way the server does: follow-ups, lead-ins,
+//! idempotent retries and the log's own checks included.
 
 // A failed step of the scenario is a failed test.
 #![allow(clippy::expect_used)]
@@ -13,38 +13,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use mentorship_engine::domain::ids::*;
 use mentorship_engine::domain::participant::*;
 use mentorship_engine::domain::programme::design::*;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
 use mentorship_engine::domain::schema;
-use mentorship_engine::domain::{
-    Audit, Decider, DomainError, Envelope, ParticipantStreamId, Rule, StreamType,
-};
-use mentorship_engine::facade::{Engine, EngineError, Receipt};
+use mentorship_engine::domain::{Decider, DomainError, ParticipantStreamId, Rule, StreamType};
+use mentorship_engine::facade::{Clerk, CommandNumbering, Engine, EngineError, Receipt};
 use mentorship_engine::store::{EventLog, LogConfig, MemoryLog};
+use mentorship_engine::testkit::{
+    self, applicant, date, design, goals, person, programme, question, relationship_id as rel,
+    Office, MODULES,
+};
 use serde_json::Value;
 
-struct Office {
-    engine: Engine<MemoryLog>,
-    clock: DateTime<Utc>,
-    commands: u32,
-    last: Option<Audit>,
-}
-
-fn id<T>(parse: fn(&str, String) -> Result<T, DomainError>, value: &str) -> T {
-    parse("id", value.to_owned()).expect("valid id")
-}
-
-fn person(value: &str) -> PersonId {
-    id(PersonId::parse, value)
-}
-
-fn rel(value: &str) -> RelationshipId {
-    id(RelationshipId::parse, value)
-}
+type Scene = Office<MemoryLog>;
 
 fn stream(programme: &ProgrammeId, who: &str) -> ParticipantStreamId {
     ParticipantStreamId::new(programme.clone(), person(who))
@@ -58,330 +43,89 @@ fn refusal(result: Result<Receipt, EngineError>) -> Result<Receipt, DomainError>
     })
 }
 
-impl Office {
-    fn new(clock: DateTime<Utc>) -> Self {
-        let log = MemoryLog::new(LogConfig::new(schema::sensitive_fields));
-        Self {
-            engine: Engine::new(Arc::new(log)),
-            clock,
-            commands: 0,
-            last: None,
-        }
-    }
+fn scene() -> Scene {
+    let log = MemoryLog::new(LogConfig::new(schema::sensitive_fields));
+    let start = Utc
+        .with_ymd_and_hms(2025, 12, 1, 9, 0, 0)
+        .single()
+        .expect("a valid time");
+    Office::new(Clerk::new(
+        Engine::new(Arc::new(log)),
+        start,
+        CommandNumbering::new("cmd-", 0),
+    ))
+}
 
-    fn now(&self) -> DateTime<Utc> {
-        self.clock
-    }
+async fn load<A: Decider>(office: &Scene, target: &A::Id) -> A {
+    office.engine().load::<A>(target).await.expect("loads").0
+}
 
-    fn advance(&mut self, days: i64) {
-        self.clock += Duration::days(days);
+/// An agreement with one goal due on `due`.
+fn agreement(due: NaiveDate) -> AgreementDraft {
+    AgreementDraft {
+        goals: goals(1, due),
+        ..testkit::agreement()
     }
+}
 
-    fn audit(&mut self, actor: &str, reason: Option<&str>) -> Audit {
-        self.commands += 1;
-        Audit {
-            command_id: id(CommandId::parse, &format!("cmd-{}", self.commands)),
-            actor: id(ActorId::parse, actor),
-            at: self.now(),
-            reason: reason.map(str::to_owned),
-        }
-    }
-
-    async fn run<A: Decider>(
-        &mut self,
-        actor: &str,
-        reason: Option<&str>,
-        target: &A::Id,
-        command: A::Order,
-    ) -> Result<Receipt, DomainError> {
-        let audit = self.audit(actor, reason);
-        self.last = Some(audit.clone());
-        refusal(
-            self.engine
-                .execute::<A>(target, Envelope::new(audit, command), None)
-                .await,
-        )
-    }
-
-    async fn programme(
-        &mut self,
-        actor: &str,
-        programme: &ProgrammeId,
-        command: ProgrammeCommand,
-    ) -> Result<Receipt, DomainError> {
-        self.run::<Programme>(actor, None, programme, command).await
-    }
-
-    async fn participant(
-        &mut self,
-        actor: &str,
-        reason: Option<&str>,
-        programme: &ProgrammeId,
-        who: &str,
-        command: ParticipantCommand,
-    ) -> Result<Receipt, DomainError> {
-        self.run::<Participant>(actor, reason, &stream(programme, who), command)
-            .await
-    }
-
-    async fn relationship(
-        &mut self,
-        actor: &str,
-        reason: Option<&str>,
-        relationship: &RelationshipId,
-        command: RelationshipCommand,
-    ) -> Result<Receipt, DomainError> {
-        self.run::<Relationship>(actor, reason, relationship, command)
-            .await
-    }
-
-    /// Applies on behalf of `who`; the engine reads the programme's terms.
-    async fn apply(&mut self, programme: &ProgrammeId, who: &str, questionnaire: Questionnaire) {
-        self.participant(
-            who,
-            None,
-            programme,
-            who,
-            ParticipantCommand::apply(person(who), questionnaire),
-        )
-        .await
-        .expect("application accepted");
-    }
-
-    async fn train(&mut self, programme: &ProgrammeId, who: &str, modules: &[&str]) {
-        for module in modules {
-            self.participant(
-                "lms-service",
-                None,
-                programme,
-                who,
-                ParticipantCommand::CompleteModule {
-                    module: id(ModuleId::parse, module),
-                },
-            )
-            .await
-            .expect("module recorded");
-        }
-    }
-
-    async fn match_pair(
-        &mut self,
-        programme: &ProgrammeId,
-        relationship: &str,
-        mentor: &str,
-        mentee: &str,
-    ) {
-        self.programme(
-            "admin",
-            programme,
-            ProgrammeCommand::ProposeMatch {
-                relationship: rel(relationship),
-                mentors: vec![person(mentor)],
-                mentees: vec![person(mentee)],
-            },
-        )
-        .await
-        .expect("match proposed");
-        for member in [mentee, mentor] {
-            self.programme(
-                member,
-                programme,
-                ProgrammeCommand::RespondToMatch {
-                    relationship: rel(relationship),
-                    accept: true,
-                },
-            )
-            .await
-            .expect("match accepted");
-        }
-    }
-
-    /// Negotiates and signs the sample agreement.
-    async fn agree(
-        &mut self,
-        relationship: &str,
-        mentor: &str,
-        mentee: &str,
-        draft: AgreementDraft,
-    ) {
-        let r = rel(relationship);
-        self.relationship(mentee, None, &r, RelationshipCommand::StartNegotiation)
-            .await
-            .expect("negotiation started");
-        self.relationship(mentee, None, &r, RelationshipCommand::DraftAgreement(draft))
-            .await
-            .expect("draft proposed");
-        for signer in [mentor, mentee] {
-            self.relationship(
-                signer,
-                None,
-                &r,
-                RelationshipCommand::SignAgreement { version: 1 },
-            )
-            .await
-            .expect("signed");
-        }
-    }
-
-    async fn meet(&mut self, relationship: &str, by: &str, notes: &str) {
-        self.advance(14);
-        let held_at = self.now() - Duration::days(1);
-        self.relationship(
-            by,
-            None,
-            &rel(relationship),
-            RelationshipCommand::LogMeeting {
-                held_at,
-                duration_minutes: 60,
-                mode: MeetingMode::Video,
-                notes: notes.into(),
-            },
-        )
+/// Two weeks on, a one-hour meeting held the day before.
+async fn meet(office: &mut Scene, relationship: &str, by: &str, notes: &str) {
+    office.advance(Duration::days(14));
+    let held_at = office.now() - Duration::days(1);
+    let meeting = RelationshipCommand::LogMeeting {
+        held_at,
+        duration_minutes: 60,
+        mode: MeetingMode::Video,
+        notes: notes.into(),
+    };
+    office
+        .relationship(by, None, &rel(relationship), meeting)
         .await
         .expect("meeting logged");
-    }
+}
 
-    async fn feedback(&mut self, relationship: &str, by: &str, about: &str, rating: u8) {
-        self.relationship(
-            by,
-            None,
-            &rel(relationship),
-            RelationshipCommand::GiveFeedback {
-                about: person(about),
-                rating,
-                comment: format!("{by} on {about}"),
-            },
-        )
+async fn feedback(office: &mut Scene, relationship: &str, by: &str, about: &str, rating: u8) {
+    let feedback = RelationshipCommand::GiveFeedback {
+        about: person(about),
+        rating,
+        comment: format!("{by} on {about}"),
+    };
+    office
+        .relationship(by, None, &rel(relationship), feedback)
         .await
         .expect("feedback given");
-    }
+}
 
-    async fn complete(&mut self, relationship: &str, by: &str) {
-        self.relationship(
+async fn complete(office: &mut Scene, relationship: &str, by: &str) {
+    office
+        .relationship(
             by,
             None,
             &rel(relationship),
-            RelationshipCommand::Complete(Outcome {
-                goals_reached: vec![id(GoalId::parse, "g1")],
-                mentor_satisfaction: Some(5),
-                mentee_satisfaction: Some(4),
-                learnt: "Delegation".into(),
-            }),
+            RelationshipCommand::Complete(testkit::outcome()),
         )
         .await
         .expect("completed");
-    }
-
-    /// Sends the last command again, as a client that lost the reply would.
-    async fn retry_last<A: Decider>(&self, target: &A::Id, command: A::Order) -> Receipt {
-        let audit = self.last.clone().expect("a command was sent");
-        self.engine
-            .execute::<A>(target, Envelope::new(audit, command), None)
-            .await
-            .expect("a retry is answered")
-    }
-
-    async fn load<A: Decider>(&self, target: &A::Id) -> A {
-        self.engine.load::<A>(target).await.expect("loads").0
-    }
 }
 
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+async fn match_pair(office: &mut Scene, p: &ProgrammeId, r: &str, mentor: &str, mentee: &str) {
+    office
+        .pair("admin", p, &rel(r), &person(mentor), &person(mentee))
+        .await
+        .expect("matched");
 }
 
-fn design() -> Design {
-    Design {
-        programme_type: ProgrammeType::OneToOne,
-        matching_mode: MatchingMode::Administrator,
-        starts_on: date(2026, 1, 5),
-        duration_weeks: 40,
-        cadence: Cadence {
-            meetings_per_month: 1,
-            min_meeting_minutes: 45,
-        },
-        default_mentor_capacity: 2,
-        required_modules: ["orientation", "ethics"]
-            .into_iter()
-            .map(|module| TrainingModule {
-                id: id(ModuleId::parse, module),
-                title: module.to_uppercase(),
-            })
-            .collect(),
-        survey: vec![
-            SurveyQuestion {
-                id: id(QuestionId::parse, "overall"),
-                text: "Overall satisfaction".into(),
-                kind: AnswerKind::Rating,
-            },
-            SurveyQuestion {
-                id: id(QuestionId::parse, "comment"),
-                text: "Anything else?".into(),
-                kind: AnswerKind::FreeText,
-            },
-        ],
-        costs: CostInputs {
-            currency: "GBP".into(),
-            mentor_hour_cost: 70.0,
-            admin_hour_cost: 40.0,
-            planned_admin_hours: 60.0,
-            replacement_cost_per_leaver: 30_000.0,
-            baseline_attrition_percent: 12.0,
-        },
-        matching_weights: Default::default(),
-    }
-}
-
-fn questionnaire(role: Role, name: &str, seniority: u8, manager: Option<&str>) -> Questionnaire {
-    Questionnaire {
-        role,
-        display_name: name.into(),
-        job_title: "Engineer".into(),
-        skills: vec!["rust".into()],
-        goals: vec!["grow".into()],
-        interests: vec![],
-        languages: vec!["en".into()],
-        utc_offset_minutes: 0,
-        availability: vec![WeeklySlot {
-            weekday: 3,
-            start_minute: 600,
-            end_minute: 720,
-        }],
-        department: "Platform".into(),
-        manager: manager.map(person),
-        seniority,
-        preferences: String::new(),
-        capacity: None,
-        shared_attributes: BTreeMap::new(),
-    }
-}
-
-fn agreement(due: NaiveDate) -> AgreementDraft {
-    AgreementDraft {
-        goals: vec![SmartGoal {
-            id: id(GoalId::parse, "g1"),
-            description: "Ship a service".into(),
-            measure: "In production".into(),
-            due,
-        }],
-        cadence: Cadence {
-            meetings_per_month: 2,
-            min_meeting_minutes: 45,
-        },
-        boundaries: "Work topics".into(),
-        ground_rules: String::new(),
-        confidentiality: "Chatham House".into(),
-    }
+async fn agree(office: &mut Scene, r: &str, mentor: &str, mentee: &str, draft: AgreementDraft) {
+    office
+        .agree(&rel(r), &person(mentor), &person(mentee), draft)
+        .await
+        .expect("agreed");
 }
 
 #[tokio::test]
 async fn a_programme_runs_from_definition_to_closure() {
-    let mut office = Office::new(
-        Utc.with_ymd_and_hms(2025, 12, 1, 9, 0, 0)
-            .single()
-            .expect("a valid time"),
-    );
-    let p = id(ProgrammeId::parse, "platform-2026");
+    let mut office = scene();
+    let p = programme("platform-2026");
 
     // Steps 1–3.
     office
@@ -404,7 +148,11 @@ async fn a_programme_runs_from_definition_to_closure() {
         .await
         .expect("defined");
     office
-        .programme("admin", &p, ProgrammeCommand::Design(design()))
+        .programme(
+            "admin",
+            &p,
+            ProgrammeCommand::Design(design(ProgrammeType::OneToOne)),
+        )
         .await
         .expect("designed");
     office
@@ -415,65 +163,82 @@ async fn a_programme_runs_from_definition_to_closure() {
     let mentors = [("m1", 7), ("m2", 6), ("m3", 8)];
     let mentees = ["e1", "e2", "e3", "e4", "e5", "e6"];
     for (mentor, seniority) in mentors {
-        let mut answers = questionnaire(Role::Mentor, mentor, seniority, None);
+        let mut answers = applicant(Role::Mentor, mentor, seniority);
         if mentor == "m3" {
             answers.capacity = Some(1);
         }
-        office.apply(&p, mentor, answers).await;
+        office
+            .apply(&p, &person(mentor), answers)
+            .await
+            .expect("application accepted");
     }
     for mentee in mentees {
         // e4 reports to m2.
-        let manager = (mentee == "e4").then_some("m2");
+        let answers = Questionnaire {
+            manager: (mentee == "e4").then(|| person("m2")),
+            ..applicant(Role::Mentee, mentee, 3)
+        };
         office
-            .apply(&p, mentee, questionnaire(Role::Mentee, mentee, 3, manager))
-            .await;
+            .apply(&p, &person(mentee), answers)
+            .await
+            .expect("application accepted");
     }
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4", "e5"] {
         office
-            .participant("admin", None, &p, who, ParticipantCommand::Approve)
+            .participant("admin", None, &p, &person(who), ParticipantCommand::Approve)
             .await
             .expect("approved");
     }
     // A retried command gets its first answer and writes nothing.
-    let head = office.engine.log().head();
+    let head = office.engine().log().head();
     let again = office
         .retry_last::<Participant>(&stream(&p, "e5"), ParticipantCommand::Approve)
-        .await;
+        .await
+        .expect("a command was sent")
+        .expect("a retry is answered");
     assert!(again.duplicate);
-    assert_eq!(office.engine.log().head(), head, "a retry writes nothing");
+    assert_eq!(office.engine().log().head(), head, "a retry writes nothing");
     office
         .participant(
             "admin",
             Some("Not eligible this year"),
             &p,
-            "e6",
+            &person("e6"),
             ParticipantCommand::Reject,
         )
         .await
         .expect("rejected");
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4"] {
-        office.train(&p, who, &["orientation", "ethics"]).await;
+        office
+            .train("lms-service", &p, &person(who), &MODULES)
+            .await
+            .expect("trained");
     }
     // e5 never finishes training.
-    office.train(&p, "e5", &["orientation"]).await;
+    office
+        .train("lms-service", &p, &person("e5"), &MODULES[..1])
+        .await
+        .expect("trained");
 
     // Step 4.
-    office.advance(30);
+    office.advance(Duration::days(30));
     office
         .programme("admin", &p, ProgrammeCommand::StartMatching)
         .await
         .expect("matching");
-    let refused = office
-        .programme(
-            "admin",
-            &p,
-            ProgrammeCommand::ProposeMatch {
-                relationship: rel("r-e5"),
-                mentors: vec![person("m1")],
-                mentees: vec![person("e5")],
-            },
-        )
-        .await;
+    let refused = refusal(
+        office
+            .programme(
+                "admin",
+                &p,
+                ProgrammeCommand::ProposeMatch {
+                    relationship: rel("r-e5"),
+                    mentors: vec![person("m1")],
+                    mentees: vec![person("e5")],
+                },
+            )
+            .await,
+    );
     assert!(
         matches!(
             refused,
@@ -484,17 +249,19 @@ async fn a_programme_runs_from_definition_to_closure() {
         ),
         "{refused:?}"
     );
-    let refused = office
-        .programme(
-            "admin",
-            &p,
-            ProgrammeCommand::ProposeMatch {
-                relationship: rel("r-line"),
-                mentors: vec![person("m2")],
-                mentees: vec![person("e4")],
-            },
-        )
-        .await;
+    let refused = refusal(
+        office
+            .programme(
+                "admin",
+                &p,
+                ProgrammeCommand::ProposeMatch {
+                    relationship: rel("r-line"),
+                    mentors: vec![person("m2")],
+                    mentees: vec![person("e4")],
+                },
+            )
+            .await,
+    );
     assert!(
         matches!(
             refused,
@@ -505,21 +272,23 @@ async fn a_programme_runs_from_definition_to_closure() {
         ),
         "{refused:?}"
     );
-    office.match_pair(&p, "r1", "m1", "e1").await;
-    office.match_pair(&p, "r2", "m2", "e2").await;
-    office.match_pair(&p, "r3", "m3", "e3").await;
-    office.match_pair(&p, "r4", "m1", "e4").await;
-    let refused = office
-        .programme(
-            "admin",
-            &p,
-            ProgrammeCommand::ProposeMatch {
-                relationship: rel("r-full"),
-                mentors: vec![person("m3")],
-                mentees: vec![person("e2")],
-            },
-        )
-        .await;
+    match_pair(&mut office, &p, "r1", "m1", "e1").await;
+    match_pair(&mut office, &p, "r2", "m2", "e2").await;
+    match_pair(&mut office, &p, "r3", "m3", "e3").await;
+    match_pair(&mut office, &p, "r4", "m1", "e4").await;
+    let refused = refusal(
+        office
+            .programme(
+                "admin",
+                &p,
+                ProgrammeCommand::ProposeMatch {
+                    relationship: rel("r-full"),
+                    mentors: vec![person("m3")],
+                    mentees: vec![person("e2")],
+                },
+            )
+            .await,
+    );
     assert!(
         matches!(
             refused,
@@ -581,15 +350,15 @@ async fn a_programme_runs_from_definition_to_closure() {
             .await
             .expect("signs draft 2");
     }
-    office.agree("r2", "m2", "e2", agreement(due)).await;
-    office.agree("r3", "m3", "e3", agreement(due)).await;
-    office.agree("r4", "m1", "e4", agreement(due)).await;
+    agree(&mut office, "r2", "m2", "e2", agreement(due)).await;
+    agree(&mut office, "r3", "m3", "e3", agreement(due)).await;
+    agree(&mut office, "r4", "m1", "e4", agreement(due)).await;
     for (relationship, by) in [("r1", "e1"), ("r3", "m3"), ("r4", "e4")] {
-        office.meet(relationship, by, "private notes").await;
+        meet(&mut office, relationship, by, "private notes").await;
     }
-    office.meet("r1", "m1", "second meeting").await;
-    office.feedback("r1", "e1", "m1", 5).await;
-    office.feedback("r1", "m1", "e1", 4).await;
+    meet(&mut office, "r1", "m1", "second meeting").await;
+    feedback(&mut office, "r1", "e1", "m1", 5).await;
+    feedback(&mut office, "r1", "m1", "e1", 4).await;
     // r2 ends early and e2 is re-matched.
     office
         .relationship(
@@ -608,12 +377,12 @@ async fn a_programme_runs_from_definition_to_closure() {
         )
         .await
         .expect("ended early");
-    office.complete("r1", "e1").await;
-    office.match_pair(&p, "r5", "m1", "e2").await;
-    office.agree("r5", "m1", "e2", agreement(due)).await;
-    office.meet("r5", "e2", "fresh start").await;
+    complete(&mut office, "r1", "e1").await;
+    match_pair(&mut office, &p, "r5", "m1", "e2").await;
+    agree(&mut office, "r5", "m1", "e2", agreement(due)).await;
+    meet(&mut office, "r5", "e2", "fresh start").await;
     for (relationship, by) in [("r3", "e3"), ("r4", "m1"), ("r5", "e2")] {
-        office.complete(relationship, by).await;
+        complete(&mut office, relationship, by).await;
     }
 
     // Step 6.
@@ -629,12 +398,12 @@ async fn a_programme_runs_from_definition_to_closure() {
                 ProgrammeCommand::RespondToSurvey {
                     answers: vec![
                         SurveyAnswer {
-                            question: id(QuestionId::parse, "overall"),
+                            question: question("overall"),
                             rating: Some(4),
                             text: None,
                         },
                         SurveyAnswer {
-                            question: id(QuestionId::parse, "comment"),
+                            question: question("comment"),
                             rating: None,
                             text: Some(format!("{respondent} would do it again")),
                         },
@@ -650,7 +419,7 @@ async fn a_programme_runs_from_definition_to_closure() {
         .expect("closed");
 
     // Final states.
-    let programme = &office.load::<Programme>(&p).await;
+    let programme = &load::<Programme>(&office, &p).await;
     assert_eq!(programme.step, Step::Closed);
     let rostered: BTreeSet<&str> = programme.roster.keys().map(PersonId::as_str).collect();
     assert_eq!(
@@ -682,7 +451,7 @@ async fn a_programme_runs_from_definition_to_closure() {
 
     let mut statuses = BTreeMap::new();
     for who in ["m1", "m2", "m3", "e1", "e2", "e3", "e4", "e5", "e6"] {
-        let participant = office.load::<Participant>(&stream(&p, who)).await;
+        let participant = load::<Participant>(&office, &stream(&p, who)).await;
         statuses.insert(who, participant.status);
     }
     let status = |who: &str| statuses[who];
@@ -694,7 +463,7 @@ async fn a_programme_runs_from_definition_to_closure() {
 
     let mut relationships = BTreeMap::new();
     for id in ["r1", "r2", "r3", "r4", "r5"] {
-        let relationship = office.load::<Relationship>(&rel(id)).await;
+        let relationship = load::<Relationship>(&office, &rel(id)).await;
         assert_eq!(relationship.phase, Phase::Closed, "{id}");
         relationships.insert(id, relationship);
     }
@@ -714,7 +483,7 @@ async fn a_programme_runs_from_definition_to_closure() {
     // Every follow-up happened: one roster entry per onboarded person, one
     // opening per confirmed match, one release per closure.
     let stored = office
-        .engine
+        .engine()
         .log()
         .read_all(1, usize::MAX)
         .await
@@ -738,9 +507,11 @@ async fn a_programme_runs_from_definition_to_closure() {
     assert_every_event_matches_the_schema(&stored);
 
     // A closed programme accepts nothing more.
-    let after = office
-        .programme("admin", &p, ProgrammeCommand::StartMomentum)
-        .await;
+    let after = refusal(
+        office
+            .programme("admin", &p, ProgrammeCommand::StartMomentum)
+            .await,
+    );
     assert!(
         matches!(after, Err(DomainError::WrongState { .. })),
         "{after:?}"

@@ -14,8 +14,6 @@ pub mod aggregate;
 pub mod disclosure;
 pub mod envelope;
 pub mod error;
-#[cfg(test)]
-pub(crate) mod fixtures;
 pub mod ids;
 pub mod participant;
 pub mod process;

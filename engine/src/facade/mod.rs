@@ -23,6 +23,7 @@
 //! harmless; a retried command re-issues them, which closes any gap a crash
 //! left between a command and its follow-ups.
 
+mod clerk;
 mod error;
 mod matching;
 #[cfg(test)]
@@ -35,6 +36,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use crate::domain::aggregate::Decider;
+pub use clerk::{Clerk, CommandNumbering};
 pub use error::EngineError;
 
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};

@@ -8,7 +8,6 @@ use cqrs_es::{AggregateError, CqrsFramework};
 
 use super::*;
 
-use crate::domain::fixtures::*;
 use crate::domain::participant::Role;
 use crate::domain::participant::{Participant, ParticipantCommand};
 use crate::domain::programme::design::ProgrammeType;
@@ -19,6 +18,7 @@ use crate::domain::schema;
 use crate::domain::stream::ParticipantStreamId;
 use crate::domain::Rule;
 use crate::store::{LogConfig, MemoryLog, SegmentLog};
+use crate::testkit::*;
 
 fn memory_engine() -> Engine<MemoryLog> {
     Engine::new(Arc::new(MemoryLog::new(LogConfig::new(

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::domain::fixtures::{
-    charter, design, person, programme_id, questionnaire, relationship_id, roster_entry,
-};
 use crate::domain::ids::PersonId;
 use crate::domain::participant::{Questionnaire, Role};
 use crate::domain::programme::design::{MatchingMode, ProgrammeType};
 use crate::domain::programme::{Programme, ProgrammeEvent, RosterEntry};
 use crate::domain::Rule;
+use crate::testkit::{
+    charter, design, person, programme_id, questionnaire, relationship_id, roster_entry,
+};
 
 struct Office {
     programme: Programme,

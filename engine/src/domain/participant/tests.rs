@@ -10,12 +10,12 @@ use super::*;
 use crate::domain::aggregate::Decider;
 use crate::domain::envelope::{Audit, Envelope};
 use crate::domain::error::{DomainError, Rule};
-use crate::domain::fixtures::{
+use crate::domain::programme::Step;
+use crate::domain::validate::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
+use crate::testkit::{
     all_recorded, applicant_terms, audit, by, module, person, programme_id, questionnaire,
     recorded, ADMIN,
 };
-use crate::domain::programme::Step;
-use crate::domain::validate::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
 
 type ParticipantTester = TestFramework<Participant>;
 
@@ -68,7 +68,7 @@ fn submitted_with(answers: Questionnaire) -> ParticipantEvent {
     ParticipantEvent::ApplicationSubmitted {
         programme: programme_id(),
         person: person(SAM),
-        required_modules: vec![module("orientation"), module("boundaries")],
+        required_modules: vec![module("orientation"), module("ethics")],
         questionnaire: Box::new(answers),
     }
 }
@@ -110,7 +110,7 @@ fn onboarded(role: Role) -> Vec<ParticipantRecorded> {
         LMS,
         vec![
             completed("orientation"),
-            completed("boundaries"),
+            completed("ethics"),
             ParticipantEvent::ParticipantOnboarded,
         ],
     ));
@@ -251,20 +251,17 @@ fn complete_the_last_module_onboards() {
     history.push(recorded(LMS, completed("orientation")));
     tester()
         .given(history)
-        .when(by(LMS, complete("boundaries")))
+        .when(by(LMS, complete("ethics")))
         .then_expect_events(all_recorded(
             LMS,
-            vec![
-                completed("boundaries"),
-                ParticipantEvent::ParticipantOnboarded,
-            ],
+            vec![completed("ethics"), ParticipantEvent::ParticipantOnboarded],
         ));
 }
 
 #[test]
 fn modules_may_be_completed_in_any_order() {
     let mut history = approved(Role::Mentor);
-    history.push(recorded(LMS, completed("boundaries")));
+    history.push(recorded(LMS, completed("ethics")));
     tester()
         .given(history)
         .when(by(LMS, complete("orientation")))
@@ -455,7 +452,7 @@ fn every_command_but_apply() -> Vec<(ParticipantCommand, &'static str)> {
         (ParticipantCommand::Approve, "applied"),
         (ParticipantCommand::Reject, "applied"),
         (complete("orientation"), "approved"),
-        (complete("boundaries"), "approved"),
+        (complete("ethics"), "approved"),
         (
             ParticipantCommand::Withdraw,
             "applied or approved or onboarded",
@@ -780,7 +777,7 @@ fn any_step() -> impl Strategy<Value = Step> {
 fn any_module() -> impl Strategy<Value = ModuleId> {
     prop_oneof![
         Just(module("orientation")),
-        Just(module("boundaries")),
+        Just(module("ethics")),
         Just(module("unknown")),
     ]
 }
@@ -789,7 +786,7 @@ fn any_modules() -> impl Strategy<Value = Vec<ModuleId>> {
     prop_oneof![
         Just(vec![]),
         Just(vec![module("orientation")]),
-        Just(vec![module("orientation"), module("boundaries")]),
+        Just(vec![module("orientation"), module("ethics")]),
     ]
 }
 

@@ -8,8 +8,8 @@ use super::*;
 use crate::domain::envelope::Envelope;
 use crate::domain::error::DomainError;
 use crate::domain::error::Rule;
-use crate::domain::fixtures::*;
 use crate::domain::participant::Role;
+use crate::testkit::*;
 
 mod invariants;
 
@@ -414,7 +414,7 @@ fn a_closed_programme_accepts_nothing_more() {
         ProgrammeCommand::StartMeasurement,
         ProgrammeCommand::RespondToSurvey {
             answers: vec![SurveyAnswer {
-                question: question("satisfaction"),
+                question: question("overall"),
                 rating: Some(5),
                 text: None,
             }],
@@ -932,7 +932,7 @@ fn survey(answers: Vec<SurveyAnswer>) -> ProgrammeCommand {
 
 fn rating_answer(rating: u8) -> SurveyAnswer {
     SurveyAnswer {
-        question: question("satisfaction"),
+        question: question("overall"),
         rating: Some(rating),
         text: None,
     }
@@ -943,7 +943,7 @@ fn a_participant_answers_the_survey() {
     let answers = vec![
         rating_answer(4),
         SurveyAnswer {
-            question: question("learnt"),
+            question: question("comment"),
             rating: None,
             text: Some("Delegation".into()),
         },
@@ -1000,7 +1000,7 @@ fn survey_answers_must_fit_their_questions() {
     );
     check(
         vec![SurveyAnswer {
-            question: question("learnt"),
+            question: question("comment"),
             rating: Some(3),
             text: None,
         }],

@@ -13,13 +13,13 @@ use super::{
 };
 use crate::domain::envelope::{Audit, Envelope, Recorded};
 use crate::domain::error::{DomainError, Rule};
-use crate::domain::fixtures::{
-    agreement, all_recorded, audit, audit_at, by, date, goal, now, outcome, person, recorded,
-    relationship_id, relationship_terms, ADMIN,
-};
 use crate::domain::ids::RelationshipId;
 use crate::domain::programme::design::Cadence;
 use crate::domain::programme::RelationshipTerms;
+use crate::testkit::{
+    agreement, all_recorded, audit, audit_at, by, date, goal, now, outcome, person, recorded,
+    relationship_id, relationship_terms, ADMIN,
+};
 
 const ENGINE: &str = "engine";
 const MENTOR: &str = "mentor";
@@ -879,7 +879,7 @@ fn rule_goal_due_inside_programme_refuses_goal_due_after_the_programme_ends() {
 #[test]
 fn rule_goal_due_inside_programme_refuses_goal_due_before_the_programme_starts() {
     let terms = one_to_one();
-    let due = date(2026, 2, 28);
+    let due = terms.starts_on.pred_opt().expect("a day before the start");
     let mut draft = agreement();
     draft.goals[0].due = due;
     given(negotiating())

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 use super::super::design::ProgrammeType;
 use super::super::*;
-use crate::domain::fixtures::*;
 use crate::domain::participant::Role;
+use crate::testkit::*;
 
 const MENTORS: [&str; 3] = ["m1", "m2", "m3"];
 const MENTEES: [&str; 4] = ["e1", "e2", "e3", "e4"];

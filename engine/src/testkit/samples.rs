@@ -1,4 +1,4 @@
-//! Sample data for the domain's tests: one realistic programme design, one
+//! Sample data for every crate's tests: one realistic programme design, one
 //! questionnaire per role, and helpers that stamp commands and events with the
 //! same audit facts so that given/when/then tests compare like with like.
 
@@ -6,61 +6,73 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use super::envelope::{Audit, Envelope, EventKind, Recorded};
-use super::ids::{
+use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
+use crate::domain::ids::{
     ActorId, CommandId, GoalId, ModuleId, PersonId, ProgrammeId, QuestionId, RelationshipId,
 };
-use super::participant::{ProgrammeTermsForApplicants, Questionnaire, Role, WeeklySlot};
-use super::programme::design::{
+use crate::domain::participant::{ProgrammeTermsForApplicants, Questionnaire, Role, WeeklySlot};
+use crate::domain::programme::design::{
     AnswerKind, Cadence, CostInputs, KpiTargets, MatchingMode, ProgrammeType, SurveyQuestion,
     TrainingModule,
 };
-use super::programme::{Charter, Design, RelationshipTerms, RosterEntry, Step};
-use super::relationship::{AgreementDraft, Outcome, SmartGoal};
+use crate::domain::programme::{Charter, Design, RelationshipTerms, RosterEntry, Step};
+use crate::domain::relationship::{AgreementDraft, Outcome, SmartGoal};
 
 /// The moment every sample command is accepted at, unless a test says
 /// otherwise.
-pub(crate) fn now() -> DateTime<Utc> {
+pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0)
         .single()
         .expect("a valid sample instant")
 }
 
-pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+/// A calendar date of the samples.
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid sample date")
 }
 
-pub(crate) fn person(id: &str) -> PersonId {
+/// Person `id`.
+pub fn person(id: &str) -> PersonId {
     PersonId::parse("person", id).expect("a valid sample person id")
 }
 
-pub(crate) fn programme_id() -> ProgrammeId {
-    ProgrammeId::parse("programme", "prog-1").expect("a valid sample programme id")
+/// Programme `id`.
+pub fn programme(id: &str) -> ProgrammeId {
+    ProgrammeId::parse("programme", id).expect("a valid sample programme id")
 }
 
-pub(crate) fn relationship_id(id: &str) -> RelationshipId {
+/// The programme of the domain's unit tests.
+pub fn programme_id() -> ProgrammeId {
+    programme("prog-1")
+}
+
+/// Relationship `id`.
+pub fn relationship_id(id: &str) -> RelationshipId {
     RelationshipId::parse("relationship", id).expect("a valid sample relationship id")
 }
 
-pub(crate) fn module(id: &str) -> ModuleId {
+/// Training module `id`.
+pub fn module(id: &str) -> ModuleId {
     ModuleId::parse("module", id).expect("a valid sample module id")
 }
 
-pub(crate) fn goal(id: &str) -> GoalId {
+/// Goal `id`.
+pub fn goal(id: &str) -> GoalId {
     GoalId::parse("goal", id).expect("a valid sample goal id")
 }
 
-pub(crate) fn question(id: &str) -> QuestionId {
+/// Survey question `id`.
+pub fn question(id: &str) -> QuestionId {
     QuestionId::parse("question", id).expect("a valid sample question id")
 }
 
 /// The audit facts of a command issued by `actor` at [`now`].
-pub(crate) fn audit(actor: &str) -> Audit {
+pub fn audit(actor: &str) -> Audit {
     audit_at(actor, now())
 }
 
 /// The audit facts of a command issued by `actor` at `at`.
-pub(crate) fn audit_at(actor: &str, at: DateTime<Utc>) -> Audit {
+pub fn audit_at(actor: &str, at: DateTime<Utc>) -> Audit {
     Audit {
         command_id: CommandId::parse("command_id", "cmd-1").expect("a valid sample command id"),
         actor: ActorId::parse("actor", actor).expect("a valid sample actor id"),
@@ -70,26 +82,28 @@ pub(crate) fn audit_at(actor: &str, at: DateTime<Utc>) -> Audit {
 }
 
 /// `command` issued by `actor` at [`now`].
-pub(crate) fn by<C>(actor: &str, command: C) -> Envelope<C> {
+pub fn by<C>(actor: &str, command: C) -> Envelope<C> {
     Envelope::new(audit(actor), command)
 }
 
 /// `event` as recorded for a command by `actor` at [`now`].
-pub(crate) fn recorded<E: EventKind>(actor: &str, event: E) -> Recorded<E> {
+pub fn recorded<E: EventKind>(actor: &str, event: E) -> Recorded<E> {
     Recorded::new(audit(actor), event)
 }
 
 /// Every event of `events` as recorded for a command by `actor`.
-pub(crate) fn all_recorded<E: EventKind>(actor: &str, events: Vec<E>) -> Vec<Recorded<E>> {
+pub fn all_recorded<E: EventKind>(actor: &str, events: Vec<E>) -> Vec<Recorded<E>> {
     events
         .into_iter()
         .map(|event| recorded(actor, event))
         .collect()
 }
 
-pub(crate) const ADMIN: &str = "admin";
+/// The administrator who runs the sample programmes.
+pub const ADMIN: &str = "admin";
 
-pub(crate) fn charter() -> Charter {
+/// The charter of the sample programme.
+pub fn charter() -> Charter {
     Charter {
         name: "Engineering mentoring 2026".into(),
         purpose: "Grow senior engineers and keep them".into(),
@@ -103,36 +117,39 @@ pub(crate) fn charter() -> Charter {
     }
 }
 
-pub(crate) fn design(programme_type: ProgrammeType) -> Design {
+/// The training modules every sample design requires.
+pub const MODULES: [&str; 2] = ["orientation", "ethics"];
+
+/// A design of `programme_type`: 40 weeks from 2026-01-05, matched by an
+/// administrator, monthly meetings of 45 minutes, the [`MODULES`], a rating
+/// question `overall` and a free-text question `comment`.
+pub fn design(programme_type: ProgrammeType) -> Design {
     Design {
         programme_type,
         matching_mode: MatchingMode::Administrator,
-        starts_on: date(2026, 3, 1),
-        duration_weeks: 26,
+        starts_on: date(2026, 1, 5),
+        duration_weeks: 40,
         cadence: Cadence {
             meetings_per_month: 1,
-            min_meeting_minutes: 60,
+            min_meeting_minutes: 45,
         },
         default_mentor_capacity: 2,
-        required_modules: vec![
-            TrainingModule {
-                id: module("orientation"),
-                title: "Orientation".into(),
-            },
-            TrainingModule {
-                id: module("boundaries"),
-                title: "Boundaries and confidentiality".into(),
-            },
-        ],
+        required_modules: MODULES
+            .into_iter()
+            .map(|id| TrainingModule {
+                id: module(id),
+                title: id.to_uppercase(),
+            })
+            .collect(),
         survey: vec![
             SurveyQuestion {
-                id: question("satisfaction"),
-                text: "How satisfied are you?".into(),
+                id: question("overall"),
+                text: "Overall satisfaction".into(),
                 kind: AnswerKind::Rating,
             },
             SurveyQuestion {
-                id: question("learnt"),
-                text: "What did you learn?".into(),
+                id: question("comment"),
+                text: "Anything else?".into(),
                 kind: AnswerKind::FreeText,
             },
         ],
@@ -140,7 +157,7 @@ pub(crate) fn design(programme_type: ProgrammeType) -> Design {
             currency: "EUR".into(),
             mentor_hour_cost: 80.0,
             admin_hour_cost: 50.0,
-            planned_admin_hours: 120.0,
+            planned_admin_hours: 40.0,
             replacement_cost_per_leaver: 40_000.0,
             baseline_attrition_percent: 15.0,
         },
@@ -148,7 +165,8 @@ pub(crate) fn design(programme_type: ProgrammeType) -> Design {
     }
 }
 
-pub(crate) fn questionnaire(role: Role) -> Questionnaire {
+/// A questionnaire on `role`'s side, with every field filled in.
+pub fn questionnaire(role: Role) -> Questionnaire {
     Questionnaire {
         role,
         display_name: "Sam Example".into(),
@@ -172,7 +190,17 @@ pub(crate) fn questionnaire(role: Role) -> Questionnaire {
     }
 }
 
-pub(crate) fn applicant_terms(step: Step) -> ProgrammeTermsForApplicants {
+/// An application by `name` at `seniority`: [`questionnaire`] otherwise.
+pub fn applicant(role: Role, name: &str, seniority: u8) -> Questionnaire {
+    Questionnaire {
+        display_name: name.into(),
+        seniority,
+        ..questionnaire(role)
+    }
+}
+
+/// What an applicant to the sample one-to-one programme is told, at `step`.
+pub fn applicant_terms(step: Step) -> ProgrammeTermsForApplicants {
     let design = design(ProgrammeType::OneToOne);
     ProgrammeTermsForApplicants {
         programme: programme_id(),
@@ -183,7 +211,8 @@ pub(crate) fn applicant_terms(step: Step) -> ProgrammeTermsForApplicants {
     }
 }
 
-pub(crate) fn roster_entry(id: &str, role: Role, capacity: u32) -> RosterEntry {
+/// A roster entry for `id` on `role`'s side with room for `capacity` mentees.
+pub fn roster_entry(id: &str, role: Role, capacity: u32) -> RosterEntry {
     RosterEntry {
         person: person(id),
         role,
@@ -193,7 +222,8 @@ pub(crate) fn roster_entry(id: &str, role: Role, capacity: u32) -> RosterEntry {
     }
 }
 
-pub(crate) fn relationship_terms(mentors: &[&str], mentees: &[&str]) -> RelationshipTerms {
+/// The terms a relationship of the sample one-to-one programme opens under.
+pub fn relationship_terms(mentors: &[&str], mentees: &[&str]) -> RelationshipTerms {
     let design = design(ProgrammeType::OneToOne);
     RelationshipTerms {
         programme: programme_id(),
@@ -206,7 +236,8 @@ pub(crate) fn relationship_terms(mentors: &[&str], mentees: &[&str]) -> Relation
     }
 }
 
-pub(crate) fn agreement() -> AgreementDraft {
+/// An agreement with two goals due inside the sample programme.
+pub fn agreement() -> AgreementDraft {
     AgreementDraft {
         goals: vec![
             SmartGoal {
@@ -232,7 +263,20 @@ pub(crate) fn agreement() -> AgreementDraft {
     }
 }
 
-pub(crate) fn outcome() -> Outcome {
+/// `count` goals `g1`, `g2`, … all due on `due`.
+pub fn goals(count: usize, due: NaiveDate) -> Vec<SmartGoal> {
+    (1..=count)
+        .map(|n| SmartGoal {
+            id: goal(&format!("g{n}")),
+            description: "Ship a service".into(),
+            measure: "In production".into(),
+            due,
+        })
+        .collect()
+}
+
+/// An outcome with goal `g1` reached and both sides satisfied.
+pub fn outcome() -> Outcome {
     Outcome {
         goals_reached: vec![goal("g1")],
         mentor_satisfaction: Some(5),
