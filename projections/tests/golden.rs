@@ -66,7 +66,7 @@ async fn every_read_model_after_the_scenario() {
         .unwrap();
     insta::assert_json_snapshot!("directory", directory.value);
     let board = projections
-        .board(None, script.clock, None, AsOf::Latest)
+        .board(None, script.now(), None, AsOf::Latest)
         .await
         .unwrap();
     insta::assert_json_snapshot!("board", board.value);

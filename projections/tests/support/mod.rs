@@ -6,45 +6,56 @@
 
 #![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use mentorship_engine::domain::ids::*;
 use mentorship_engine::domain::participant::*;
 use mentorship_engine::domain::programme::design::*;
 use mentorship_engine::domain::programme::*;
 use mentorship_engine::domain::relationship::*;
 use mentorship_engine::domain::schema;
-use mentorship_engine::domain::{Audit, Envelope, ParticipantStreamId};
-use mentorship_engine::facade::Engine;
+use mentorship_engine::facade::{Clerk, CommandNumbering, Engine};
 use mentorship_engine::store::{EventLog, LogConfig, MemoryLog};
+use mentorship_engine::testkit::{
+    self, applicant, date, goal, goals, person, programme, relationship_id, Office, MODULES,
+};
 
 pub fn memory_log() -> Arc<MemoryLog> {
     Arc::new(MemoryLog::new(LogConfig::new(schema::sensitive_fields)))
 }
 
+/// The testkit's office with the scenario's vocabulary: people, programmes
+/// and relationships named by strings, every refusal a failed test.
 pub struct Script<L> {
-    pub engine: Engine<L>,
-    pub clock: DateTime<Utc>,
-    pub prefix: String,
-    commands: u64,
+    office: Office<L>,
+}
+
+impl<L> Deref for Script<L> {
+    type Target = Office<L>;
+
+    fn deref(&self) -> &Office<L> {
+        &self.office
+    }
+}
+
+impl<L> DerefMut for Script<L> {
+    fn deref_mut(&mut self) -> &mut Office<L> {
+        &mut self.office
+    }
 }
 
 fn pid(value: &str) -> PersonId {
-    PersonId::parse("person", value).unwrap()
+    person(value)
 }
 
 fn rid(value: &str) -> RelationshipId {
-    RelationshipId::parse("relationship", value).unwrap()
+    relationship_id(value)
 }
 
 fn prog(value: &str) -> ProgrammeId {
-    ProgrammeId::parse("programme", value).unwrap()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    programme(value)
 }
 
 pub fn start_clock() -> DateTime<Utc> {
@@ -52,34 +63,21 @@ pub fn start_clock() -> DateTime<Utc> {
 }
 
 impl<L: EventLog> Script<L> {
+    /// A script whose command ids are `{prefix}c-1`, `{prefix}c-2`, …
     pub fn new(log: Arc<L>, prefix: &str) -> Self {
+        let numbering = CommandNumbering::new(format!("{prefix}c-"), 0);
         Self {
-            engine: Engine::new(log),
-            clock: start_clock(),
-            prefix: prefix.to_owned(),
-            commands: 0,
+            office: Office::new(Clerk::new(Engine::new(log), start_clock(), numbering)),
         }
     }
 
     pub fn advance_days(&mut self, days: i64) {
-        self.clock += Duration::days(days);
-    }
-
-    fn audit(&mut self, actor: &str, reason: Option<&str>) -> Audit {
-        self.commands += 1;
-        Audit {
-            command_id: CommandId::parse("c", format!("{}c-{}", self.prefix, self.commands))
-                .unwrap(),
-            actor: ActorId::parse("actor", actor).unwrap(),
-            at: self.clock,
-            reason: reason.map(str::to_owned),
-        }
+        self.office.advance(Duration::days(days));
     }
 
     pub async fn programme(&mut self, actor: &str, p: &str, command: ProgrammeCommand) {
-        let audit = self.audit(actor, None);
-        self.engine
-            .execute::<Programme>(&prog(p), Envelope::new(audit, command), None)
+        self.office
+            .programme(actor, &prog(p), command)
             .await
             .unwrap_or_else(|e| panic!("{p}: {e}"));
     }
@@ -92,13 +90,8 @@ impl<L: EventLog> Script<L> {
         who: &str,
         command: ParticipantCommand,
     ) {
-        let audit = self.audit(actor, reason);
-        self.engine
-            .execute::<Participant>(
-                &ParticipantStreamId::new(prog(p).clone(), pid(who).clone()),
-                Envelope::new(audit, command),
-                None,
-            )
+        self.office
+            .participant(actor, reason, &prog(p), &pid(who), command)
             .await
             .unwrap_or_else(|e| panic!("{p}/{who}: {e}"));
     }
@@ -110,9 +103,8 @@ impl<L: EventLog> Script<L> {
         r: &str,
         command: RelationshipCommand,
     ) {
-        let audit = self.audit(actor, reason);
-        self.engine
-            .execute::<Relationship>(&rid(r), Envelope::new(audit, command), None)
+        self.office
+            .relationship(actor, reason, &rid(r), command)
             .await
             .unwrap_or_else(|e| panic!("{r}: {e}"));
     }
@@ -157,29 +149,16 @@ impl<L: EventLog> Script<L> {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let audit = self.audit(who, None);
-        self.engine
-            .execute::<Participant>(
-                &ParticipantStreamId::new(prog(p).clone(), pid(who).clone()),
-                Envelope::new(audit, ParticipantCommand::apply(pid(who).clone(), answers)),
-                None,
-            )
+        self.office
+            .apply(&prog(p), &pid(who), answers)
             .await
             .unwrap_or_else(|e| panic!("{who} applies: {e}"));
         self.participant("admin", None, p, who, ParticipantCommand::Approve)
             .await;
-        for module in ["orientation", "ethics"] {
-            self.participant(
-                "lms",
-                None,
-                p,
-                who,
-                ParticipantCommand::CompleteModule {
-                    module: ModuleId::parse("m", module).unwrap(),
-                },
-            )
-            .await;
-        }
+        self.office
+            .train("lms", &prog(p), &pid(who), &MODULES)
+            .await
+            .unwrap_or_else(|e| panic!("{who} trains: {e}"));
     }
 
     pub async fn propose(&mut self, p: &str, r: &str, mentor: &str, mentee: &str) {
@@ -208,34 +187,21 @@ impl<L: EventLog> Script<L> {
     }
 
     pub async fn pair(&mut self, p: &str, r: &str, mentor: &str, mentee: &str) {
-        self.propose(p, r, mentor, mentee).await;
-        self.respond(p, r, mentor, true).await;
-        self.respond(p, r, mentee, true).await;
+        self.office
+            .pair("admin", &prog(p), &rid(r), &pid(mentor), &pid(mentee))
+            .await
+            .unwrap_or_else(|e| panic!("{r}: {e}"));
     }
 
     pub async fn agree(&mut self, r: &str, mentor: &str, mentee: &str, goals: usize) {
-        self.relationship(mentee, None, r, RelationshipCommand::StartNegotiation)
-            .await;
-        self.relationship(
-            mentee,
-            None,
-            r,
-            RelationshipCommand::DraftAgreement(agreement(goals)),
-        )
-        .await;
-        for signer in [mentor, mentee] {
-            self.relationship(
-                signer,
-                None,
-                r,
-                RelationshipCommand::SignAgreement { version: 1 },
-            )
-            .await;
-        }
+        self.office
+            .agree(&rid(r), &pid(mentor), &pid(mentee), agreement(goals))
+            .await
+            .unwrap_or_else(|e| panic!("{r}: {e}"));
     }
 
     pub async fn meet(&mut self, r: &str, by: &str, minutes: u32) {
-        let held_at = self.clock - Duration::hours(3);
+        let held_at = self.now() - Duration::hours(3);
         self.relationship(
             by,
             None,
@@ -298,96 +264,35 @@ impl<L: EventLog> Script<L> {
 }
 
 pub fn design(kind: ProgrammeType) -> Design {
-    Design {
-        programme_type: kind,
-        matching_mode: MatchingMode::Administrator,
-        starts_on: date(2026, 1, 5),
-        duration_weeks: 40,
-        cadence: Cadence {
-            meetings_per_month: 1,
-            min_meeting_minutes: 45,
-        },
-        default_mentor_capacity: 2,
-        required_modules: ["orientation", "ethics"]
-            .into_iter()
-            .map(|m| TrainingModule {
-                id: ModuleId::parse("m", m).unwrap(),
-                title: m.to_uppercase(),
-            })
-            .collect(),
-        survey: vec![
-            SurveyQuestion {
-                id: QuestionId::parse("q", "overall").unwrap(),
-                text: "Overall satisfaction".into(),
-                kind: AnswerKind::Rating,
-            },
-            SurveyQuestion {
-                id: QuestionId::parse("q", "comment").unwrap(),
-                text: "Anything else?".into(),
-                kind: AnswerKind::FreeText,
-            },
-        ],
-        costs: CostInputs {
-            currency: "EUR".into(),
-            mentor_hour_cost: 80.0,
-            admin_hour_cost: 50.0,
-            planned_admin_hours: 40.0,
-            replacement_cost_per_leaver: 40_000.0,
-            baseline_attrition_percent: 15.0,
-        },
-        matching_weights: Default::default(),
-    }
+    testkit::design(kind)
 }
 
+/// An application whose personal fields are marked, so that a test can
+/// search the read models for them.
 pub fn questionnaire(role: Role, who: &str, seniority: u8) -> Questionnaire {
     Questionnaire {
-        role,
         display_name: format!("PERSONAL name of {who}"),
-        job_title: "Engineer".into(),
-        skills: vec!["rust".into()],
         goals: vec!["PERSONAL goal".into()],
-        interests: vec![],
-        languages: vec!["en".into()],
-        utc_offset_minutes: 0,
-        availability: vec![WeeklySlot {
-            weekday: 3,
-            start_minute: 600,
-            end_minute: 720,
-        }],
         department: if seniority > 5 { "Platform" } else { "Product" }.into(),
-        manager: None,
-        seniority,
-        preferences: String::new(),
         capacity: (role == Role::Mentor).then_some(3),
-        shared_attributes: BTreeMap::new(),
+        ..applicant(role, who, seniority)
     }
 }
 
-pub fn agreement(goals: usize) -> AgreementDraft {
+pub fn agreement(count: usize) -> AgreementDraft {
     AgreementDraft {
-        goals: (1..=goals)
-            .map(|n| SmartGoal {
-                id: GoalId::parse("g", format!("g{n}")).unwrap(),
-                description: "Ship a service".into(),
-                measure: "In production".into(),
-                due: date(2026, 9, 1),
-            })
-            .collect(),
+        goals: goals(count, date(2026, 9, 1)),
         cadence: Cadence {
             meetings_per_month: 2,
             min_meeting_minutes: 45,
         },
-        boundaries: "Work topics".into(),
-        ground_rules: String::new(),
-        confidentiality: "Chatham House".into(),
+        ..testkit::agreement()
     }
 }
 
 pub fn outcome(reached: usize, satisfaction: u8) -> Outcome {
     Outcome {
-        goals_reached: (1..=reached)
-            .map(|n| GoalId::parse("g", format!("g{n}")).unwrap())
-            .collect(),
+        goals_reached: (1..=reached).map(|n| goal(&format!("g{n}"))).collect(),
         mentor_satisfaction: Some(satisfaction),
         mentee_satisfaction: Some(satisfaction.saturating_sub(1).max(1)),
         learnt: "CONFIDENTIAL what was learnt".into(),
@@ -420,16 +325,8 @@ pub async fn one_to_one<L: EventLog>(s: &mut Script<L>, p: &str) {
     let late = m("e5");
     let mut answers = questionnaire(Role::Mentee, &late, 3);
     answers.capacity = None;
-    let audit = s.audit(&late, None);
-    s.engine
-        .execute::<Participant>(
-            &ParticipantStreamId::new(prog(p).clone(), pid(&late).clone()),
-            Envelope::new(
-                audit,
-                ParticipantCommand::apply(pid(&late).clone(), answers),
-            ),
-            None,
-        )
+    s.office
+        .apply(&prog(p), &pid(&late), answers)
         .await
         .unwrap();
     s.participant(
@@ -440,15 +337,15 @@ pub async fn one_to_one<L: EventLog>(s: &mut Script<L>, p: &str) {
         ParticipantCommand::Reject,
     )
     .await;
-    let audit = s.audit(&m("e4"), Some("Changed team"));
-    s.engine
-        .execute::<Participant>(
-            &ParticipantStreamId::new(prog(p).clone(), pid(&m("e4")).clone()),
-            Envelope::new(audit, ParticipantCommand::Withdraw),
-            None,
-        )
-        .await
-        .unwrap();
+    let leaver = m("e4");
+    s.participant(
+        &leaver,
+        Some("Changed team"),
+        p,
+        &leaver,
+        ParticipantCommand::Withdraw,
+    )
+    .await;
     s.advance_days(14);
     s.programme("admin", p, ProgrammeCommand::StartMatching)
         .await;

@@ -3,13 +3,12 @@
 //! every rule of the domain applies to the sample as it would to a user.
 
 use chrono::{DateTime, Utc};
-use mentorship_engine::domain::envelope::{Audit, Envelope};
-use mentorship_engine::domain::ids::{ActorId, CommandId, PersonId, ProgrammeId, RelationshipId};
+use mentorship_engine::domain::ids::{PersonId, ProgrammeId, RelationshipId};
 use mentorship_engine::domain::participant::{Participant, ParticipantCommand, Questionnaire};
 use mentorship_engine::domain::programme::{Programme, ProgrammeCommand};
 use mentorship_engine::domain::relationship::{Relationship, RelationshipCommand};
 use mentorship_engine::domain::ParticipantStreamId;
-use mentorship_engine::facade::Engine;
+use mentorship_engine::facade::{Clerk, CommandNumbering, Engine};
 use mentorship_engine::store::EventLog;
 
 use crate::commands::CommandError;
@@ -119,62 +118,44 @@ impl Script {
         engine: &Engine<L>,
         on_step: impl Fn(),
     ) -> Result<(), CommandError> {
-        for (index, step) in self.ordered().into_iter().enumerate() {
-            let failed = |source| CommandError::Demo {
-                step: format!("{} at {}", step.action.label(), step.at.to_rfc3339()),
-                source,
-            };
-            let command_id = CommandId::parse("command_id", format!("demo-{:05}", index + 1))
-                .map_err(|error| failed(error.into()))?;
-            let audit = Audit {
-                command_id,
-                actor: ActorId::from(&step.actor),
-                at: step.at,
-                reason: step.reason.clone(),
-            };
+        let numbering = CommandNumbering::new("demo-", 5);
+        let mut clerk = Clerk::new(engine.clone(), DateTime::UNIX_EPOCH, numbering);
+        for step in self.ordered() {
+            clerk.set_clock(step.at);
+            let actor = step.actor.as_str();
+            let reason = step.reason.as_deref();
             let result = match step.action.clone() {
                 Action::Programme(id, command) => {
-                    engine
-                        .execute::<Programme>(&id, Envelope::new(audit, command), None)
-                        .await
+                    clerk.run::<Programme>(actor, reason, &id, command).await
                 }
                 Action::Apply(id, person, questionnaire) => {
-                    engine
-                        .execute::<Participant>(
-                            &ParticipantStreamId::new(id.clone(), person.clone()),
-                            Envelope::new(
-                                audit,
-                                ParticipantCommand::apply(person.clone(), *questionnaire),
-                            ),
-                            None,
-                        )
+                    let command = ParticipantCommand::apply(person.clone(), *questionnaire);
+                    let stream = ParticipantStreamId::new(id, person);
+                    clerk
+                        .run::<Participant>(actor, reason, &stream, command)
                         .await
                 }
                 Action::Participant(id, person, command) => {
-                    engine
-                        .execute::<Participant>(
-                            &ParticipantStreamId::new(id.clone(), person.clone()),
-                            Envelope::new(audit, command),
-                            None,
-                        )
+                    let stream = ParticipantStreamId::new(id, person);
+                    clerk
+                        .run::<Participant>(actor, reason, &stream, command)
                         .await
                 }
                 Action::Withdraw(id, person) => {
-                    engine
-                        .execute::<Participant>(
-                            &ParticipantStreamId::new(id.clone(), person.clone()),
-                            Envelope::new(audit, ParticipantCommand::Withdraw),
-                            None,
-                        )
+                    let stream = ParticipantStreamId::new(id, person);
+                    let command = ParticipantCommand::Withdraw;
+                    clerk
+                        .run::<Participant>(actor, reason, &stream, command)
                         .await
                 }
                 Action::Relationship(id, command) => {
-                    engine
-                        .execute::<Relationship>(&id, Envelope::new(audit, command), None)
-                        .await
+                    clerk.run::<Relationship>(actor, reason, &id, command).await
                 }
             };
-            result.map_err(failed)?;
+            result.map_err(|source| CommandError::Demo {
+                step: format!("{} at {}", step.action.label(), step.at.to_rfc3339()),
+                source,
+            })?;
             on_step();
         }
         Ok(())
