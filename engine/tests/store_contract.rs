@@ -259,16 +259,7 @@ async fn idempotent_retries_survive_a_reopen(h: &mut impl Harness) {
 
 async fn snapshots_replace_and_load_with_the_tail(h: &mut impl Harness) {
     let log = h.log();
-    for i in 0..10u64 {
-        log.append(append(
-            "a",
-            ExpectedRevision::at(i),
-            &format!("c{i}"),
-            vec![noted(json!({"n": i}))],
-        ))
-        .await
-        .unwrap();
-    }
+    append_each(log, "a", 10, |i| json!({"n": i})).await;
     assert_eq!(log.snapshot(&stream("a")).await.unwrap(), None);
     let snapshot = Snapshot {
         revision: 6,
@@ -358,17 +349,7 @@ async fn read_all_from_any_position(h: &mut impl Harness) {
 }
 
 async fn reopening_after_a_clean_shutdown_keeps_everything(h: &mut impl Harness) {
-    for i in 0..5u64 {
-        h.log()
-            .append(append(
-                "a",
-                ExpectedRevision::at(i),
-                &format!("c{i}"),
-                vec![noted(json!({"i": i}))],
-            ))
-            .await
-            .unwrap();
-    }
+    append_each(h.log(), "a", 5, |i| json!({"i": i})).await;
     let before = h.log().read_all(1, 100).await.unwrap();
     let Verification::Intact { head_hash, .. } = h.log().verify().await.unwrap() else {
         panic!("broken before reopen")

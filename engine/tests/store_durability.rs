@@ -5,7 +5,7 @@
 
 mod store_support;
 
-use mentorship_engine::store::{EventLog, ExpectedRevision, SegmentLog};
+use mentorship_engine::store::{EventLog, SegmentLog};
 use serde_json::json;
 use store_support::*;
 
@@ -17,16 +17,7 @@ const APPENDS: u64 = 200;
 async fn durability_probe_appends_one_by_one() {
     let dir = tempfile::tempdir().unwrap();
     let log = SegmentLog::open(dir.path(), config()).unwrap();
-    for i in 0..APPENDS {
-        log.append(append(
-            "probe",
-            ExpectedRevision::at(i),
-            &format!("c{i}"),
-            vec![noted(json!({"i": i}))],
-        ))
-        .await
-        .unwrap();
-    }
+    append_each(&log, "probe", APPENDS, |i| json!({"i": i})).await;
     assert_eq!(log.head(), APPENDS);
     log.close().unwrap();
 }

@@ -11,17 +11,7 @@ use serde_json::json;
 use store_support::*;
 
 async fn five_events(h: &SegmentHarness) {
-    for i in 0..5u64 {
-        h.log()
-            .append(append(
-                "a",
-                ExpectedRevision::at(i),
-                &format!("c{i}"),
-                vec![noted(json!({"i": i, "text": "hello"}))],
-            ))
-            .await
-            .unwrap();
-    }
+    append_each(h.log(), "a", 5, |i| json!({"i": i, "text": "hello"})).await;
 }
 
 fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
@@ -169,16 +159,7 @@ async fn a_truncated_record_is_an_error_not_a_panic() {
 #[tokio::test]
 async fn tampering_in_memory_is_named_by_verify() {
     let log = mentorship_engine::store::MemoryLog::new(config());
-    for i in 0..3u64 {
-        log.append(append(
-            "a",
-            ExpectedRevision::at(i),
-            &format!("c{i}"),
-            vec![noted(json!({"i": i}))],
-        ))
-        .await
-        .unwrap();
-    }
+    append_each(&log, "a", 3, |i| json!({"i": i})).await;
     log.tamper(2, |record| record[40] ^= 1).unwrap();
     assert!(matches!(
         log.verify().await.unwrap(),

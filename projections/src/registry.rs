@@ -9,7 +9,7 @@
 //! answered by the old generation.
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mentorship_engine::store::EventLog;
 use tokio::sync::watch;
@@ -250,6 +250,20 @@ impl<L: EventLog> Projections<L> {
         if let Err(error) = self.store.flush() {
             tracing::warn!(%error, "the read-model store did not flush");
         }
+    }
+
+    /// Waits until every projection has applied the log up to `position`,
+    /// or fails with the first that stopped or missed `deadline`.
+    pub async fn wait_for_all(&self, position: u64, deadline: Instant) -> Result<()> {
+        self.overview.current().wait_for(position, deadline).await?;
+        self.directory
+            .current()
+            .wait_for(position, deadline)
+            .await?;
+        self.board.current().wait_for(position, deadline).await?;
+        self.outcomes.current().wait_for(position, deadline).await?;
+        self.audit.current().wait_for(position, deadline).await?;
+        Ok(())
     }
 
     /// Each projection's name, position, generation and status.

@@ -18,7 +18,7 @@ use mentorship_projections::models::overview::Overview;
 use mentorship_projections::partitioned::{Partitioned, ReadModel};
 use mentorship_projections::query::AsOf;
 use mentorship_projections::registry::{Projections, Settings, Slot};
-use mentorship_projections::{Projection, ProjectionError, ReadStore};
+use mentorship_projections::{ProjectionError, ReadStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -27,13 +27,6 @@ fn settings() -> Settings {
         history_interval: 16,
         ..Settings::default()
     }
-}
-
-async fn caught_up<P: Projection>(slot: &Slot<P>, head: u64) {
-    slot.current()
-        .wait_for(head, Instant::now() + Duration::from_secs(30))
-        .await
-        .unwrap();
 }
 
 async fn ready() -> (Arc<MemoryLog>, Projections<MemoryLog>) {
@@ -47,11 +40,10 @@ async fn ready() -> (Arc<MemoryLog>, Projections<MemoryLog>) {
     .unwrap();
     projections.start();
     let head = log.head();
-    caught_up(&projections.overview, head).await;
-    caught_up(&projections.directory, head).await;
-    caught_up(&projections.board, head).await;
-    caught_up(&projections.outcomes, head).await;
-    caught_up(&projections.audit, head).await;
+    projections
+        .wait_for_all(head, Instant::now() + Duration::from_secs(30))
+        .await
+        .unwrap();
     (log, projections)
 }
 

@@ -13,40 +13,6 @@ use mentorship_projections::query::AsOf;
 use mentorship_projections::registry::{Projections, Settings};
 use mentorship_projections::ReadStore;
 
-async fn caught_up<L: EventLog>(projections: &Projections<L>, head: u64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    projections
-        .overview
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .directory
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .board
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .outcomes
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .audit
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_read_model_after_the_scenario() {
     let log = support::memory_log();
@@ -55,7 +21,10 @@ async fn every_read_model_after_the_scenario() {
     let store = ReadStore::temporary().unwrap();
     let projections = Projections::open(log.clone(), store.clone(), Settings::default()).unwrap();
     projections.start();
-    caught_up(&projections, head).await;
+    projections
+        .wait_for_all(head, Instant::now() + Duration::from_secs(30))
+        .await
+        .unwrap();
 
     let overview = projections.overviews(None, AsOf::Latest).await.unwrap();
     assert_eq!(overview.position, head);

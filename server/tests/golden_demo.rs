@@ -17,40 +17,6 @@ use mentorship_projections::query::AsOf;
 use mentorship_projections::registry::{Projections, Settings};
 use mentorship_projections::ReadStore;
 
-async fn caught_up<L: EventLog>(projections: &Projections<L>, head: u64) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    projections
-        .overview
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .directory
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .board
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .outcomes
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-    projections
-        .audit
-        .current()
-        .wait_for(head, deadline)
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_read_model_after_the_demo() {
     let log = Arc::new(MemoryLog::new(LogConfig::new(schema::sensitive_fields)));
@@ -63,7 +29,10 @@ async fn every_read_model_after_the_demo() {
     let projections =
         Projections::open(Arc::clone(&log), store.clone(), Settings::default()).unwrap();
     projections.start();
-    caught_up(&projections, head).await;
+    projections
+        .wait_for_all(head, Instant::now() + Duration::from_secs(60))
+        .await
+        .unwrap();
 
     let overview = projections.overviews(None, AsOf::Latest).await.unwrap();
     assert_eq!(overview.position, head);

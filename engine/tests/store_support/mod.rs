@@ -228,3 +228,24 @@ pub fn forge(dir: &Path, mut edit: impl FnMut(u64, &mut Vec<u8>) -> bool) {
         std::fs::write(&file, out).unwrap();
     }
 }
+
+/// Appends `count` single events to stream `id`, the `n`th (from 0) under
+/// command `c{n}` at revision `n` with payload `payload(n)`.
+pub async fn append_each(
+    log: &impl EventLog,
+    id: &str,
+    count: u64,
+    payload: impl Fn(u64) -> Value,
+) {
+    for n in 0..count {
+        let event = noted(payload(n));
+        log.append(append(
+            id,
+            ExpectedRevision::at(n),
+            &format!("c{n}"),
+            vec![event],
+        ))
+        .await
+        .unwrap();
+    }
+}
