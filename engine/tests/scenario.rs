@@ -359,6 +359,18 @@ async fn a_programme_runs_from_definition_to_closure() {
     meet(&mut office, "r1", "m1", "second meeting").await;
     feedback(&mut office, "r1", "e1", "m1", 5).await;
     feedback(&mut office, "r1", "m1", "e1", 4).await;
+    office
+        .relationship(
+            "e1",
+            None,
+            &rel("r1"),
+            RelationshipCommand::RecordMidpointReview {
+                on_track: true,
+                summary: "Halfway there".into(),
+            },
+        )
+        .await
+        .expect("mid-point review recorded");
     // r2 ends early and e2 is re-matched.
     office
         .relationship(
@@ -470,6 +482,7 @@ async fn a_programme_runs_from_definition_to_closure() {
     let r1 = &relationships["r1"];
     assert_eq!(r1.draft.as_ref().map(|(version, _)| *version), Some(2));
     assert_eq!(r1.meetings, 2);
+    assert!(r1.midpoint_reviewed);
     assert!(matches!(r1.closure, Some(Closure::Completed(_))));
     assert!(matches!(
         relationships["r2"].closure,

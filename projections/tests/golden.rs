@@ -35,7 +35,7 @@ async fn every_read_model_after_the_scenario() {
         .unwrap();
     insta::assert_json_snapshot!("directory", directory.value);
     let board = projections
-        .board(None, script.now(), None, AsOf::Latest)
+        .board(None, script.office.now(), None, AsOf::Latest)
         .await
         .unwrap();
     insta::assert_json_snapshot!("board", board.value);

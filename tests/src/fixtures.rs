@@ -218,56 +218,6 @@ impl<'a> Programme<'a> {
         )
     }
 
-    /// `OpenOnboarding`.
-    pub async fn open_onboarding(&self) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .open_onboarding(self.advance())
-                .await,
-        )
-    }
-
-    /// `StartMatching`.
-    pub async fn start_matching(&self) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .start_matching(self.advance())
-                .await,
-        )
-    }
-
-    /// `StartMomentum`.
-    pub async fn start_momentum(&self) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .start_momentum(self.advance())
-                .await,
-        )
-    }
-
-    /// `StartMeasurement`.
-    pub async fn start_measurement(&self) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .start_measurement(self.advance())
-                .await,
-        )
-    }
-
-    /// `CloseProgramme`.
-    pub async fn close(&self) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .close_programme(self.advance())
-                .await,
-        )
-    }
-
     /// `person` applies with [`questionnaire`].
     pub async fn apply(
         &self,
@@ -512,6 +462,24 @@ impl<'a> Relationship<'a> {
         )
     }
 
+    /// `who` records the pair's mid-point review.
+    pub async fn midpoint_review(&self, who: &str, on_track: bool, summary: &str) -> Reply {
+        reply(
+            self.server
+                .relationships()
+                .record_midpoint_review(as_actor(
+                    who,
+                    pb::RecordMidpointReviewRequest {
+                        options: options(),
+                        relationship_id: self.id.clone(),
+                        on_track,
+                        summary: summary.to_owned(),
+                    },
+                ))
+                .await,
+        )
+    }
+
     /// `by` rates `about` with a comment.
     pub async fn feedback(&self, by: &str, about: &str, rating: u32, comment: &str) -> Reply {
         reply(
@@ -578,4 +546,31 @@ impl<'a> Relationship<'a> {
                 .await,
         )
     }
+}
+
+/// The administrator's step commands, each an `AdvanceProgrammeRequest`.
+macro_rules! step_commands {
+    ($($(#[$doc:meta])* $name:ident;)*) => {
+        impl Programme<'_> {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self) -> Reply {
+                    reply(self.server.programmes().$name(self.advance()).await)
+                }
+            )*
+        }
+    };
+}
+
+step_commands! {
+    /// `OpenOnboarding`.
+    open_onboarding;
+    /// `StartMatching`.
+    start_matching;
+    /// `StartMomentum`.
+    start_momentum;
+    /// `StartMeasurement`.
+    start_measurement;
+    /// `CloseProgramme`.
+    close_programme;
 }

@@ -141,6 +141,8 @@ pub enum Rule {
     MatchingNeedsOnboardedPeople,
     /// A relationship completes only when its agreement is in force.
     CompleteOnlyAfterGrowth,
+    /// A relationship records one mid-point review.
+    OneMidpointReview,
 }
 
 impl fmt::Display for Rule {

@@ -6,7 +6,6 @@
 
 #![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
 
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -29,21 +28,8 @@ pub fn memory_log() -> Arc<MemoryLog> {
 /// The testkit's office with the scenario's vocabulary: people, programmes
 /// and relationships named by strings, every refusal a failed test.
 pub struct Script<L> {
-    office: Office<L>,
-}
-
-impl<L> Deref for Script<L> {
-    type Target = Office<L>;
-
-    fn deref(&self) -> &Office<L> {
-        &self.office
-    }
-}
-
-impl<L> DerefMut for Script<L> {
-    fn deref_mut(&mut self) -> &mut Office<L> {
-        &mut self.office
-    }
+    /// The office the script's commands go through.
+    pub office: Office<L>,
 }
 
 fn pid(value: &str) -> PersonId {
@@ -201,7 +187,7 @@ impl<L: EventLog> Script<L> {
     }
 
     pub async fn meet(&mut self, r: &str, by: &str, minutes: u32) {
-        let held_at = self.now() - Duration::hours(3);
+        let held_at = self.office.now() - Duration::hours(3);
         self.relationship(
             by,
             None,

@@ -164,6 +164,11 @@ pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
     ),
     ("/mentorship.v1.RelationshipService/CheckIn", MEMBERS, Rel),
     (
+        "/mentorship.v1.RelationshipService/RecordMidpointReview",
+        MEMBERS,
+        Rel,
+    ),
+    (
         "/mentorship.v1.RelationshipService/RecordGoalProgress",
         MEMBERS,
         Rel,

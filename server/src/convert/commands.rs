@@ -159,6 +159,12 @@ command |body| RelationshipCommand::LogMeeting {
     mode: enumeration("mode", body.mode, meeting_mode)?,
     notes: body.notes.clone(),
 });
+command_request!(pb::RecordMidpointReviewRequest => Relationship,
+target |body| relationship(&body.relationship_id),
+command |body| RelationshipCommand::RecordMidpointReview {
+    on_track: body.on_track,
+    summary: body.summary.clone(),
+});
 command_request!(pb::CheckInRequest => Relationship,
     target |body| relationship(&body.relationship_id),
     command |body| RelationshipCommand::CheckIn { note: body.note.clone() });

@@ -117,3 +117,50 @@ impl<L: EventLog> Commands<L> {
             .map_err(|error| crate::status::from_engine(error, prefix))
     }
 }
+
+/// Declares a command service: its struct over [`Commands`], and its tonic
+/// trait with one handler per RPC, each one call to the command path. An
+/// RPC whose request type serves several commands names its command after
+/// `=>`; every other request type converts itself ([`IntoCommand`]).
+macro_rules! command_service {
+    (
+        $(#[$doc:meta])*
+        $api:ident serves $service:path {
+            $($method:ident($request:ty) $(=> $command:expr)?;)*
+        }
+    ) => {
+        $(#[$doc])*
+        pub struct $api<L> {
+            commands: $crate::services::seam::Commands<L>,
+        }
+
+        impl<L: mentorship_engine::store::EventLog> $api<L> {
+            /// A service on `engine`.
+            pub fn new(engine: mentorship_engine::facade::Engine<L>) -> Self {
+                Self {
+                    commands: $crate::services::seam::Commands::new(engine),
+                }
+            }
+        }
+
+        #[tonic::async_trait]
+        impl<L: mentorship_engine::store::EventLog> $service for $api<L> {
+            $(
+                async fn $method(
+                    &self,
+                    request: tonic::Request<$request>,
+                ) -> Result<tonic::Response<mentorship_proto::v1::CommandReply>, tonic::Status> {
+                    command_service!(@run self, request $(, $command)?)
+                }
+            )*
+        }
+    };
+    (@run $self:ident, $request:ident) => {
+        $self.commands.run($request).await
+    };
+    (@run $self:ident, $request:ident, $command:expr) => {
+        $self.commands.run_as($request, |_| Ok($command)).await
+    };
+}
+
+pub(crate) use command_service;

@@ -9,7 +9,8 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::policy::{
-    Caller, Secured, CHECK_IN_NOTE, EXPECTED, FEEDBACK_COMMENT, MENTOR, RELATIONSHIP,
+    Caller, Secured, CHECK_IN_NOTE, EXPECTED, FEEDBACK_COMMENT, MENTOR, MIDPOINT_SUMMARY,
+    RELATIONSHIP,
 };
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -73,7 +74,7 @@ async fn confidential_text_is_in_no_answer_to_anyone_but_the_members() {
     {
         for (rpc, ..) in EXPECTED {
             let bytes = answer_bytes(&secured, rpc, caller).await;
-            for secret in [CHECK_IN_NOTE, FEEDBACK_COMMENT] {
+            for secret in [CHECK_IN_NOTE, FEEDBACK_COMMENT, MIDPOINT_SUMMARY] {
                 assert!(
                     !contains(&bytes, secret),
                     "{rpc} showed {secret:?} to {caller:?}"
@@ -87,7 +88,7 @@ async fn confidential_text_is_in_no_answer_to_anyone_but_the_members() {
     );
     // The text is in the log all the same: a member reads it.
     let bytes = answer_bytes(&secured, "EventStoreService/ReadStream", Caller::Mentor).await;
-    for secret in [CHECK_IN_NOTE, FEEDBACK_COMMENT] {
+    for secret in [CHECK_IN_NOTE, FEEDBACK_COMMENT, MIDPOINT_SUMMARY] {
         assert!(
             contains(&bytes, secret),
             "the mentor cannot read {secret:?}"
@@ -109,7 +110,7 @@ async fn a_members_read_is_recorded_before_it_is_answered_and_shows_in_the_audit
                 .map(|field| (event.position, field.pointer.clone()))
         })
         .collect();
-    assert_eq!(revealed.len(), 2, "{revealed:?}");
+    assert_eq!(revealed.len(), 3, "{revealed:?}");
 
     let ledger = disclosures(&secured).await;
     assert_eq!(ledger.len(), 1);

@@ -335,7 +335,7 @@ async fn a_programme_runs_from_definition_to_closure_over_grpc() {
             .into_inner();
         ledger.check(&reply, programme_stream(), 1);
     }
-    let reply = programme.close().await.expect("closed");
+    let reply = programme.close_programme().await.expect("closed");
     ledger.check(&reply, programme_stream(), 1);
 
     // The log holds exactly what the replies said, and nothing more.
@@ -367,4 +367,52 @@ async fn a_programme_runs_from_definition_to_closure_over_grpc() {
     let verified = server.verify().await;
     assert!(verified.intact, "{verified:?}");
     assert_eq!(verified.count, head);
+}
+
+#[tokio::test]
+async fn a_pair_records_its_midpoint_review_once_and_a_second_changes_nothing() {
+    let server = Server::start().await;
+    let programme = Programme::matching(&server, "p-review", &["m1"], &["e1"]).await;
+    programme.match_pair("r-review", "m1", "e1").await;
+    let relationship = Relationship::new(&server, "r-review");
+    let early = relationship
+        .midpoint_review("e1", true, "Too early")
+        .await
+        .expect_err("no review before the agreement is in force");
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+    relationship.agree("m1", "e1").await;
+    let blank = relationship
+        .midpoint_review("m1", true, " ")
+        .await
+        .expect_err("a blank summary is refused");
+    assert_eq!(blank.code(), Code::InvalidArgument, "{blank:?}");
+
+    let reply = relationship
+        .midpoint_review("e1", true, "On track; stretch work from June")
+        .await
+        .expect("the review is recorded");
+    assert_eq!(reply.stream_type, "relationship");
+    assert_eq!(reply.stream_id, "r-review");
+
+    let head = server.head().await;
+    let again = relationship
+        .midpoint_review("m1", false, "Behind after all")
+        .await
+        .expect_err("a second review is refused");
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+    assert_eq!(
+        mentorship_e2e::details::rule(&again).as_deref(),
+        Some("one_midpoint_review")
+    );
+    assert_eq!(server.head().await, head, "a refused review writes nothing");
+
+    let reviewed: Vec<pb::Event> = server
+        .read_all()
+        .await
+        .into_iter()
+        .filter(|event| event.event_type == "MidpointReviewed")
+        .collect();
+    assert_eq!(reviewed.len(), 1);
+    let payload = String::from_utf8_lossy(&reviewed[0].payload_json);
+    assert!(payload.contains(r#""on_track":true"#), "{payload}");
 }

@@ -35,6 +35,8 @@ pub(crate) const MENTEE: &str = "max";
 pub(crate) const OUTSIDER: &str = "oz";
 /// What the mentee wrote in a check-in: confidential.
 pub(crate) const CHECK_IN_NOTE: &str = "confidential-check-in-about-my-manager";
+/// What the pair concluded at their mid-point review: confidential.
+pub(crate) const MIDPOINT_SUMMARY: &str = "confidential-midpoint-behind-on-the-talk";
 /// What the mentee said of the mentor: confidential.
 pub(crate) const FEEDBACK_COMMENT: &str = "confidential-feedback-listens-well";
 
@@ -87,7 +89,7 @@ impl Caller {
 }
 
 /// A server with [`PROGRAMME`] running [`RELATIONSHIP`] (agreed, with a
-/// confidential check-in note and feedback comment), [`ELSEWHERE`]
+/// confidential check-in note, feedback comment and mid-point review), [`ELSEWHERE`]
 /// defined, and authentication required; with a credential for each
 /// [`Caller`].
 pub(crate) struct Secured {
@@ -111,6 +113,10 @@ impl Secured {
             .feedback(MENTEE, MENTOR, 5, FEEDBACK_COMMENT)
             .await
             .expect("feedback given");
+        relationship
+            .midpoint_review(MENTOR, false, MIDPOINT_SUMMARY)
+            .await
+            .expect("mid-point review recorded");
         Programme::new(&server, ELSEWHERE)
             .define()
             .await
@@ -335,6 +341,14 @@ impl Secured {
                 relationships,
                 check_in,
                 pb::CheckInRequest {
+                    relationship_id: relationship(),
+                    ..Default::default()
+                }
+            ),
+            "RelationshipService/RecordMidpointReview" => send!(
+                relationships,
+                record_midpoint_review,
+                pb::RecordMidpointReviewRequest {
                     relationship_id: relationship(),
                     ..Default::default()
                 }
@@ -615,6 +629,11 @@ pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
     ),
     (
         "RelationshipService/CheckIn",
+        &[Admin, Manager, Mentor, Mentee],
+        Code::InvalidArgument,
+    ),
+    (
+        "RelationshipService/RecordMidpointReview",
         &[Admin, Manager, Mentor, Mentee],
         Code::InvalidArgument,
     ),

@@ -44,6 +44,14 @@ pub enum RelationshipCommand {
         /// Confidential note.
         note: String,
     },
+    /// Record the pair's mid-point review: are they on track, and what they
+    /// concluded. Once per relationship.
+    RecordMidpointReview {
+        /// Whether the pair judge themselves on track to reach their goals.
+        on_track: bool,
+        /// Confidential: what the pair concluded and will change.
+        summary: String,
+    },
     /// Record progress on a goal.
     RecordGoalProgress {
         /// Which goal.

@@ -113,6 +113,22 @@ impl Decider for Relationship {
                 validate::text("note", &note, MAX_LONG_TEXT)?;
                 Ok(vec![RelationshipEvent::CheckedIn { by: actor, note }])
             }
+            RelationshipCommand::RecordMidpointReview { on_track, summary } => {
+                self.require_phase(&[Phase::EnablingGrowth])?;
+                self.require_member(&actor)?;
+                if self.midpoint_reviewed {
+                    return Err(DomainError::rule(
+                        Rule::OneMidpointReview,
+                        "the mid-point review of this relationship is already recorded",
+                    ));
+                }
+                validate::text("summary", &summary, MAX_LONG_TEXT)?;
+                Ok(vec![RelationshipEvent::MidpointReviewed {
+                    by: actor,
+                    on_track,
+                    summary,
+                }])
+            }
             RelationshipCommand::RecordGoalProgress {
                 goal,
                 percent,

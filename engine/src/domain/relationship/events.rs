@@ -64,6 +64,16 @@ pub enum RelationshipEvent {
         #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
         note: String,
     },
+    /// The pair's mid-point review was recorded.
+    MidpointReviewed {
+        /// Who recorded it.
+        by: PersonId,
+        /// Whether the pair judge themselves on track.
+        on_track: bool,
+        /// Confidential summary.
+        #[serde(deserialize_with = "crate::domain::sensitivity::erasable")]
+        summary: String,
+    },
     /// Progress on a goal was recorded.
     GoalProgressed {
         /// Who recorded it.
@@ -133,6 +143,9 @@ pub enum RelationshipEvent {
 const MEETING_FIELDS: &[SensitiveField] =
     &[SensitiveField::confidential("/event/MeetingLogged/notes")];
 const CHECK_IN_FIELDS: &[SensitiveField] = &[SensitiveField::confidential("/event/CheckedIn/note")];
+const REVIEW_FIELDS: &[SensitiveField] = &[SensitiveField::confidential(
+    "/event/MidpointReviewed/summary",
+)];
 const PROGRESS_FIELDS: &[SensitiveField] =
     &[SensitiveField::confidential("/event/GoalProgressed/note")];
 const INTRODUCTION_FIELDS: &[SensitiveField] =
@@ -157,6 +170,7 @@ impl RelationshipEvent {
         ("MeetingLogged", MEETING_FIELDS),
         ("CheckedIn", CHECK_IN_FIELDS),
         ("GoalProgressed", PROGRESS_FIELDS),
+        ("MidpointReviewed", REVIEW_FIELDS),
         ("ResourceShared", &[]),
         ("IntroductionMade", INTRODUCTION_FIELDS),
         ("FeedbackGiven", FEEDBACK_FIELDS),
@@ -183,6 +197,7 @@ impl EventKind for RelationshipEvent {
             Self::MeetingLogged { .. } => "MeetingLogged",
             Self::CheckedIn { .. } => "CheckedIn",
             Self::GoalProgressed { .. } => "GoalProgressed",
+            Self::MidpointReviewed { .. } => "MidpointReviewed",
             Self::ResourceShared { .. } => "ResourceShared",
             Self::IntroductionMade { .. } => "IntroductionMade",
             Self::FeedbackGiven { .. } => "FeedbackGiven",

@@ -101,6 +101,8 @@ pub struct Relationship {
     pub meetings: u32,
     /// When the latest meeting began.
     pub last_meeting_at: Option<DateTime<Utc>>,
+    /// Whether the mid-point review was recorded.
+    pub midpoint_reviewed: bool,
     /// How it closed.
     pub closure: Option<Closure>,
 }
@@ -167,6 +169,7 @@ impl Relationship {
                         .map_or(held_at, |last| last.max(held_at)),
                 );
             }
+            RelationshipEvent::MidpointReviewed { .. } => self.midpoint_reviewed = true,
             RelationshipEvent::CheckedIn { .. }
             | RelationshipEvent::GoalProgressed { .. }
             | RelationshipEvent::ResourceShared { .. }

@@ -240,6 +240,7 @@ fn every_command_kind() -> Vec<RelationshipCommand> {
         RelationshipCommand::CheckIn {
             note: "All good".into(),
         },
+        review(),
         RelationshipCommand::RecordGoalProgress {
             goal: goal("g1"),
             percent: 50,
@@ -1459,6 +1460,9 @@ fn any_command() -> impl Strategy<Value = RelationshipCommand> {
             }
         ),
         2 => any_text().prop_map(|note| RelationshipCommand::CheckIn { note }),
+        1 => (any::<bool>(), any_text()).prop_map(|(on_track, summary)| {
+            RelationshipCommand::RecordMidpointReview { on_track, summary }
+        }),
         2 => (any_goal(), 0u8..=120, any_text()).prop_map(|(goal, percent, note)| {
             RelationshipCommand::RecordGoalProgress { goal, percent, note }
         }),
@@ -1599,4 +1603,82 @@ proptest! {
             }
         }
     }
+}
+
+/// The mid-point review every test of the rule records.
+fn review() -> RelationshipCommand {
+    RelationshipCommand::RecordMidpointReview {
+        on_track: true,
+        summary: "On track; more stretch work from June".into(),
+    }
+}
+
+#[test]
+fn a_member_records_the_midpoint_review_once_the_agreement_is_in_force() {
+    given(in_force())
+        .when(by(MENTEE, review()))
+        .then_expect_events(vec![recorded(
+            MENTEE,
+            RelationshipEvent::MidpointReviewed {
+                by: person(MENTEE),
+                on_track: true,
+                summary: "On track; more stretch work from June".into(),
+            },
+        )]);
+}
+
+#[test]
+fn rule_one_midpoint_review_refuses_a_second_review_by_either_member() {
+    let mut reviewed = in_force();
+    reviewed.push(recorded(
+        MENTEE,
+        RelationshipEvent::MidpointReviewed {
+            by: person(MENTEE),
+            on_track: false,
+            summary: "Behind on the talk".into(),
+        },
+    ));
+    for who in [MENTEE, MENTOR] {
+        given(reviewed.clone())
+            .when(by(who, review()))
+            .then_expect_error(DomainError::rule(
+                Rule::OneMidpointReview,
+                "the mid-point review of this relationship is already recorded",
+            ));
+    }
+}
+
+#[test]
+fn rule_only_members_refuses_a_midpoint_review_by_an_outsider() {
+    given(in_force())
+        .when(by(OUTSIDER, review()))
+        .then_expect_error(not_a_member(OUTSIDER));
+}
+
+#[test]
+fn a_midpoint_review_waits_for_the_agreement_and_ends_with_the_relationship() {
+    given(negotiating())
+        .when(by(MENTEE, review()))
+        .then_expect_error(wrong_phase(Phase::Negotiating, "enabling growth"));
+    let mut closed = in_force();
+    closed.push(recorded(
+        MENTEE,
+        RelationshipEvent::RelationshipCompleted { outcome: outcome() },
+    ));
+    given(closed)
+        .when(by(MENTEE, review()))
+        .then_expect_error(wrong_phase(Phase::Closed, "enabling growth"));
+}
+
+#[test]
+fn a_midpoint_review_needs_a_summary() {
+    given(in_force())
+        .when(by(
+            MENTOR,
+            RelationshipCommand::RecordMidpointReview {
+                on_track: true,
+                summary: "  ".into(),
+            },
+        ))
+        .then_expect_error(DomainError::invalid("summary", "must not be blank"));
 }
