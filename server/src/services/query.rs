@@ -18,7 +18,7 @@ use mentorship_projections::models::audit::AuditIndex;
 use mentorship_projections::query::AsOf;
 use mentorship_projections::registry::Projections;
 use mentorship_projections::runner::Live;
-use mentorship_projections::Projection;
+use mentorship_projections::{Projection, ProjectionError};
 use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
@@ -198,17 +198,39 @@ impl<L: EventLog> QueryApi<L> {
     }
 }
 
-/// `NOT_FOUND` when a query filtered on one programme found none, naming the
-/// position it answered at.
+/// A read model's answer about programmes; `NOT_FOUND` when the query
+/// filtered on one programme and found none, naming the position it
+/// answered at.
 #[allow(clippy::result_large_err)]
-fn require_found<T>(programme: Option<&str>, answer: &Answer<Vec<T>>) -> Result<(), Status> {
+fn found<T>(
+    programme: Option<&str>,
+    answer: Result<Answer<Vec<T>>, ProjectionError>,
+) -> Result<Answer<Vec<T>>, Status> {
+    let answer = answer.map_err(from_projection)?;
     match programme {
         Some(programme) if answer.value.is_empty() => Err(Status::not_found(format!(
             "no programme {programme} at position {}",
             answer.position
         ))),
-        _ => Ok(()),
+        _ => Ok(answer),
     }
+}
+
+/// One page of a listing's answer, each item converted by `convert`, with
+/// the answer's position and the token of the next page.
+#[allow(clippy::result_large_err)]
+fn page_of<T, U>(
+    answer: Result<Answer<Vec<T>>, ProjectionError>,
+    page: Page,
+    convert: impl Fn(T) -> U,
+) -> Result<(Vec<U>, u64, String), Status> {
+    let answer = answer.map_err(from_projection)?;
+    let (items, next_page_token) = convert::paginate(answer.value, page, answer.position);
+    Ok((
+        items.into_iter().map(convert).collect(),
+        answer.position,
+        next_page_token,
+    ))
 }
 
 #[tonic::async_trait]
@@ -217,14 +239,11 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetProgrammeOverviewRequest>,
     ) -> Result<Response<pb::GetProgrammeOverviewReply>, Status> {
-        let live = self.projections.overview.current();
-        let query = self.open(request, &live).await?;
-        let answer = self
-            .projections
-            .overviews(query.programme(), query.as_of)
-            .await
-            .map_err(from_projection)?;
-        require_found(query.programme(), &answer)?;
+        let query = self
+            .open(request, &self.projections.overview.current())
+            .await?;
+        let answer = self.projections.overviews(query.programme(), query.as_of);
+        let answer = found(query.programme(), answer.await)?;
         Ok(Response::new(pb::GetProgrammeOverviewReply {
             programmes: answer.value.into_iter().map(convert::overview).collect(),
             position: answer.position,
@@ -235,18 +254,18 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        let live = self.projections.directory.current();
-        let query = self.open(request, &live).await?;
+        let query = self
+            .open(request, &self.projections.directory.current())
+            .await?;
         let status = convert::status_filter(query.body.status)?;
         let answer = self
             .projections
-            .directory(query.programme(), status, query.as_of)
-            .await
-            .map_err(from_projection)?;
-        let (items, next_page_token) = convert::paginate(answer.value, query.page, answer.position);
+            .directory(query.programme(), status, query.as_of);
+        let (participants, position, next_page_token) =
+            page_of(answer.await, query.page, convert::directory_entry)?;
         Ok(Response::new(pb::ListParticipantsReply {
-            participants: items.into_iter().map(convert::directory_entry).collect(),
-            position: answer.position,
+            participants,
+            position,
             next_page_token,
         }))
     }
@@ -255,8 +274,9 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        let live = self.projections.board.current();
-        let query = self.open(request, &live).await?;
+        let query = self
+            .open(request, &self.projections.board.current())
+            .await?;
         let health = convert::health_filter(query.body.health)?;
         let now = match query.body.now.as_ref() {
             Some(now) => timestamp("now", Some(now))?,
@@ -264,13 +284,12 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         };
         let answer = self
             .projections
-            .board(query.programme(), now, health, query.as_of)
-            .await
-            .map_err(from_projection)?;
-        let (items, next_page_token) = convert::paginate(answer.value, query.page, answer.position);
+            .board(query.programme(), now, health, query.as_of);
+        let (relationships, position, next_page_token) =
+            page_of(answer.await, query.page, convert::board_entry)?;
         Ok(Response::new(pb::ListRelationshipsReply {
-            relationships: items.into_iter().map(convert::board_entry).collect(),
-            position: answer.position,
+            relationships,
+            position,
             next_page_token,
         }))
     }
@@ -279,14 +298,11 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::GetOutcomesRequest>,
     ) -> Result<Response<pb::GetOutcomesReply>, Status> {
-        let live = self.projections.outcomes.current();
-        let query = self.open(request, &live).await?;
-        let answer = self
-            .projections
-            .outcomes(query.programme(), query.as_of)
-            .await
-            .map_err(from_projection)?;
-        require_found(query.programme(), &answer)?;
+        let query = self
+            .open(request, &self.projections.outcomes.current())
+            .await?;
+        let answer = self.projections.outcomes(query.programme(), query.as_of);
+        let answer = found(query.programme(), answer.await)?;
         Ok(Response::new(pb::GetOutcomesReply {
             programmes: answer.value.into_iter().map(convert::outcomes).collect(),
             position: answer.position,
