@@ -163,8 +163,8 @@ pub enum KeysCommand {
         /// mentor, mentee, auditor, service).
         #[arg(long, value_name = "R")]
         role: String,
-        /// A programme the key may act on; repeat for several; none: every
-        /// programme.
+        /// A programme the key may act on; repeat for several; `*`: every
+        /// programme; none: no programme (a scoped role fails closed).
         #[arg(long = "programme", value_name = "P")]
         programmes: Vec<String>,
         /// A label for operators.
@@ -238,7 +238,7 @@ pub enum Job {
         data_dir: PathBuf,
         /// Its role.
         role: Role,
-        /// Its programmes (empty: every programme).
+        /// Its programmes (`*`: every programme; none listed: no programme).
         programmes: Vec<String>,
         /// Its label.
         name: Option<String>,

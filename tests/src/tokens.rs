@@ -34,8 +34,9 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// A token for `subject` with `roles` on `programmes` (empty: every
-/// programme), expiring `expires_in` seconds from now, signed with `secret`.
+/// A token for `subject` with `roles` on `programmes` (`"*"`: every
+/// programme; empty: none), expiring `expires_in` seconds from now, signed
+/// with `secret`.
 pub fn token_signed(
     secret: &str,
     subject: &str,
@@ -43,24 +44,44 @@ pub fn token_signed(
     programmes: &[&str],
     expires_in: i64,
 ) -> String {
-    let claims = serde_json::json!({
-        "sub": subject,
-        "roles": roles,
-        "programmes": programmes,
-        "exp": now() + expires_in,
-        "nbf": now() - 60,
-    });
+    sign(
+        secret,
+        serde_json::json!({
+            "sub": subject,
+            "roles": roles,
+            "programmes": programmes,
+            "exp": now() + expires_in,
+            "nbf": now() - 60,
+        }),
+    )
+}
+
+/// A token signed with [`SECRET`], valid for an hour.
+pub fn token(subject: &str, roles: &[&str], programmes: &[&str]) -> String {
+    token_signed(SECRET, subject, roles, programmes, 3_600)
+}
+
+/// A token signed with [`SECRET`], valid for an hour, with no `programmes`
+/// claim at all.
+pub fn token_without_programmes(subject: &str, roles: &[&str]) -> String {
+    sign(
+        SECRET,
+        serde_json::json!({
+            "sub": subject,
+            "roles": roles,
+            "exp": now() + 3_600,
+            "nbf": now() - 60,
+        }),
+    )
+}
+
+fn sign(secret: &str, claims: serde_json::Value) -> String {
     encode(
         &Header::default(),
         &claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .expect("a signed token")
-}
-
-/// A valid token for an hour, signed with [`SECRET`].
-pub fn token(subject: &str, roles: &[&str], programmes: &[&str]) -> String {
-    token_signed(SECRET, subject, roles, programmes, 3_600)
 }
 
 /// `message` as a request carrying `token` as its bearer credential, or no

@@ -143,6 +143,10 @@ pub enum Rule {
     CompleteOnlyAfterGrowth,
     /// A relationship records one mid-point review.
     OneMidpointReview,
+    /// A proposal of an optimal or stable run is approved by a manager,
+    /// never by the mentee it concerns (who picks only in mentee-choice
+    /// runs).
+    ProposalApprover,
 }
 
 impl fmt::Display for Rule {

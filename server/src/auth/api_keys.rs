@@ -60,7 +60,7 @@ pub struct StoredKey {
     pub name: Option<String>,
     /// The role the key acts in.
     pub role: Role,
-    /// The programmes it may act on; empty: every programme.
+    /// The programmes it may act on; `*` is every programme, empty is none.
     #[serde(default)]
     pub programmes: BTreeSet<String>,
     /// Hex SHA-256 of the secret.
@@ -125,8 +125,8 @@ impl KeyStore {
         self.keys.iter().any(|key| key.revoked_at.is_none())
     }
 
-    /// Creates a key acting as `role` on `programmes` (every programme when
-    /// empty), saves the store, and returns the stored key and the full key
+    /// Creates a key acting as `role` on `programmes` (`*`: every
+    /// programme; empty: none), saves the store, and returns the stored key and the full key
     /// text, which is not kept anywhere.
     pub fn create(
         &mut self,

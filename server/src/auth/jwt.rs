@@ -5,7 +5,8 @@
 //! cannot pick a weaker check than the operator chose.
 //!
 //! Claims: `sub` (the actor), `roles` (names of [`Role`]), `programmes`
-//! (the scope; empty or absent is every programme), `exp` (required),
+//! (the scope; `["*"]` is every programme, empty or absent is none),
+//! `exp` (required),
 //! `nbf` (checked when present), and `iss` and `aud` (required and checked
 //! when the operator configured an issuer or an audience).
 

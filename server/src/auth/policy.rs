@@ -213,7 +213,7 @@ pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
     (
         "/mentorship.v1.MatchingService/ApproveProposal",
         &[ADM, PM, MEE],
-        Programme,
+        SelfOnly,
     ),
     (
         "/mentorship.v1.MatchingService/DeclineProposal",
@@ -739,11 +739,41 @@ mod tests {
     }
 
     #[test]
+    fn scoped_roles_fail_closed_and_every_programme_needs_an_explicit_grant() {
+        let pm = Role::ProgrammeManager;
+        for none in [
+            person("nia", pm, &[]),
+            person("svc", Role::Service, &[]),
+        ] {
+            let role = *none.roles.iter().next().unwrap();
+            for programme in ["p1", ""] {
+                assert!(!permits(
+                    &none,
+                    role,
+                    ScopeRule::Programme,
+                    Target::Programme(programme),
+                    None
+                ));
+            }
+        }
+        let everywhere = person("gia", pm, &["*"]);
+        for programme in ["p1", "p2", ""] {
+            assert!(permits(
+                &everywhere,
+                pm,
+                ScopeRule::Programme,
+                Target::Programme(programme),
+                None
+            ));
+        }
+    }
+
+    #[test]
     fn mentors_and_mentees_act_only_as_themselves() {
         let programme = ProgrammeId::parse("p", "p1").unwrap();
         let ana = PersonId::parse("p", "ana").unwrap();
         let ben = PersonId::parse("p", "ben").unwrap();
-        let caller = person("ana", Role::Mentor, &[]);
+        let caller = person("ana", Role::Mentor, &["p1"]);
         let own = ParticipantStreamId::new(programme.clone(), ana);
         let other = ParticipantStreamId::new(programme, ben);
         let (own, other) = (Target::Person(&own), Target::Person(&other));

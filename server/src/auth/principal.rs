@@ -91,12 +91,18 @@ pub enum Scope {
     Programmes(BTreeSet<String>),
 }
 
+/// The entry of a credential's programme list that grants every programme.
+/// Nothing else does: a scoped role fails closed.
+pub const EVERY_PROGRAMME: &str = "*";
+
 impl Scope {
     /// The scope of a credential that lists `programmes`: every programme
-    /// when it lists none.
+    /// only when the list holds [`EVERY_PROGRAMME`]; an empty list (or an
+    /// absent claim) is no programme at all, as an SSO gateway says "none
+    /// yet".
     pub fn of(programmes: impl IntoIterator<Item = String>) -> Self {
         let programmes: BTreeSet<String> = programmes.into_iter().collect();
-        if programmes.is_empty() {
+        if programmes.contains(EVERY_PROGRAMME) {
             Self::All
         } else {
             Self::Programmes(programmes)
@@ -152,10 +158,13 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_programme_list_is_every_programme() {
-        assert_eq!(Scope::of(Vec::new()), Scope::All);
+    fn scoped_roles_fail_closed_an_empty_programme_list_is_no_programme() {
+        let nothing = Scope::of(Vec::new());
+        assert_eq!(nothing, Scope::Programmes(BTreeSet::new()));
+        assert!(!nothing.covers("p1"));
         let scope = Scope::of(vec!["p1".to_owned()]);
         assert!(scope.covers("p1"));
         assert!(!scope.covers("p2"));
+        assert_eq!(Scope::of(vec![EVERY_PROGRAMME.to_owned()]), Scope::All);
     }
 }

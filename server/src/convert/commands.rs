@@ -42,10 +42,10 @@ pub fn relationship(relationship_id: &str) -> Result<RelationshipId, Status> {
 /// fields the domain validates, and how the body becomes the command.
 macro_rules! command_request {
     ($request:ty => $aggregate:ty, target |$t:ident| $target:expr) => {
-        command_request!(@addressed $request => $aggregate, "", |$t| $target);
+        command_request!(@addressed $request => $aggregate, "", |$t| $target, []);
     };
-    ($request:ty => $aggregate:ty, target |$t:ident| $target:expr, $(prefix $prefix:literal,)? command |$b:ident| $command:expr) => {
-        command_request!(@addressed $request => $aggregate, command_request!(@prefix $($prefix)?), |$t| $target);
+    ($request:ty => $aggregate:ty, target |$t:ident| $target:expr, $(acting_for |$a:ident| $acting:expr,)? $(prefix $prefix:literal,)? command |$b:ident| $command:expr) => {
+        command_request!(@addressed $request => $aggregate, command_request!(@prefix $($prefix)?), |$t| $target, [$(|$a| $acting)?]);
         impl IntoCommand for $request {
             fn command(
                 &self,
@@ -57,10 +57,17 @@ macro_rules! command_request {
     };
     (@prefix) => { "" };
     (@prefix $prefix:literal) => { $prefix };
-    (@addressed $request:ty => $aggregate:ty, $prefix:expr, |$t:ident| $target:expr) => {
+    (@addressed $request:ty => $aggregate:ty, $prefix:expr, |$t:ident| $target:expr, [$(|$a:ident| $acting:expr)?]) => {
         impl CommandRequest for $request {
             type Aggregate = $aggregate;
             const PREFIX: &'static str = $prefix;
+
+            $(
+                fn acting_for(&self) -> Result<Option<ParticipantStreamId>, Status> {
+                    let $a = self;
+                    $acting.map(Some)
+                }
+            )?
 
             fn options(&self) -> Option<&pb::CommandOptions> {
                 self.options.as_ref()
@@ -112,6 +119,7 @@ command |body| ProgrammeCommand::RespondToSurvey {
 // MatchingService
 command_request!(pb::ApproveProposalRequest => Programme,
 target |body| programme(&body.programme_id),
+acting_for |body| participant(&body.programme_id, &body.mentee_id),
 command |body| ProgrammeCommand::ApproveProposal {
     run_number: body.run_number,
     mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,

@@ -13,13 +13,13 @@
 //! admitted for the target, so a refused caller learns nothing of the
 //! request's validity.
 
-use mentorship_engine::domain::{Decider, Envelope};
+use mentorship_engine::domain::{Decider, Envelope, ParticipantStreamId};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 use mentorship_proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Scoped};
+use crate::auth::policy::{authorize, Scoped, Target};
 use crate::caller;
 use crate::convert::common::{self, Options};
 
@@ -39,6 +39,14 @@ pub(crate) trait CommandRequest: Send + Sync + 'static {
     /// The stream the request addresses, parsed from its fields.
     #[allow(clippy::result_large_err)]
     fn target(&self) -> Result<<Self::Aggregate as Decider>::Id, Status>;
+
+    /// The participant the caller acts for, when the request speaks for one
+    /// person of the programme (a mentee approving their own proposal):
+    /// the policy then admits mentors and mentees only as that person.
+    #[allow(clippy::result_large_err)]
+    fn acting_for(&self) -> Result<Option<ParticipantStreamId>, Status> {
+        Ok(None)
+    }
 }
 
 /// A request whose body is one domain command (every command request but
@@ -90,7 +98,12 @@ impl<L: EventLog> Commands<L> {
     ) -> Result<Response<pb::CommandReply>, Status> {
         let body = request.get_ref();
         let target = body.target()?;
-        authorize(&request, &self.engine, target.scope()).await?;
+        let acting_for = body.acting_for()?;
+        let scope = match &acting_for {
+            Some(person) => Target::Person(person),
+            None => target.scope(),
+        };
+        authorize(&request, &self.engine, scope).await?;
         let caller = caller::of(&request)?;
         let options = common::options(body.options())?;
         let command = build(body)?;

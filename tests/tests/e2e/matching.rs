@@ -55,19 +55,29 @@ async fn a_run_is_recorded_explained_and_its_proposal_approved() {
         "{explained:?}"
     );
 
+    let approve = |relationship: &str| pb::ApproveProposalRequest {
+        options: options(),
+        programme_id: programme.id.clone(),
+        run_number: 1,
+        mentor_id: chosen.mentor_id.clone(),
+        mentee_id: chosen.mentee_id.clone(),
+        relationship_id: relationship.to_owned(),
+    };
+    // An optimal run's proposal is a manager's to approve, not its mentee's.
+    let by_mentee = server
+        .matching()
+        .approve_proposal(as_actor(&chosen.mentee_id, approve("match-1-mine")))
+        .await
+        .expect_err("the mentee cannot approve their own proposal");
+    assert_eq!(by_mentee.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(
+        mentorship_e2e::details::rule(&by_mentee).as_deref(),
+        Some("proposal_approver")
+    );
+
     let approved = server
         .matching()
-        .approve_proposal(as_actor(
-            ADMIN,
-            pb::ApproveProposalRequest {
-                options: options(),
-                programme_id: programme.id.clone(),
-                run_number: 1,
-                mentor_id: chosen.mentor_id.clone(),
-                mentee_id: chosen.mentee_id.clone(),
-                relationship_id: "match-1-r1".to_owned(),
-            },
-        ))
+        .approve_proposal(as_actor(ADMIN, approve("match-1-r1")))
         .await
         .expect("ApproveProposal")
         .into_inner();

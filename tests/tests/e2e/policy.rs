@@ -15,7 +15,9 @@
 use std::collections::BTreeSet;
 
 use mentorship_e2e::fixtures::{Programme, Relationship, ADMIN};
-use mentorship_e2e::tokens::{bearer, required_flags, token, token_signed, FORGER_SECRET};
+use mentorship_e2e::tokens::{
+    bearer, required_flags, token, token_signed, token_without_programmes, FORGER_SECRET,
+};
 use mentorship_e2e::Server;
 use mentorship_proto::v1 as pb;
 use prost::Message;
@@ -49,6 +51,10 @@ pub(crate) enum Caller {
     Manager,
     /// A programme manager of [`ELSEWHERE`] only (JWT).
     ManagerElsewhere,
+    /// A programme manager whose token lists no programme (`[]`): of none.
+    ManagerOfNone,
+    /// A programme manager whose token has no `programmes` claim: of none.
+    ManagerUnscoped,
     /// The relationship's mentor (JWT).
     Mentor,
     /// The relationship's mentee (JWT).
@@ -72,10 +78,12 @@ pub(crate) enum Caller {
 use Caller::*;
 
 impl Caller {
-    pub(crate) const ALL: [Caller; 12] = [
+    pub(crate) const ALL: [Caller; 14] = [
         Admin,
         Manager,
         ManagerElsewhere,
+        ManagerOfNone,
+        ManagerUnscoped,
         Mentor,
         Mentee,
         Outsider,
@@ -133,6 +141,14 @@ impl Secured {
             (
                 ManagerElsewhere,
                 Some(token("mel", &["programme_manager"], &[ELSEWHERE])),
+            ),
+            (
+                ManagerOfNone,
+                Some(token("nia", &["programme_manager"], &[])),
+            ),
+            (
+                ManagerUnscoped,
+                Some(token_without_programmes("uma", &["programme_manager"])),
             ),
             (Mentor, Some(token(MENTOR, &["mentor"], &[PROGRAMME]))),
             (Mentee, Some(token(MENTEE, &["mentee"], &[PROGRAMME]))),
@@ -430,6 +446,7 @@ impl Secured {
                 approve_proposal,
                 pb::ApproveProposalRequest {
                     programme_id: programme(),
+                    mentee_id: MENTEE.to_owned(),
                     ..Default::default()
                 }
             ),
@@ -686,7 +703,7 @@ pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
     ),
     (
         "MatchingService/ApproveProposal",
-        &[Admin, Manager, Mentee, Outsider],
+        &[Admin, Manager, Mentee],
         Code::InvalidArgument,
     ),
     (

@@ -489,10 +489,20 @@ impl Programme {
         self.require_step(&[Step::Matching, Step::Momentum])?;
         let run = self.pending_proposal(run_number, &mentor, &mentee)?;
         let actor = audit.actor.as_person();
-        if run.mode == super::design::MatchingMode::MenteeChoice && actor != mentee {
+        let mentee_choice = run.mode == super::design::MatchingMode::MenteeChoice;
+        if mentee_choice && actor != mentee {
             return Err(DomainError::rule(
                 Rule::OnlyMembers,
                 format!("in mentee-choice mode only {mentee} picks from their shortlist"),
+            ));
+        }
+        if !mentee_choice && actor == mentee {
+            return Err(DomainError::rule(
+                Rule::ProposalApprover,
+                format!(
+                    "a proposal of a {:?} run is approved by a manager, not by its mentee {mentee}",
+                    run.mode
+                ),
             ));
         }
         let mut events = vec![ProgrammeEvent::ProposalApproved {

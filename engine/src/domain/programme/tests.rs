@@ -1215,6 +1215,24 @@ fn in_mentee_choice_mode_only_the_mentee_picks() {
 }
 
 #[test]
+fn rule_proposal_approver_refuses_the_mentee_approving_their_own_optimal_or_stable_proposal() {
+    for mode in [
+        super::design::MatchingMode::Optimal,
+        super::design::MatchingMode::Stable,
+    ] {
+        let mut given = matching();
+        given.push(recorded_run(mode, &[("m1", "e1")]));
+        let approve = ProgrammeCommand::ApproveProposal {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e1"),
+            relationship: relationship_id("r1"),
+        };
+        expect_rule(given, by("e1", approve), Rule::ProposalApprover);
+    }
+}
+
+#[test]
 fn unknown_runs_and_proposals_are_not_found() {
     let mut given = matching();
     let approve = |run_number, mentee: &str| ProgrammeCommand::ApproveProposal {
