@@ -70,6 +70,19 @@ pub fn from_domain(error: DomainError, prefix: &str) -> Status {
     }
 }
 
+/// The longest piece of a caller's input an error message repeats.
+pub const ECHO_LIMIT: usize = 64;
+
+/// `text` as an error message may repeat it: at most [`ECHO_LIMIT`]
+/// characters, with a mark of what was cut, so that a huge input never
+/// makes a huge error.
+pub fn short(text: &str) -> String {
+    match text.char_indices().nth(ECHO_LIMIT) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+    }
+}
+
 /// Maps any engine failure.
 pub fn from_engine(error: EngineError, prefix: &str) -> Status {
     match error {
@@ -89,6 +102,18 @@ pub fn from_engine(error: EngineError, prefix: &str) -> Status {
                     ("expected_revision".to_owned(), expected.to_string()),
                     ("current_revision".to_owned(), current.to_string()),
                 ]),
+            ),
+        ),
+        EngineError::CommandIdReused { command_id } => Status::with_error_details(
+            Code::AlreadyExists,
+            format!(
+                "command id {} was already used for a different request; send a new command id",
+                short(&command_id)
+            ),
+            ErrorDetails::with_error_info(
+                "COMMAND_ID_REUSED",
+                ERROR_DOMAIN,
+                HashMap::from([("command_id".to_owned(), short(&command_id))]),
             ),
         ),
         EngineError::Store(error) => from_store(error),
@@ -191,6 +216,12 @@ mod tests {
                 }
                 .into(),
                 Code::Aborted,
+            ),
+            (
+                EngineError::CommandIdReused {
+                    command_id: "c-1".into(),
+                },
+                Code::AlreadyExists,
             ),
             (StoreError::corrupt(3, "bad").into(), Code::DataLoss),
             (StoreError::invalid("bad").into(), Code::Internal),

@@ -41,7 +41,7 @@ pub trait Decider:
     /// The id of one instance, which is its stream id.
     type Id: fmt::Display + fmt::Debug + Clone + Send + Sync;
     /// What can be asked of it.
-    type Order: fmt::Debug + Clone + Send + Sync;
+    type Order: fmt::Debug + Clone + Send + Sync + serde::Serialize;
     /// What can happen to it.
     type Payload: EventKind;
 

@@ -21,6 +21,14 @@ pub enum EngineError {
         /// The revision it is at.
         current: u64,
     },
+    /// The command id was already used for a different request (another
+    /// caller, stream or command): refused, never answered as a duplicate,
+    /// and nothing of the first request is told.
+    #[error("command id {command_id} was already used for a different request")]
+    CommandIdReused {
+        /// The reused id.
+        command_id: String,
+    },
     /// The log failed: see [`StoreError`]. Retrying with the same command id
     /// is always safe.
     #[error(transparent)]

@@ -111,7 +111,22 @@ impl<L: EventLog> Engine<L> {
         command: Envelope<A::Order>,
         expected: Option<u64>,
     ) -> Result<Receipt, EngineError> {
+        if command
+            .audit
+            .command_id
+            .as_str()
+            .starts_with(FOLLOW_UP_PREFIX)
+        {
+            return Err(DomainError::invalid(
+                "command_id",
+                format!("the prefix {FOLLOW_UP_PREFIX:?} is reserved for the engine's follow-ups"),
+            )
+            .into());
+        }
+        let request = RequestDigest::of::<A>(id, &command)?;
         if let Some(outcome) = self.known(&command.audit).await? {
+            self.require_same_request(&request, &command.audit, &outcome)
+                .await?;
             return self.replay::<A>(id, &command.audit, outcome).await;
         }
         let Envelope { audit, command } = command;
@@ -125,8 +140,22 @@ impl<L: EventLog> Engine<L> {
             }
         };
         let (receipt, follow_ups) = self
-            .decide_and_append::<A>(id, Envelope::new(audit, command), expected)
+            .decide_and_append::<A>(
+                id,
+                Envelope::new(audit.clone(), command),
+                expected,
+                Some(&request),
+            )
             .await?;
+        if receipt.duplicate {
+            // The same id won a race against this request: it must have
+            // been the same request.
+            let outcome = self.known(&audit).await?.ok_or_else(|| {
+                StoreError::invalid(format!("command {} vanished", audit.command_id))
+            })?;
+            self.require_same_request(&request, &audit, &outcome)
+                .await?;
+        }
         let last = self.run_follow_ups(follow_ups).await?;
         Ok(Receipt {
             last_position: receipt.last_position.max(last),
@@ -148,6 +177,31 @@ impl<L: EventLog> Engine<L> {
             self.run_follow_ups(follow_ups).await?;
         }
         Ok(())
+    }
+
+    /// Refuses a command id that the log already holds for another
+    /// request: the first event it wrote carries that request's digest.
+    async fn require_same_request(
+        &self,
+        request: &RequestDigest,
+        audit: &Audit,
+        outcome: &AppendOutcome,
+    ) -> Result<(), EngineError> {
+        let first = self.log().read_all(outcome.first_position, 1).await?;
+        let same = first.first().is_some_and(|event| {
+            match event.metadata.get(REQUEST_DIGEST).and_then(Value::as_str) {
+                Some(recorded) => recorded == request.0,
+                // Written before requests were bound: the caller and the
+                // stream are all there is to compare.
+                None => event.actor == audit.actor.as_str() && event.stream == request.1,
+            }
+        });
+        if same {
+            return Ok(());
+        }
+        Err(EngineError::CommandIdReused {
+            command_id: audit.command_id.to_string(),
+        })
     }
 
     async fn known(&self, audit: &Audit) -> Result<Option<AppendOutcome>, EngineError> {
@@ -199,6 +253,7 @@ impl<L: EventLog> Engine<L> {
         id: &A::Id,
         command: Envelope<A::Order>,
         expected: Option<u64>,
+        request: Option<&RequestDigest>,
     ) -> Result<(Receipt, Vec<(Audit, FollowUp)>), EngineError> {
         let stream = stream_of::<A>(id);
         let Envelope { audit, command } = command;
@@ -228,7 +283,7 @@ impl<L: EventLog> Engine<L> {
             let mut follow_ups = Vec::new();
             let mut new_events = Vec::with_capacity(events.len());
             for (offset, event) in events.into_iter().enumerate() {
-                new_events.push(new_event(&audit, &event)?);
+                new_events.push(new_event(&audit, &event, request)?);
                 after.apply(Recorded::new(audit.clone(), event.clone()));
                 follow_ups.extend(after.follow_ups(&event).into_iter().enumerate().map(
                     |(index, follow_up)| {
@@ -336,7 +391,7 @@ impl<L: EventLog> Engine<L> {
             };
             return Ok((receipt, Vec::new()));
         }
-        self.decide_and_append::<A>(id, Envelope::new(audit, command), None)
+        self.decide_and_append::<A>(id, Envelope::new(audit, command), None, None)
             .await
     }
 }
@@ -355,7 +410,46 @@ fn stream_of<A: Decider>(id: &A::Id) -> StreamRef {
 /// The event as the log stores it: the payload is the serialised
 /// [`Recorded`] event; the metadata names the reason and, for follow-ups,
 /// the command that caused them.
-fn new_event<E: EventKind>(audit: &Audit, event: &E) -> Result<NewEvent, EngineError> {
+/// The metadata key of the digest of the request that wrote an event.
+const REQUEST_DIGEST: &str = "request";
+
+/// The prefix of the command ids the engine derives for follow-ups and
+/// lead-ins; no caller may send one.
+const FOLLOW_UP_PREFIX: &str = "follow-up:";
+
+/// What a command id is bound to: SHA-256 over the actor, the reason, the
+/// stream and the command as the caller sent it (before the engine read
+/// anything for it). Stored in the metadata of every event the command
+/// writes, so that a retry is recognised and a reuse refused even after a
+/// restart.
+struct RequestDigest(String, StreamRef);
+
+impl RequestDigest {
+    fn of<A: Decider>(id: &A::Id, command: &Envelope<A::Order>) -> Result<Self, EngineError> {
+        let body = serde_json::to_vec(&command.command).map_err(|error| {
+            StoreError::invalid(format!("a command does not serialise: {error}"))
+        })?;
+        let mut hasher = Sha256::new();
+        for part in [
+            "mentorship.request.v1",
+            command.audit.actor.as_str(),
+            command.audit.reason.as_deref().unwrap_or(""),
+            A::STREAM.as_str(),
+            &id.to_string(),
+        ] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+        hasher.update(&body);
+        Ok(Self(hex::encode(hasher.finalize()), stream_of::<A>(id)))
+    }
+}
+
+fn new_event<E: EventKind>(
+    audit: &Audit,
+    event: &E,
+    request: Option<&RequestDigest>,
+) -> Result<NewEvent, EngineError> {
     let payload =
         serde_json::to_value(Recorded::new(audit.clone(), event.clone())).map_err(|error| {
             StoreError::invalid(format!("{} does not serialise: {error}", event.name()))
@@ -363,6 +457,9 @@ fn new_event<E: EventKind>(audit: &Audit, event: &E) -> Result<NewEvent, EngineE
     let mut metadata = serde_json::Map::new();
     if let Some(reason) = &audit.reason {
         metadata.insert("reason".into(), Value::String(reason.clone()));
+    }
+    if let Some(request) = request {
+        metadata.insert(REQUEST_DIGEST.into(), Value::String(request.0.clone()));
     }
     Ok(NewEvent {
         event_type: event.name().to_owned(),
@@ -377,7 +474,7 @@ fn new_event<E: EventKind>(audit: &Audit, event: &E) -> Result<NewEvent, EngineE
 /// naming the cause.
 fn derived_audit(cause: &Audit, step: &str, index: usize) -> Audit {
     let digest = Sha256::digest(format!("{}|{step}|{index}", cause.command_id).as_bytes());
-    let id = format!("follow-up:{}", &hex::encode(digest)[..40]);
+    let id = format!("{FOLLOW_UP_PREFIX}{}", &hex::encode(digest)[..40]);
     Audit {
         command_id: CommandId::parse("command_id", id).unwrap_or_else(|_| cause.command_id.clone()),
         actor: cause.actor.clone(),

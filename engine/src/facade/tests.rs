@@ -208,7 +208,7 @@ async fn two_decisions_at_the_same_revision_cannot_both_append() {
             at: audit.at,
             events: events
                 .iter()
-                .map(|event| new_event(&audit, event).expect("serialises"))
+                .map(|event| new_event(&audit, event, None).expect("serialises"))
                 .collect(),
         });
     }
@@ -617,4 +617,47 @@ async fn an_approved_proposal_becomes_a_proposed_match() {
         .expect("approved");
     assert_eq!(count_events(&engine, "MatchProposed").await, 1);
     assert_eq!(count_events(&engine, "ProposalApproved").await, 1);
+}
+
+#[tokio::test]
+async fn a_command_id_is_bound_to_its_caller_stream_and_command() {
+    let engine = memory_engine();
+    programme_in_matching(&engine, &["e1"]).await;
+    let p = programme_id();
+    let first = engine
+        .execute::<Programme>(&p, cmd(ADMIN, "c-bound", propose("r1", "e1")), None)
+        .await
+        .expect("proposed");
+    let head = engine.log().head();
+    let retry = engine
+        .execute::<Programme>(&p, cmd(ADMIN, "c-bound", propose("r1", "e1")), None)
+        .await
+        .expect("a retry");
+    assert!(retry.duplicate);
+    assert_eq!(retry.revision, first.revision);
+    let reuses = [
+        cmd("someone-else", "c-bound", propose("r1", "e1")),
+        cmd(ADMIN, "c-bound", propose("r2", "e1")),
+        cmd(ADMIN, "c-bound", ProgrammeCommand::StartMomentum),
+    ];
+    for reuse in reuses {
+        let refused = engine.execute::<Programme>(&p, reuse, None).await;
+        assert!(
+            matches!(refused, Err(EngineError::CommandIdReused { .. })),
+            "{refused:?}"
+        );
+    }
+    let other_stream = ParticipantStreamId::new(p.clone(), person("e1"));
+    let refused = engine
+        .execute::<Participant>(
+            &other_stream,
+            cmd(ADMIN, "c-bound", ParticipantCommand::Withdraw),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(EngineError::CommandIdReused { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(engine.log().head(), head, "a refused reuse writes nothing");
 }

@@ -741,10 +741,7 @@ mod tests {
     #[test]
     fn scoped_roles_fail_closed_and_every_programme_needs_an_explicit_grant() {
         let pm = Role::ProgrammeManager;
-        for none in [
-            person("nia", pm, &[]),
-            person("svc", Role::Service, &[]),
-        ] {
+        for none in [person("nia", pm, &[]), person("svc", Role::Service, &[])] {
             let role = *none.roles.iter().next().unwrap();
             for programme in ["p1", ""] {
                 assert!(!permits(

@@ -141,3 +141,99 @@ async fn two_writers_at_the_same_expected_revision_one_wins_the_other_is_aborted
     assert_eq!(current_revision(&loser), Some(winner.revision));
     assert_eq!(server.head().await, head + 1);
 }
+
+/// `ALREADY_EXISTS` with the `COMMAND_ID_REUSED` reason, and nothing else
+/// told: no revision, no stream.
+#[track_caller]
+fn assert_reused(status: &tonic::Status) {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+    let info = status
+        .get_error_details()
+        .error_info()
+        .cloned()
+        .expect("an ErrorInfo detail");
+    assert_eq!(info.reason, "COMMAND_ID_REUSED");
+    assert!(current_revision(status).is_none(), "{status:?}");
+}
+
+#[tokio::test]
+async fn command_ids_are_bound_to_caller_and_request_and_a_reuse_is_refused_not_swallowed() {
+    let server = Server::start().await;
+    let taken = options();
+    let first = server
+        .programmes()
+        .define_programme(define(&taken))
+        .await
+        .expect("defined")
+        .into_inner();
+    let head = server.head().await;
+
+    // Another caller, the same id, another stream: refused, nothing written.
+    let other_caller = server
+        .programmes()
+        .define_programme(as_actor(
+            "mallory",
+            pb::DefineProgrammeRequest {
+                options: taken.clone(),
+                programme_id: "p-other".to_owned(),
+                charter: Some(charter("Other")),
+            },
+        ))
+        .await
+        .expect_err("another caller's id is not a duplicate");
+    assert_reused(&other_caller);
+
+    // The same caller, the same id, a different request on the same stream.
+    let different = server
+        .programmes()
+        .define_programme(as_actor(
+            ADMIN,
+            pb::DefineProgrammeRequest {
+                options: taken.clone(),
+                programme_id: "p-retry".to_owned(),
+                charter: Some(charter("Renamed")),
+            },
+        ))
+        .await
+        .expect_err("a different request under a used id is refused");
+    assert_reused(&different);
+
+    // The same caller with an id used on another stream.
+    let elsewhere = server
+        .programmes()
+        .design_programme(as_actor(
+            ADMIN,
+            pb::DesignProgrammeRequest {
+                options: taken.clone(),
+                programme_id: "p-retry".to_owned(),
+                design: Some(design()),
+            },
+        ))
+        .await
+        .expect_err("a used id on another command is refused");
+    assert_reused(&elsewhere);
+    assert_eq!(server.head().await, head, "a refused reuse writes nothing");
+
+    // The true retry is still answered as a duplicate.
+    let again = server
+        .programmes()
+        .define_programme(define(&taken))
+        .await
+        .expect("a retry")
+        .into_inner();
+    assert!(again.duplicate);
+    assert_eq!(again.revision, first.revision);
+
+    // Ids the engine derives for follow-ups cannot be sent by a client.
+    let reserved = server
+        .programmes()
+        .define_programme(define(&Some(pb::CommandOptions {
+            command_id: "follow-up:0123".to_owned(),
+            expected_revision: None,
+            reason: String::new(),
+        })))
+        .await
+        .expect_err("the follow-up prefix is reserved");
+    assert_eq!(reserved.code(), Code::InvalidArgument, "{reserved:?}");
+}

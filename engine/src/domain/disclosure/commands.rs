@@ -4,7 +4,7 @@ use super::DisclosedField;
 use crate::domain::ids::RelationshipId;
 
 /// Everything that can be asked of a disclosure ledger.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum DisclosureCommand {
     /// Record that the envelope's actor read `fields` of `relationship`.
     RecordRead {

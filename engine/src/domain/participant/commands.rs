@@ -25,7 +25,7 @@ pub struct ProgrammeTermsForApplicants {
 }
 
 /// Everything that can be asked of a participant.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ParticipantCommand {
     /// Apply to a programme.
     Apply {

@@ -7,7 +7,7 @@ use crate::matching::MatchRun;
 
 /// Everything that can be asked of a programme. The actor, time and reason
 /// travel in the [`crate::domain::envelope::Envelope`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum ProgrammeCommand {
     /// Step 1: create the programme with its charter.
     Define {

@@ -9,7 +9,7 @@ use crate::domain::programme::RelationshipTerms;
 /// Everything that can be asked of a relationship. Members act as
 /// themselves: the signer, the author of feedback or notes, is always the
 /// envelope's actor.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum RelationshipCommand {
     /// Open the relationship for a confirmed match. Issued by the engine.
     Open {
