@@ -21,7 +21,7 @@ use std::fmt;
 
 use super::envelope::{Audit, EventKind};
 use super::error::DomainError;
-use super::ids::ProgrammeId;
+use super::ids::{ProgrammeId, RelationshipId};
 use super::process::{FollowUp, Prepared};
 use super::programme::Programme;
 use super::stream::StreamType;
@@ -66,6 +66,17 @@ pub trait Decider:
     /// The programme whose state `command` must read before it is decided,
     /// when it spans aggregates (see `process`).
     fn reads_programme(_id: &Self::Id, _command: &Self::Order) -> Option<ProgrammeId> {
+        None
+    }
+
+    /// The relationship id `command` gives a new match of programme `id`:
+    /// the engine reads that relationship before deciding, and the command
+    /// is refused when the id already belongs to another programme (see
+    /// `process::check_relationship_claim`).
+    fn claims_relationship(
+        _id: &Self::Id,
+        _command: &Self::Order,
+    ) -> Option<(ProgrammeId, RelationshipId)> {
         None
     }
 

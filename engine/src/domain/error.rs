@@ -143,6 +143,9 @@ pub enum Rule {
     CompleteOnlyAfterGrowth,
     /// A relationship records one mid-point review.
     OneMidpointReview,
+    /// A relationship id names one relationship of one programme: an id
+    /// another programme already uses is refused.
+    RelationshipIdPerProgramme,
     /// A proposal of an optimal or stable run is approved by a manager,
     /// never by the mentee it concerns (who picks only in mentee-choice
     /// runs).

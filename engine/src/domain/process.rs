@@ -64,6 +64,30 @@ impl<C> Prepared<C> {
     }
 }
 
+/// Checks that `relationship` (as read: `revision` 0 when it has no stream)
+/// may become a match of `programme`: an id that already names a
+/// relationship of another programme is refused, so that no programme can
+/// hold a match whose relationship can never open.
+pub fn check_relationship_claim(
+    programme: &ProgrammeId,
+    relationship_id: &RelationshipId,
+    relationship: &Relationship,
+    revision: u64,
+) -> Result<(), DomainError> {
+    let owner = relationship.terms.as_ref().map(|terms| &terms.programme);
+    match owner {
+        Some(owner) if owner != programme => Err(DomainError::rule(
+            super::error::Rule::RelationshipIdPerProgramme,
+            format!("relationship id {relationship_id} is taken by another programme"),
+        )),
+        None if revision > 0 => Err(DomainError::rule(
+            super::error::Rule::RelationshipIdPerProgramme,
+            format!("relationship id {relationship_id} is taken"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a participant command reads its programme before it is decided.
 pub fn participant_reads_programme(command: &ParticipantCommand) -> bool {
     matches!(
@@ -178,5 +202,54 @@ pub fn after_relationship_event(state: &Relationship, event: &RelationshipEvent)
             },
         )],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::Rule;
+    use crate::domain::relationship::Phase;
+    use crate::testkit::{programme, relationship_id, relationship_terms};
+
+    fn opened_in(programme_id: &str) -> Relationship {
+        let mut terms = relationship_terms(&["m1"], &["e1"]);
+        terms.programme = programme(programme_id);
+        Relationship {
+            id: Some(relationship_id("r1")),
+            terms: Some(terms),
+            phase: Phase::Preparation,
+            ..Relationship::default()
+        }
+    }
+
+    #[test]
+    fn rule_relationship_id_per_programme_refuses_an_id_of_another_programme() {
+        let r1 = relationship_id("r1");
+        let refused = check_relationship_claim(&programme("p-d"), &r1, &opened_in("p-b"), 1);
+        assert!(
+            matches!(
+                refused,
+                Err(DomainError::RuleViolated {
+                    rule: Rule::RelationshipIdPerProgramme,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_fresh_id_or_one_of_the_same_programme_may_be_claimed() {
+        let r1 = relationship_id("r1");
+        let fresh = Relationship::default();
+        assert_eq!(
+            check_relationship_claim(&programme("p-d"), &r1, &fresh, 0),
+            Ok(())
+        );
+        assert_eq!(
+            check_relationship_claim(&programme("p-b"), &r1, &opened_in("p-b"), 1),
+            Ok(())
+        );
     }
 }

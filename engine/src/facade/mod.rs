@@ -41,7 +41,7 @@ pub use error::EngineError;
 
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
 use crate::domain::ids::CommandId;
-use crate::domain::process::FollowUp;
+use crate::domain::process::{self, FollowUp};
 use crate::domain::programme::Programme;
 use crate::domain::relationship::Relationship;
 use crate::domain::DomainError;
@@ -130,6 +130,10 @@ impl<L: EventLog> Engine<L> {
             return self.replay::<A>(id, &command.audit, outcome).await;
         }
         let Envelope { audit, command } = command;
+        if let Some((programme, relationship)) = A::claims_relationship(id, &command) {
+            let (state, revision) = self.load::<Relationship>(&relationship).await?;
+            process::check_relationship_claim(&programme, &relationship, &state, revision)?;
+        }
         let command = match A::reads_programme(id, &command) {
             None => command,
             Some(programme) => {

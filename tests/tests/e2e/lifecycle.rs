@@ -416,3 +416,24 @@ async fn a_pair_records_its_midpoint_review_once_and_a_second_changes_nothing() 
     let payload = String::from_utf8_lossy(&reviewed[0].payload_json);
     assert!(payload.contains(r#""on_track":true"#), "{payload}");
 }
+
+#[tokio::test]
+async fn rule_relationship_id_per_programme_refuses_another_programmes_relationship_id() {
+    let server = Server::start().await;
+    let b = Programme::matching(&server, "p-b", &["bm"], &["be"]).await;
+    b.match_pair("r-shared", "bm", "be").await;
+    let d = Programme::matching(&server, "p-d", &["dm"], &["de"]).await;
+    let head = server.head().await;
+    let refused = d
+        .propose("r-shared", "dm", "de")
+        .await
+        .expect_err("programme B's relationship id is not D's to use");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert_eq!(
+        mentorship_e2e::details::rule(&refused).as_deref(),
+        Some("relationship_id_per_programme")
+    );
+    assert_eq!(server.head().await, head, "the refusal writes nothing");
+    // D, with an id of its own, matches and can close as usual.
+    d.match_pair("r-d", "dm", "de").await;
+}

@@ -146,6 +146,19 @@ impl Decider for Programme {
         matches!(command, ProgrammeCommand::Define { .. })
     }
 
+    fn claims_relationship(
+        id: &ProgrammeId,
+        command: &ProgrammeCommand,
+    ) -> Option<(ProgrammeId, RelationshipId)> {
+        match command {
+            ProgrammeCommand::ProposeMatch { relationship, .. }
+            | ProgrammeCommand::ApproveProposal { relationship, .. } => {
+                Some((id.clone(), relationship.clone()))
+            }
+            _ => None,
+        }
+    }
+
     fn follow_ups(&self, event: &ProgrammeEvent) -> Vec<FollowUp> {
         process::after_programme_event(event)
     }
