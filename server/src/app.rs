@@ -162,6 +162,39 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
         .map_err(|source| ServeError::Projections { path, source })
 }
 
+/// Makes sure the data directory is its owner's only, as PostgreSQL does:
+/// a missing one is created so, and one that the group or others may enter
+/// is refused, because it holds personal and confidential values.
+pub fn private_data_dir(data_dir: &Path) -> Result<(), ServeError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(|source| ServeError::Store {
+                path: data_dir.to_path_buf(),
+                source: source.into(),
+            })?;
+    }
+    let mode = std::fs::metadata(data_dir)
+        .map_err(|source| ServeError::Store {
+            path: data_dir.to_path_buf(),
+            source: source.into(),
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(ServeError::Security(format!(
+            "the data directory {} is open to other users (mode {:o}); it holds personal and confidential data: run `chmod 700 {}`",
+            data_dir.display(),
+            mode & 0o777,
+            data_dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Serves the API on `address` from the store in `data_dir` until SIGTERM or
 /// Ctrl-C; in-flight requests finish before the store is closed.
 pub async fn serve(
@@ -169,7 +202,14 @@ pub async fn serve(
     address: SocketAddr,
     auth: &AuthSettings,
     tls: Option<&TlsSettings>,
+    insecure_plaintext: bool,
 ) -> Result<(), ServeError> {
+    if tls.is_none() && !address.ip().is_loopback() && !insecure_plaintext {
+        return Err(ServeError::Security(format!(
+            "{address} is not loopback and no TLS is configured: bearer tokens and members' notes would cross the network in clear; pass --tls-cert and --tls-key, or --insecure-plaintext when a proxy next to the server terminates TLS"
+        )));
+    }
+    private_data_dir(data_dir)?;
     let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
     let tls = tls.map(server_tls).transpose()?;
     let log = Arc::new(open_log(data_dir)?);

@@ -149,6 +149,15 @@ pub struct TlsArgs {
         requires = "tls_cert"
     )]
     pub tls_client_ca: Option<PathBuf>,
+    /// Serve without TLS on an address other than loopback: only behind a
+    /// proxy that terminates TLS next to the server. Without it, such a
+    /// server refuses to start rather than send tokens and notes in clear.
+    #[arg(
+        long,
+        env = "MENTORSHIP_INSECURE_PLAINTEXT",
+        conflicts_with = "tls_cert"
+    )]
+    pub insecure_plaintext: bool,
 }
 
 /// Ways to manage API keys.
@@ -231,6 +240,8 @@ pub enum Job {
         auth: AuthSettings,
         /// TLS, when configured.
         tls: Option<TlsSettings>,
+        /// Whether plaintext is allowed off loopback (`--insecure-plaintext`).
+        insecure_plaintext: bool,
     },
     /// Create an API key.
     KeysCreate {
@@ -323,6 +334,7 @@ impl Cli {
                 auth,
                 tls,
             } => Job::Serve {
+                insecure_plaintext: tls.insecure_plaintext,
                 tls: match (tls.tls_cert, tls.tls_key) {
                     (Some(cert), Some(key)) => Some(TlsSettings {
                         cert,

@@ -33,6 +33,9 @@ fn parse() -> Result<Cli, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Everything the binary creates (the log, the read models, the keys) is
+    // its owner's only, whatever umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = match parse() {
         Ok(cli) => cli,
         Err(code) => return code,
@@ -85,9 +88,16 @@ async fn run(job: Job) -> Result<(), String> {
             listen,
             auth,
             tls,
-        } => mentorship_server::app::serve(&data_dir, listen, &auth, tls.as_ref())
-            .await
-            .map_err(|error| error.to_string()),
+            insecure_plaintext,
+        } => mentorship_server::app::serve(
+            &data_dir,
+            listen,
+            &auth,
+            tls.as_ref(),
+            insecure_plaintext,
+        )
+        .await
+        .map_err(|error| error.to_string()),
         Job::KeysCreate {
             data_dir,
             role,

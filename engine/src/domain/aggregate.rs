@@ -36,6 +36,10 @@ pub trait Decider:
 {
     /// The type of its streams.
     const STREAM: StreamType;
+    /// Whether the state may be kept in a snapshot. Snapshots are
+    /// plaintext: an aggregate whose state holds a sealed (personal or
+    /// confidential) value says `false`, and is always replayed.
+    const SNAPSHOT: bool = true;
     /// What one instance is called in a "not found" error.
     const NOUN: &'static str;
     /// The id of one instance, which is its stream id.

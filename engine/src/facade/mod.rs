@@ -97,7 +97,10 @@ impl<L: EventLog> Engine<L> {
 
     /// Loads aggregate `id` of type `A` and its revision (0: no stream).
     pub async fn load<A: Decider>(&self, id: &A::Id) -> Result<(A, u64), EngineError> {
-        Ok(self.repository.load::<A>(&id.to_string()).await?)
+        Ok(self
+            .repository
+            .load_with::<A>(&id.to_string(), A::SNAPSHOT)
+            .await?)
     }
 
     /// Runs `command` against aggregate `id` of type `A`: the one way every

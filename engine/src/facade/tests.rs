@@ -661,3 +661,128 @@ async fn a_command_id_is_bound_to_its_caller_stream_and_command() {
     );
     assert_eq!(engine.log().head(), head, "a refused reuse writes nothing");
 }
+
+/// Every byte of every file below `dir`.
+fn bytes_below(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a directory") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            bytes.extend(bytes_below(&path));
+        } else {
+            bytes.extend(std::fs::read(&path).expect("readable"));
+        }
+    }
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn snapshots_never_hold_a_sealed_value() {
+    use crate::domain::participant::Questionnaire;
+    use crate::domain::relationship::Relationship;
+    use crate::testkit::{applicant, Office, MODULES};
+
+    const NAME: &str = "PERSONAL-display-name";
+    const LEARNT: &str = "CONFIDENTIAL-what-was-learnt";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = Arc::new(
+        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
+    );
+    let engine = Engine::new(Arc::clone(&log));
+    let mut office = Office::new(Clerk::new(
+        engine.clone(),
+        now(),
+        CommandNumbering::new("c-", 0),
+    ));
+    let p = programme_id();
+    let mut long_training = design(ProgrammeType::OneToOne);
+    long_training.required_modules = (1..=12)
+        .map(|n| crate::domain::programme::design::TrainingModule {
+            id: module(&format!("m{n:02}")),
+            title: format!("Module {n}"),
+        })
+        .collect();
+    let modules: Vec<String> = (1..=12).map(|n| format!("m{n:02}")).collect();
+    let modules: Vec<&str> = modules.iter().map(String::as_str).collect();
+    assert!(MODULES.len() < modules.len());
+    for command in [
+        ProgrammeCommand::Define {
+            programme: p.clone(),
+            charter: charter(),
+        },
+        ProgrammeCommand::Design(long_training),
+        ProgrammeCommand::OpenOnboarding,
+    ] {
+        office.programme(ADMIN, &p, command).await.expect("set up");
+    }
+    for (who, role) in [("m1", Role::Mentor), ("e1", Role::Mentee)] {
+        let answers = Questionnaire {
+            display_name: format!("{NAME} {who}"),
+            ..applicant(role, who, if role == Role::Mentor { 8 } else { 3 })
+        };
+        office
+            .apply(&p, &person(who), answers)
+            .await
+            .expect("applied");
+        office
+            .participant(ADMIN, None, &p, &person(who), ParticipantCommand::Approve)
+            .await
+            .expect("approved");
+        office
+            .train("lms", &p, &person(who), &modules)
+            .await
+            .expect("trained");
+    }
+    office
+        .programme(ADMIN, &p, ProgrammeCommand::StartMatching)
+        .await
+        .expect("matching");
+    let r1 = relationship_id("r1");
+    office
+        .pair(ADMIN, &p, &r1, &person("m1"), &person("e1"))
+        .await
+        .expect("paired");
+    office
+        .programme(ADMIN, &p, ProgrammeCommand::StartMomentum)
+        .await
+        .expect("momentum");
+    office
+        .agree(&r1, &person("m1"), &person("e1"), agreement())
+        .await
+        .expect("agreed");
+    for n in 0..6 {
+        let note = RelationshipCommand::CheckIn {
+            note: format!("check-in {n}"),
+        };
+        office
+            .relationship("e1", None, &r1, note)
+            .await
+            .expect("checked in");
+    }
+    let mut outcome = outcome();
+    outcome.learnt = LEARNT.into();
+    office
+        .relationship("e1", None, &r1, RelationshipCommand::Complete(outcome))
+        .await
+        .expect("completed");
+    // Loading a long stream writes its snapshot.
+    engine.load::<Relationship>(&r1).await.expect("loads");
+    let relationship = StreamRef::new("relationship", r1.as_str());
+    assert!(log.snapshot(&relationship).await.expect("reads").is_some());
+    for who in ["m1", "e1"] {
+        let stream = ParticipantStreamId::new(p.clone(), person(who));
+        engine.load::<Participant>(&stream).await.expect("loads");
+        let stream = StreamRef::new("participant", stream.to_string());
+        assert_eq!(log.snapshot(&stream).await.expect("reads"), None);
+    }
+    let snapshots = bytes_below(&dir.path().join("snapshots"));
+    for secret in [NAME, LEARNT] {
+        assert!(!holds(&snapshots, secret), "{secret} in a snapshot");
+    }
+}

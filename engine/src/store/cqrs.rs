@@ -74,6 +74,17 @@ impl<L: EventLog> LogRepository<L> {
     /// aggregate and its revision. A snapshot that no longer decodes (the
     /// aggregate's shape changed) is ignored and replaced.
     pub async fn load<A: Aggregate>(&self, id: &str) -> Result<(A, u64), StoreError> {
+        self.load_with::<A>(id, true).await
+    }
+
+    /// [`LogRepository::load`], writing a snapshot only when `may_snapshot`:
+    /// a snapshot is plaintext, so an aggregate whose state holds sealed
+    /// (personal or confidential) values is never snapshotted.
+    pub async fn load_with<A: Aggregate>(
+        &self,
+        id: &str,
+        may_snapshot: bool,
+    ) -> Result<(A, u64), StoreError> {
         let stream = StreamRef::new(A::TYPE, id);
         let (mut aggregate, mut revision, version) = match self.log.snapshot(&stream).await? {
             Some(snapshot) => match serde_json::from_value::<A>(snapshot.state) {
@@ -89,7 +100,7 @@ impl<L: EventLog> LogRepository<L> {
             revision = event.revision;
             aggregate.apply(decoded);
         }
-        if self.snapshot_every.is_some_and(|every| applied >= every) {
+        if may_snapshot && self.snapshot_every.is_some_and(|every| applied >= every) {
             let state = serde_json::to_value(&aggregate).map_err(|error| {
                 StoreError::invalid(format!("{stream} does not serialise: {error}"))
             })?;

@@ -194,11 +194,29 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Options that create a file readable and writable by its owner only:
+/// the log holds personal and confidential values.
+pub(crate) fn private_file() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.mode(0o600);
+    options
+}
+
+/// Creates directory `path` (and its missing parents) for its owner only.
+pub(crate) fn private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
 /// Creates the segment file `dir/name(first)`, empty, and makes its entry
 /// durable. Fails if it exists.
 pub(crate) fn create(dir: &Path, first: u64) -> Result<(File, PathBuf), StoreError> {
     let path = dir.join(name(first));
-    let file = std::fs::OpenOptions::new()
+    let file = private_file()
         .create_new(true)
         .append(true)
         .read(true)

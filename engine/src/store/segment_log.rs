@@ -371,11 +371,14 @@ impl SegmentLog {
     pub fn open(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let fresh = !path.exists();
+        if fresh {
+            segment::private_dir(&path)?;
+        }
         let mut created = fresh;
         for sub in [EVENTS_DIR, CONTENTS_DIR, SNAPSHOTS_DIR] {
             let sub = path.join(sub);
             if !sub.is_dir() {
-                std::fs::create_dir_all(sub)?;
+                segment::private_dir(&sub)?;
                 created = true;
             }
         }
@@ -387,7 +390,7 @@ impl SegmentLog {
                 segment::sync_dir(parent)?;
             }
         }
-        let lock = OpenOptions::new()
+        let lock = segment::private_file()
             .create(true)
             .truncate(false)
             .write(true)
@@ -626,7 +629,11 @@ impl EventLog for SegmentLog {
         let path = self.shared.snapshot_path(stream);
         let n = self.shared.snapshot_writes.fetch_add(1, Ordering::Relaxed);
         let tmp = path.with_extension(format!("{n}.tmp"));
-        let mut file = File::create(&tmp)?;
+        let mut file = segment::private_file()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         file.write_all(&bytes)?;
         drop(file);
         std::fs::rename(&tmp, &path)?;
@@ -737,7 +744,11 @@ fn rewrite_without(dir: &Path, first: u64, targets: &HashSet<[u8; 32]>) -> Resul
         }
     }
     let tmp = dir.join(format!("{}.tmp", segment::name(first)));
-    let mut file = File::create(&tmp)?;
+    let mut file = segment::private_file()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
     file.write_all(&out)?;
     file.sync_all()?;
     drop(file);

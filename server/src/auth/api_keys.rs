@@ -197,7 +197,16 @@ impl KeyStore {
         })?;
         let temporary = self.path.with_extension("json.tmp");
         {
-            let mut file = std::fs::File::create(&temporary).map_err(io)?;
+            let mut file = {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&temporary)
+                    .map_err(io)?
+            };
             file.write_all(&bytes).map_err(io)?;
             file.sync_all().map_err(io)?;
         }

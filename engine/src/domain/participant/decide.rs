@@ -12,6 +12,9 @@ use crate::domain::stream::{ParticipantStreamId, StreamType};
 
 impl Decider for Participant {
     const STREAM: StreamType = StreamType::Participant;
+    /// The state holds the questionnaire, whose personal fields are sealed
+    /// in the log: never written to a snapshot.
+    const SNAPSHOT: bool = false;
     const NOUN: &'static str = "participant";
     type Id = ParticipantStreamId;
     type Order = ParticipantCommand;

@@ -133,6 +133,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome as the aggregate keeps it: no rule reads what was learnt,
+    /// and the state must hold no confidential text (it may be snapshotted).
+    pub fn without_learnt(self) -> Self {
+        Self {
+            learnt: String::new(),
+            ..self
+        }
+    }
+
     /// Checks the outcome against the goals of the agreement in force.
     pub fn validate(&self, goals: &[SmartGoal]) -> Result<(), DomainError> {
         validate::unique("outcome.goals_reached", &self.goals_reached)?;

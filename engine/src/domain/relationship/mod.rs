@@ -177,11 +177,14 @@ impl Relationship {
             | RelationshipEvent::FeedbackGiven { .. }
             | RelationshipEvent::RecognitionGiven { .. } => {}
             RelationshipEvent::RelationshipCompleted { outcome } => {
-                self.closure = Some(Closure::Completed(outcome));
+                self.closure = Some(Closure::Completed(outcome.without_learnt()));
                 self.phase = Phase::Closed;
             }
             RelationshipEvent::RelationshipEndedEarly { reason, outcome } => {
-                self.closure = Some(Closure::EndedEarly { reason, outcome });
+                self.closure = Some(Closure::EndedEarly {
+                    reason,
+                    outcome: outcome.without_learnt(),
+                });
                 self.phase = Phase::Closed;
             }
         }

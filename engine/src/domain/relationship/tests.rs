@@ -547,7 +547,12 @@ fn complete_after_growth() {
         )]);
     let state = state_after(completed());
     assert_eq!(state.phase, Phase::Closed);
-    assert_eq!(state.closure, Some(super::Closure::Completed(outcome())));
+    // The event keeps what was learnt, sealed; the state keeps no
+    // confidential text.
+    assert_eq!(
+        state.closure,
+        Some(super::Closure::Completed(outcome().without_learnt()))
+    );
 }
 
 #[test]
