@@ -2,6 +2,9 @@
 //! is readable by its owner only, and it refuses to serve a data directory
 //! that others can enter.
 
+// A failed step of a test is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod cli_support;
 
 use std::os::unix::fs::PermissionsExt;
