@@ -5,6 +5,8 @@
 //! derives, and conversions live in the server. Everything behind this
 //! boundary may change; the contract may not change incompatibly.
 
+pub mod codec;
+
 /// Generated messages, clients and servers of `mentorship.v1`.
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
 pub mod v1 {

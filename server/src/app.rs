@@ -204,13 +204,13 @@ pub async fn serve(
     tls: Option<&TlsSettings>,
     insecure_plaintext: bool,
 ) -> Result<(), ServeError> {
+    private_data_dir(data_dir)?;
+    let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
     if tls.is_none() && !address.ip().is_loopback() && !insecure_plaintext {
         return Err(ServeError::Security(format!(
             "{address} is not loopback and no TLS is configured: bearer tokens and members' notes would cross the network in clear; pass --tls-cert and --tls-key, or --insecure-plaintext when a proxy next to the server terminates TLS"
         )));
     }
-    private_data_dir(data_dir)?;
-    let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
     let tls = tls.map(server_tls).transpose()?;
     let log = Arc::new(open_log(data_dir)?);
     let engine = Engine::new(Arc::clone(&log));

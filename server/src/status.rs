@@ -30,8 +30,8 @@ pub const ERROR_DOMAIN: &str = "mentorship.v1";
 
 /// A request field that failed conversion or validation.
 pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Status {
-    let field = field.into();
-    let reason = reason.into();
+    let field = bounded(field.into());
+    let reason = bounded(reason.into());
     Status::with_error_details(
         Code::InvalidArgument,
         format!("invalid {field}: {reason}"),
@@ -53,25 +53,42 @@ pub fn from_domain(error: DomainError, prefix: &str) -> Status {
             ref required,
         } => Status::with_error_details(
             Code::FailedPrecondition,
-            error.to_string(),
+            bounded(error.to_string()),
             ErrorDetails::with_precondition_failure_violation(
                 "STATE",
                 subject,
-                format!("{subject} is {current}; needs {required}"),
+                bounded(format!("{subject} is {current}; needs {required}")),
             ),
         ),
         DomainError::RuleViolated { rule, ref detail } => Status::with_error_details(
             Code::FailedPrecondition,
-            error.to_string(),
-            ErrorDetails::with_precondition_failure_violation("RULE", rule.to_string(), detail),
+            bounded(error.to_string()),
+            ErrorDetails::with_precondition_failure_violation(
+                "RULE",
+                rule.to_string(),
+                bounded(detail.clone()),
+            ),
         ),
-        DomainError::Conflict(detail) => Status::already_exists(detail),
-        DomainError::NotFound { .. } => Status::not_found(error.to_string()),
+        DomainError::Conflict(detail) => Status::already_exists(bounded(detail)),
+        DomainError::NotFound { .. } => Status::not_found(bounded(error.to_string())),
     }
 }
 
 /// The longest piece of a caller's input an error message repeats.
 pub const ECHO_LIMIT: usize = 64;
+
+/// The longest text of one error message or detail: a reason that quotes a
+/// huge input is cut, so that the error stays small and the client sees it
+/// rather than a transport limit.
+pub const MESSAGE_LIMIT: usize = 512;
+
+/// `text` cut to [`MESSAGE_LIMIT`] characters, marking the cut.
+pub fn bounded(text: String) -> String {
+    match text.char_indices().nth(MESSAGE_LIMIT) {
+        None => text,
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+    }
+}
 
 /// `text` as an error message may repeat it: at most [`ECHO_LIMIT`]
 /// characters, with a mark of what was cut, so that a huge input never

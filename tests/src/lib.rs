@@ -103,6 +103,14 @@ pub struct Server {
     flags: Vec<String>,
 }
 
+/// Creates the data directory at `path` as an operator makes it, its
+/// owner's only: the server refuses one that others may enter.
+pub fn create_data_dir(path: &Path) {
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(path)
+        .expect("the data directory");
+}
+
 impl Server {
     /// Starts the binary on a fresh data directory and a free port.
     pub async fn start() -> Self {
@@ -116,7 +124,7 @@ impl Server {
             .prefix("mentorship-e2e-")
             .tempdir()
             .expect("a temporary directory");
-        std::fs::create_dir(root.path().join("data")).expect("the data directory");
+        create_data_dir(&root.path().join("data"));
         let flags = flags(root.path());
         let (child, address) = spawn(root.path(), 1, &flags);
         Self {

@@ -9,6 +9,8 @@
 pub mod commands;
 pub mod common;
 pub mod event;
+#[cfg(test)]
+mod fuzz;
 pub mod participant;
 pub mod programme;
 pub mod query;

@@ -259,3 +259,122 @@ async fn a_request_without_a_caller_is_unauthenticated() {
         .await;
     refused(&server, head, Code::Unauthenticated, read).await;
 }
+
+/// Sends `bytes` as the body of `path`, whatever message it expects.
+async fn raw(server: &Server, path: &'static str, bytes: Vec<u8>) -> Status {
+    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+
+    /// Writes the bytes as they are; reads nothing back.
+    #[derive(Default)]
+    struct Raw;
+    struct Bytes;
+    impl Encoder for Bytes {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+            bytes::BufMut::put_slice(buf, &item);
+            Ok(())
+        }
+    }
+    impl Decoder for Bytes {
+        type Item = Vec<u8>;
+        type Error = Status;
+        fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+            let len = bytes::Buf::remaining(buf);
+            Ok(Some(bytes::Buf::copy_to_bytes(buf, len).to_vec()))
+        }
+    }
+    impl Codec for Raw {
+        type Encode = Vec<u8>;
+        type Decode = Vec<u8>;
+        type Encoder = Bytes;
+        type Decoder = Bytes;
+        fn encoder(&mut self) -> Bytes {
+            Bytes
+        }
+        fn decoder(&mut self) -> Bytes {
+            Bytes
+        }
+    }
+
+    let mut client = tonic::client::Grpc::new(server.channel());
+    client.ready().await.expect("the channel is ready");
+    client
+        .unary(
+            as_actor(ADMIN, bytes),
+            tonic::codegen::http::uri::PathAndQuery::from_static(path),
+            Raw,
+        )
+        .await
+        .expect_err("the bytes are no message")
+}
+
+#[tokio::test]
+async fn a_request_that_does_not_decode_is_invalid_argument_never_internal() {
+    let server = Server::start().await;
+    let head = server.head().await;
+    let garbage: [(&str, Vec<u8>); 4] = [
+        ("a truncated varint", vec![0x08, 0xff]),
+        ("a field of wire type 7", vec![0x0f, 0x01]),
+        ("a length past the end", vec![0x12, 0x40, 0x61]),
+        ("a string that is not UTF-8", vec![0x12, 0x02, 0xc3, 0x28]),
+    ];
+    for path in [
+        "/mentorship.v1.ProgrammeService/DefineProgramme",
+        "/mentorship.v1.ParticipantService/Apply",
+        "/mentorship.v1.RelationshipService/LogMeeting",
+        "/mentorship.v1.QueryService/ListParticipants",
+        "/mentorship.v1.EventStoreService/ReadStream",
+    ] {
+        for (what, bytes) in &garbage {
+            let status = raw(&server, path, bytes.clone()).await;
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{path} with {what}: {status:?}"
+            );
+            assert!(status.message().contains("does not decode"), "{status:?}");
+        }
+    }
+    assert_eq!(server.head().await, head, "garbage wrote to the log");
+}
+
+#[tokio::test]
+async fn a_huge_invalid_value_is_named_with_a_short_prefix_not_echoed_whole() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-huge");
+    programme.define().await.expect("defined");
+    let head = server.head().await;
+    let huge_date = "9".repeat(1 << 20);
+    let status = refused(
+        &server,
+        head,
+        Code::InvalidArgument,
+        server
+            .programmes()
+            .design_programme(as_actor(
+                ADMIN,
+                pb::DesignProgrammeRequest {
+                    options: options(),
+                    programme_id: "p-huge".to_owned(),
+                    design: Some(pb::Design {
+                        starts_on: huge_date,
+                        ..design()
+                    }),
+                },
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(bad_fields(&status), vec!["design.starts_on".to_owned()]);
+    assert!(
+        status.message().len() < 2_048,
+        "{} bytes",
+        status.message().len()
+    );
+    assert!(
+        status.details().len() < 4_096,
+        "{} bytes",
+        status.details().len()
+    );
+}

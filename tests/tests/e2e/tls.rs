@@ -52,7 +52,7 @@ fn serve_tls(root: &std::path::Path, extra: &[String]) -> (std::process::Child, 
 /// certificate's PEM, which clients trust.
 fn server_files() -> (tempfile::TempDir, String) {
     let root = tempfile::tempdir().expect("a temporary directory");
-    std::fs::create_dir(root.path().join("data")).expect("the data directory");
+    mentorship_e2e::create_data_dir(&root.path().join("data"));
     let generated =
         rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
     let cert_pem = generated.cert.pem();
