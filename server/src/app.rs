@@ -1,5 +1,7 @@
 //! Serving: open the store, build the services, listen, and stop gracefully.
 
+use crate::auth::rate::RateLimit;
+use crate::services::subscriptions::SubscriptionLimits;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -162,6 +164,15 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
         .map_err(|source| ServeError::Projections { path, source })
 }
 
+/// What one caller, and all callers together, may hold of the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Live subscriptions: per caller, in all, and bytes queued for each.
+    pub subscriptions: SubscriptionLimits,
+    /// Requests per second per caller, when the operator set a rate.
+    pub rate: Option<RateLimit>,
+}
+
 /// Makes sure the data directory is its owner's only, as PostgreSQL does:
 /// a missing one is created so, and one that the group or others may enter
 /// is refused, because it holds personal and confidential values.
@@ -203,9 +214,10 @@ pub async fn serve(
     auth: &AuthSettings,
     tls: Option<&TlsSettings>,
     insecure_plaintext: bool,
+    limits: &Limits,
 ) -> Result<(), ServeError> {
     private_data_dir(data_dir)?;
-    let authenticator = Arc::new(authenticator(data_dir, address, auth)?);
+    let authenticator = Arc::new(authenticator(data_dir, address, auth)?.limit_rate(limits.rate));
     if tls.is_none() && !address.ip().is_loopback() && !insecure_plaintext {
         return Err(ServeError::Security(format!(
             "{address} is not loopback and no TLS is configured: bearer tokens and members' notes would cross the network in clear; pass --tls-cert and --tls-key, or --insecure-plaintext when a proxy next to the server terminates TLS"
@@ -304,6 +316,7 @@ pub async fn serve(
         .add_service(EventStoreServiceServer::new(EventStoreApi::new(
             Arc::clone(&log),
             stopping_watch,
+            limits.subscriptions,
         )))
         .add_service(QueryServiceServer::new(QueryApi::new(Arc::clone(
             &projections,

@@ -9,9 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mentorship_engine::domain::{schema, DomainError, StreamType};
 
 use crate::app::AuthSettings;
-use crate::app::TlsSettings;
+use crate::app::{Limits, TlsSettings};
 use crate::auth::authenticate::Mode;
 use crate::auth::principal::Role;
+use crate::auth::rate::RateLimit;
+use crate::services::subscriptions::SubscriptionLimits;
 
 /// The `mentorship` binary: an event-sourced workflow engine for mentoring
 /// programmes.
@@ -40,6 +42,9 @@ pub enum Command {
         /// Transport security.
         #[command(flatten)]
         tls: TlsArgs,
+        /// What callers may hold.
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Manage the API keys of integrating services.
     Keys {
@@ -119,6 +124,40 @@ pub struct AuthArgs {
     /// token the gateway issued for another service is refused here.
     #[arg(long, env = "MENTORSHIP_JWT_AUDIENCE", value_name = "AUD")]
     pub jwt_audience: Option<String>,
+}
+
+/// The resource caps of `serve`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Live subscriptions one caller may hold at once.
+    #[arg(
+        long,
+        env = "MENTORSHIP_MAX_SUBSCRIPTIONS_PER_CALLER",
+        default_value_t = 8,
+        value_name = "N"
+    )]
+    pub max_subscriptions_per_caller: usize,
+    /// Live subscriptions the server holds in all.
+    #[arg(
+        long,
+        env = "MENTORSHIP_MAX_SUBSCRIPTIONS",
+        default_value_t = 256,
+        value_name = "N"
+    )]
+    pub max_subscriptions: usize,
+    /// Requests per second one caller may send (0: no limit); past it, a
+    /// request is answered RESOURCE_EXHAUSTED with the time to wait.
+    #[arg(
+        long,
+        env = "MENTORSHIP_RATE_LIMIT",
+        default_value_t = 0,
+        value_name = "R"
+    )]
+    pub rate_limit: u32,
+    /// Requests one caller may send at once after a pause (default: one
+    /// second's worth of --rate-limit).
+    #[arg(long, env = "MENTORSHIP_RATE_BURST", value_name = "N")]
+    pub rate_burst: Option<u32>,
 }
 
 /// The TLS flags of `serve`.
@@ -237,11 +276,13 @@ pub enum Job {
         /// Where to listen.
         listen: SocketAddr,
         /// How callers are authenticated.
-        auth: AuthSettings,
+        auth: Box<AuthSettings>,
         /// TLS, when configured.
         tls: Option<TlsSettings>,
         /// Whether plaintext is allowed off loopback (`--insecure-plaintext`).
         insecure_plaintext: bool,
+        /// What callers may hold.
+        limits: Limits,
     },
     /// Create an API key.
     KeysCreate {
@@ -333,7 +374,19 @@ impl Cli {
                 listen,
                 auth,
                 tls,
+                limits,
             } => Job::Serve {
+                limits: Limits {
+                    subscriptions: SubscriptionLimits {
+                        per_caller: limits.max_subscriptions_per_caller,
+                        total: limits.max_subscriptions,
+                        ..SubscriptionLimits::default()
+                    },
+                    rate: (limits.rate_limit > 0).then(|| RateLimit {
+                        per_second: limits.rate_limit,
+                        burst: limits.rate_burst.unwrap_or(limits.rate_limit),
+                    }),
+                },
                 insecure_plaintext: tls.insecure_plaintext,
                 tls: match (tls.tls_cert, tls.tls_key) {
                     (Some(cert), Some(key)) => Some(TlsSettings {
@@ -345,7 +398,7 @@ impl Cli {
                 },
                 data_dir: store.data_dir,
                 listen,
-                auth: AuthSettings {
+                auth: Box::new(AuthSettings {
                     mode: match auth.auth {
                         AuthMode::Development => Mode::Development,
                         AuthMode::Required => Mode::Required,
@@ -355,7 +408,7 @@ impl Cli {
                     jwt_eddsa_public_key: auth.jwt_eddsa_public_key,
                     jwt_issuer: auth.jwt_issuer,
                     jwt_audience: auth.jwt_audience,
-                },
+                }),
             },
             Command::Keys {
                 command:

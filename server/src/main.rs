@@ -89,12 +89,14 @@ async fn run(job: Job) -> Result<(), String> {
             auth,
             tls,
             insecure_plaintext,
+            limits,
         } => mentorship_server::app::serve(
             &data_dir,
             listen,
             &auth,
             tls.as_ref(),
             insecure_plaintext,
+            &limits,
         )
         .await
         .map_err(|error| error.to_string()),

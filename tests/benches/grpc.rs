@@ -129,6 +129,7 @@ async fn main() {
                         stream_type: "programme".to_owned(),
                         stream_id: "p-read".to_owned(),
                         from_revision: 0,
+                        limit: 0,
                     },
                 ))
                 .await
@@ -179,6 +180,7 @@ async fn main() {
                         stream_type: "relationship".to_owned(),
                         stream_id: "r1".to_owned(),
                         from_revision: 0,
+                        limit: 0,
                     },
                 ))
                 .await

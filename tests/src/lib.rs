@@ -328,21 +328,33 @@ impl Server {
             .head_position
     }
 
-    /// The events of one stream.
+    /// The events of one stream, page after page.
     pub async fn read_stream(&self, stream_type: &str, stream_id: &str) -> Vec<pb::Event> {
-        self.events()
-            .read_stream(as_actor(
-                "auditor",
-                pb::ReadStreamRequest {
-                    stream_type: stream_type.to_owned(),
-                    stream_id: stream_id.to_owned(),
-                    from_revision: 0,
-                },
-            ))
-            .await
-            .expect("ReadStream")
-            .into_inner()
-            .events
+        const PAGE: u32 = 1_000;
+        let mut events = Vec::new();
+        let mut from_revision = 1;
+        loop {
+            let page = self
+                .events()
+                .read_stream(as_actor(
+                    "auditor",
+                    pb::ReadStreamRequest {
+                        stream_type: stream_type.to_owned(),
+                        stream_id: stream_id.to_owned(),
+                        from_revision,
+                        limit: PAGE,
+                    },
+                ))
+                .await
+                .expect("ReadStream")
+                .into_inner();
+            let full = page.events.len() == PAGE as usize;
+            events.extend(page.events);
+            if !full {
+                return events;
+            }
+            from_revision = page.next_position;
+        }
     }
 
     /// `Verify` over gRPC.

@@ -143,6 +143,8 @@ pub enum Rule {
     CompleteOnlyAfterGrowth,
     /// A relationship records one mid-point review.
     OneMidpointReview,
+    /// Nobody approves or rejects their own application.
+    NoSelfDecidedApplication,
     /// A relationship id names one relationship of one programme: an id
     /// another programme already uses is refused.
     RelationshipIdPerProgramme,

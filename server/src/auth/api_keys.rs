@@ -72,10 +72,14 @@ pub struct StoredKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// The prefix of every API key's actor; no other credential may name an
+/// actor with it.
+pub const SUBJECT_PREFIX: &str = "service:";
+
 impl StoredKey {
     /// The actor recorded on the events the key's requests cause.
     pub fn subject(&self) -> String {
-        format!("service:{}", self.id)
+        format!("{SUBJECT_PREFIX}{}", self.id)
     }
 }
 

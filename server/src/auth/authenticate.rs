@@ -18,6 +18,7 @@ use tonic::Status;
 use super::api_keys::{self, KeyStore, KeyStoreError, PREFIX};
 use super::jwt::JwtKeys;
 use super::principal::{Kind, Principal, Role, Scope};
+use super::rate::{RateLimit, RateLimiter};
 
 /// The request header naming the caller in development mode.
 pub const ACTOR_HEADER: &str = "x-actor-id";
@@ -67,6 +68,7 @@ pub struct Authenticator {
     mode: Mode,
     keys: Keys,
     jwt: JwtKeys,
+    rate: Option<RateLimiter>,
 }
 
 impl Authenticator {
@@ -80,7 +82,24 @@ impl Authenticator {
                 loaded: Mutex::new((Keys::modified(data_dir), store)),
             },
             jwt,
+            rate: None,
         })
+    }
+
+    /// Admits at most `limit` requests per caller, when given.
+    pub fn limit_rate(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate = limit.map(RateLimiter::new);
+        self
+    }
+
+    /// Takes one request from `principal`'s allowance: `RESOURCE_EXHAUSTED`
+    /// with the time to wait when it is spent.
+    #[allow(clippy::result_large_err)]
+    pub fn throttle(&self, principal: &Principal) -> Result<(), Status> {
+        match &self.rate {
+            Some(rate) => rate.admit(principal.subject.as_str()),
+            None => Ok(()),
+        }
     }
 
     /// The mode it runs in.
@@ -118,6 +137,7 @@ impl Authenticator {
             if let Some(actor) = headers
                 .get(ACTOR_HEADER)
                 .and_then(|value| value.to_str().ok())
+                .filter(|value| !value.starts_with(api_keys::SUBJECT_PREFIX))
                 .and_then(|value| ActorId::parse(ACTOR_HEADER, value).ok())
             {
                 return Ok(Principal {

@@ -183,6 +183,12 @@ impl JwtKeys {
         let claims = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|error| error.to_string())?
             .claims;
+        if claims.sub.starts_with(super::api_keys::SUBJECT_PREFIX) {
+            return Err(format!(
+                "sub may not begin {:?}: those actors are API keys",
+                super::api_keys::SUBJECT_PREFIX
+            ));
+        }
         let subject = ActorId::parse("sub", claims.sub).map_err(|error| error.to_string())?;
         let roles = claims
             .roles
@@ -239,6 +245,14 @@ mod tests {
         assert_eq!(principal.subject.as_str(), "ana");
         assert!(principal.has(Role::ProgrammeManager));
         assert!(principal.scope.covers("p1") && !principal.scope.covers("p2"));
+    }
+
+    #[test]
+    fn a_token_cannot_name_an_api_keys_actor() {
+        let (_dir, keys) = keys();
+        let claims = json!({"sub": "service:mk_0123", "roles": ["service"], "exp": now() + 60});
+        let refused = keys.verify(&token(claims, SECRET)).unwrap_err();
+        assert!(refused.contains("API keys"), "{refused}");
     }
 
     #[test]

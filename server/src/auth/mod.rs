@@ -7,3 +7,4 @@ pub mod authenticate;
 pub mod jwt;
 pub mod policy;
 pub mod principal;
+pub mod rate;

@@ -303,6 +303,7 @@ impl Authenticator {
             return Ok(None);
         }
         let principal = self.authenticate(headers)?;
+        self.throttle(&principal)?;
         if AUTHENTICATED_PREFIXES
             .iter()
             .any(|prefix| path.starts_with(prefix))

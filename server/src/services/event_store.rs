@@ -24,9 +24,9 @@ use mentorship_engine::facade::Engine;
 use mentorship_engine::store::{EventLog, RecordedEvent, SealedField, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_server::EventStoreService;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit};
 use tokio_stream::wrappers::ReceiverStream;
-use tokio_stream::Stream;
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, authorize_with_membership, Membership, Target};
@@ -35,29 +35,39 @@ use crate::convert::common::id;
 use crate::convert::event::event;
 use crate::status::{from_store, invalid_field};
 
+use super::subscriptions::{Slot, SubscriptionLimits, Subscriptions};
+
 /// The page size of `ReadAll` when the request names none.
 const DEFAULT_PAGE: u32 = 100;
 /// The largest page of `ReadAll`.
 const MAX_PAGE: u32 = 10_000;
+/// The largest page of `ReadStream`: one member's read of a busy
+/// relationship, and the disclosure it records, stay small.
+const MAX_STREAM_PAGE: u32 = 1_000;
 /// How many events a subscription reads from the log at a time.
-const SUBSCRIPTION_BATCH: usize = 512;
+const SUBSCRIPTION_BATCH: usize = 128;
+/// How many items a subscription queues for its client, whatever their
+/// size (the byte budget of its slot binds first).
+const SUBSCRIPTION_QUEUE: usize = 256;
 
 /// Serves the log.
 pub struct EventStoreApi<L> {
     log: Arc<L>,
     engine: Engine<L>,
     stopping: watch::Receiver<bool>,
+    subscriptions: Arc<Subscriptions>,
 }
 
 impl<L: EventLog> EventStoreApi<L> {
     /// A service on `log`. Live subscriptions end, with `UNAVAILABLE`, once
     /// `stopping` turns true, so that a graceful shutdown does not wait for
-    /// subscribers that would never leave.
-    pub fn new(log: Arc<L>, stopping: watch::Receiver<bool>) -> Self {
+    /// subscribers that would never leave; at most `limits` are open.
+    pub fn new(log: Arc<L>, stopping: watch::Receiver<bool>, limits: SubscriptionLimits) -> Self {
         Self {
             engine: Engine::new(Arc::clone(&log)),
             log,
             stopping,
+            subscriptions: Subscriptions::new(limits),
         }
     }
 }
@@ -197,6 +207,17 @@ impl<L: EventLog> EventStoreApi<L> {
     }
 }
 
+/// The page size a read asked for: [`DEFAULT_PAGE`] when it named none,
+/// refused past `max`.
+#[allow(clippy::result_large_err)]
+fn page_limit(limit: u32, max: u32) -> Result<usize, Status> {
+    match limit {
+        0 => Ok(DEFAULT_PAGE as usize),
+        limit if limit > max => Err(invalid_field("limit", format!("must be at most {max}"))),
+        limit => Ok(limit as usize),
+    }
+}
+
 /// A fresh command id for one recorded read: reads are not retried as
 /// commands, each one is a disclosure of its own.
 #[allow(clippy::result_large_err)]
@@ -234,13 +255,15 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         .map_err(|error| crate::status::from_domain(error, ""))?;
         let (principal, membership) =
             authorize_with_membership(&request, &self.engine, Target::Stream(&address)).await?;
+        let limit = page_limit(body.limit, MAX_STREAM_PAGE)?;
         let stream = StreamRef::new(address.stream_type().as_str(), address.stream_id());
         let head = self.log.head();
-        let events = self
+        let mut events = self
             .log
             .read_stream(&stream, body.from_revision)
             .await
             .map_err(from_store)?;
+        events.truncate(limit);
         let next = events.last().map_or(0, |event| event.revision + 1);
         let member = member_reading(&principal, &address, membership.as_ref());
         if let Some(relationship) = &member {
@@ -263,24 +286,11 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
     ) -> Result<Response<pb::ReadEventsReply>, Status> {
         authorize(&request, &self.engine, Target::Nothing).await?;
         let body = request.get_ref();
-        let limit = match body.limit {
-            0 => DEFAULT_PAGE,
-            limit if limit > MAX_PAGE => {
-                return Err(invalid_field(
-                    "limit",
-                    format!("must be at most {MAX_PAGE}"),
-                ))
-            }
-            limit => limit,
-        };
+        let limit = page_limit(body.limit, MAX_PAGE)?;
         let filter = Filter::from(body.filter.as_ref());
         let head = self.log.head();
         let from = body.from_position.max(1);
-        let events = self
-            .log
-            .read_all(from, limit as usize)
-            .await
-            .map_err(from_store)?;
+        let events = self.log.read_all(from, limit).await.map_err(from_store)?;
         let next = events.last().map_or(from, |event| event.position + 1);
         Ok(Response::new(pb::ReadEventsReply {
             events: on_the_wire(self.log.as_ref(), &events, &filter, withhold_all).await?,
@@ -295,19 +305,24 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         &self,
         request: Request<pb::SubscribeRequest>,
     ) -> Result<Response<Self::SubscribeStream>, Status> {
-        authorize(&request, &self.engine, Target::Nothing).await?;
+        let principal = authorize(&request, &self.engine, Target::Nothing).await?;
+        let slot = self.subscriptions.open(principal.subject.as_str())?;
         let body = request.into_inner();
         let filter = Filter::from(body.filter.as_ref());
         let log = Arc::clone(&self.log);
-        let (sender, receiver) = mpsc::channel(SUBSCRIPTION_BATCH);
+        let (sender, receiver) = mpsc::channel(SUBSCRIPTION_QUEUE);
+        let queue = Queue { sender, slot };
         tokio::spawn(follow(
             log,
             body.from_position.max(1),
             filter,
-            sender,
+            queue,
             self.stopping.clone(),
         ));
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        // An item gives its bytes back to the budget once the transport
+        // takes it.
+        let items = ReceiverStream::new(receiver).map(|(item, _bytes)| item);
+        Ok(Response::new(Box::pin(items)))
     }
 
     async fn verify(
@@ -340,6 +355,37 @@ pub fn verify_reply(verification: Verification) -> pb::VerifyReply {
     }
 }
 
+/// An item of a subscription, with the bytes of the budget it holds.
+type Queued = (Result<pb::SubscribeReply, Status>, OwnedSemaphorePermit);
+
+/// A subscription's queue to its client, bounded in items and in bytes.
+struct Queue {
+    sender: mpsc::Sender<Queued>,
+    slot: Slot,
+}
+
+impl Queue {
+    /// Queues `item` once the budget has room for it; false when the client
+    /// has gone.
+    async fn send(&self, item: Result<pb::SubscribeReply, Status>) -> bool {
+        let size = item.as_ref().map_or(0, prost::Message::encoded_len);
+        let cost = u32::try_from(size.clamp(1, self.slot.buffer_bytes)).unwrap_or(u32::MAX);
+        let budget = Arc::clone(&self.slot.budget);
+        let bytes = tokio::select! {
+            bytes = budget.acquire_many_owned(cost) => bytes.ok(),
+            () = self.sender.closed() => None,
+        };
+        match bytes {
+            Some(bytes) => self.sender.send((item, bytes)).await.is_ok(),
+            None => false,
+        }
+    }
+
+    async fn closed(&self) {
+        self.sender.closed().await;
+    }
+}
+
 /// Sends history from `next`, then `CaughtUp`, then each event as it
 /// commits. The position of the next event to send is the only state, so
 /// the seam between history and live can neither skip nor repeat an event.
@@ -347,7 +393,7 @@ async fn follow<L: EventLog>(
     log: Arc<L>,
     mut next: u64,
     filter: Filter,
-    sender: mpsc::Sender<Result<pb::SubscribeReply, Status>>,
+    sender: Queue,
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut heads = log.subscribe_head();
@@ -375,7 +421,7 @@ async fn follow<L: EventLog>(
                 let item = pb::SubscribeReply {
                     item: Some(pb::subscribe_reply::Item::Event(event)),
                 };
-                if sender.send(Ok(item)).await.is_err() {
+                if !sender.send(Ok(item)).await {
                     return;
                 }
             }
@@ -387,7 +433,7 @@ async fn follow<L: EventLog>(
                     position: next - 1,
                 })),
             };
-            if sender.send(Ok(marker)).await.is_err() {
+            if !sender.send(Ok(marker)).await {
                 return;
             }
         }

@@ -9,3 +9,4 @@ pub mod programme;
 pub mod query;
 pub mod relationship;
 pub(crate) mod seam;
+pub mod subscriptions;

@@ -139,6 +139,7 @@ async fn confidential_text_reaches_only_members_in_any_read_or_subscription() {
                         stream_type: "relationship".to_owned(),
                         stream_id: id,
                         from_revision: 0,
+                        limit: 0,
                     },
                 ))
                 .await

@@ -164,6 +164,7 @@ async fn the_actor_on_an_event_is_the_tokens_subject_not_a_header() {
                 stream_type: "programme".to_owned(),
                 stream_id: "p-actor".to_owned(),
                 from_revision: 0,
+                limit: 0,
             },
         ))
         .await
@@ -333,4 +334,125 @@ async fn rs256_and_eddsa_tokens_of_the_gateway_are_accepted_for_this_audience_on
             .expect_err(case);
         assert_eq!(refused.code(), Code::Unauthenticated, "{case}: {refused:?}");
     }
+}
+
+#[tokio::test]
+async fn a_token_naming_an_api_keys_actor_is_unauthenticated() {
+    let server = secured().await;
+    let admin = token("ana", &["administrator"], &[]);
+    let before = head(&server, &admin).await;
+    let key = server.create_key("service", &["p-keys"]);
+    let key_id = key
+        .strip_prefix("mk_")
+        .and_then(|rest| rest.split('_').next())
+        .expect("a key reads mk_<id>_<secret>");
+    let impostor = token(&format!("service:{key_id}"), &["administrator"], &[]);
+    let refused = ProgrammeServiceClient::new(server.channel())
+        .define_programme(bearer(Some(&impostor), define("p-impostor")))
+        .await
+        .expect_err("a JWT cannot speak as an API key");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    assert_eq!(head(&server, &admin).await, before);
+}
+
+#[tokio::test]
+async fn rule_no_self_decided_application_refuses_a_manager_approving_their_own() {
+    let server = secured().await;
+    let admin = token("ana", &["administrator"], &[]);
+    let mut programmes = ProgrammeServiceClient::new(server.channel());
+    programmes
+        .define_programme(bearer(Some(&admin), define("p-self")))
+        .await
+        .expect("defined");
+    programmes
+        .design_programme(bearer(Some(&admin), design_of("p-self")))
+        .await
+        .expect("designed");
+    programmes
+        .open_onboarding(bearer(
+            Some(&admin),
+            pb::AdvanceProgrammeRequest {
+                options: options(),
+                programme_id: "p-self".to_owned(),
+            },
+        ))
+        .await
+        .expect("onboarding");
+    let both = token("mo", &["programme_manager", "mentor"], &["p-self"]);
+    let mut participants =
+        pb::participant_service_client::ParticipantServiceClient::new(server.channel());
+    participants
+        .apply(bearer(
+            Some(&both),
+            pb::ApplyRequest {
+                options: options(),
+                programme_id: "p-self".to_owned(),
+                person_id: "mo".to_owned(),
+                questionnaire: Some(mentorship_e2e::fixtures::questionnaire(
+                    pb::Role::Mentor,
+                    "mo",
+                    7,
+                    None,
+                )),
+            },
+        ))
+        .await
+        .expect("applied");
+    let before = head(&server, &admin).await;
+    let refused = participants
+        .approve_application(bearer(
+            Some(&both),
+            pb::ParticipantRequest {
+                options: options(),
+                programme_id: "p-self".to_owned(),
+                person_id: "mo".to_owned(),
+            },
+        ))
+        .await
+        .expect_err("nobody approves their own application");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert_eq!(
+        mentorship_e2e::details::rule(&refused).as_deref(),
+        Some("no_self_decided_application")
+    );
+    assert_eq!(head(&server, &admin).await, before);
+}
+
+#[tokio::test]
+async fn a_caller_past_the_rate_limit_is_resource_exhausted_with_retry_info_and_others_are_served()
+{
+    use tonic_types::StatusExt;
+    let server = Server::start_with(|root| {
+        let mut flags = required_flags(root);
+        flags.extend(["--rate-limit", "5", "--rate-burst", "5"].map(str::to_owned));
+        flags
+    })
+    .await;
+    let hasty = token("hal", &["auditor"], &[]);
+    let calm = token("cal", &["auditor"], &[]);
+    let mut events = EventStoreServiceClient::new(server.channel());
+    let read = || pb::ReadAllRequest {
+        from_position: 1,
+        limit: 1,
+        filter: None,
+    };
+    let mut exhausted = None;
+    for _ in 0..20 {
+        if let Err(status) = events.read_all(bearer(Some(&hasty), read())).await {
+            exhausted = Some(status);
+            break;
+        }
+    }
+    let status = exhausted.expect("twenty requests at once pass a rate of five a second");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let retry = status
+        .get_error_details()
+        .retry_info()
+        .and_then(|info| info.retry_delay)
+        .expect("a RetryInfo with a delay");
+    assert!(retry <= std::time::Duration::from_secs(1), "{retry:?}");
+    events
+        .read_all(bearer(Some(&calm), read()))
+        .await
+        .expect("another caller is served");
 }

@@ -38,6 +38,7 @@ async fn read_relationship(secured: &Secured, caller: Caller) -> Vec<pb::Event> 
                 stream_type: "relationship".to_owned(),
                 stream_id: RELATIONSHIP.to_owned(),
                 from_revision: 0,
+                limit: 0,
             },
         ))
         .await
@@ -56,6 +57,7 @@ async fn disclosures(secured: &Secured) -> Vec<pb::Event> {
                 stream_type: "disclosure".to_owned(),
                 stream_id: RELATIONSHIP.to_owned(),
                 from_revision: 0,
+                limit: 0,
             },
         ))
         .await
@@ -179,6 +181,7 @@ async fn a_members_read_is_recorded_before_it_is_answered_and_shows_in_the_audit
                     stream_type: "disclosure".to_owned(),
                     stream_id: RELATIONSHIP.to_owned(),
                     from_revision: 0,
+                    limit: 0,
                 },
             ))
             .await;
@@ -241,4 +244,61 @@ async fn redaction_leaves_the_chain_verifiable_from_an_auditors_replies() {
         .expect("an auditor verifies")
         .into_inner();
     assert!(verified.intact, "{verified:?}");
+}
+
+#[tokio::test]
+async fn read_stream_is_paged_and_each_page_discloses_only_what_it_reveals() {
+    let secured = Secured::start().await;
+    let page = |from_revision: u64, limit: u32| pb::ReadStreamRequest {
+        stream_type: "relationship".to_owned(),
+        stream_id: RELATIONSHIP.to_owned(),
+        from_revision,
+        limit,
+    };
+    let whole = read_relationship(&secured, Caller::Mentor).await;
+    let before = disclosures(&secured).await.len();
+
+    let mut paged = Vec::new();
+    let mut from = 1;
+    let mut pages = 0;
+    loop {
+        let reply = secured
+            .server
+            .events()
+            .read_stream(bearer(secured.credential(Caller::Mentor), page(from, 2)))
+            .await
+            .expect("a page")
+            .into_inner();
+        assert!(reply.events.len() <= 2, "{} events", reply.events.len());
+        pages += 1;
+        let last = reply.events.len() < 2;
+        paged.extend(reply.events);
+        if last {
+            break;
+        }
+        from = reply.next_position;
+    }
+    assert_eq!(paged, whole, "the pages add up to the stream");
+    let revealing_pages = paged
+        .chunks(2)
+        .filter(|chunk| {
+            chunk
+                .iter()
+                .any(|event| event.sealed.iter().any(|f| f.sensitivity == "confidential"))
+        })
+        .count();
+    assert!(pages > revealing_pages);
+    assert_eq!(
+        disclosures(&secured).await.len() - before,
+        revealing_pages,
+        "one disclosure per page that revealed something"
+    );
+
+    let too_big = secured
+        .server
+        .events()
+        .read_stream(bearer(secured.credential(Caller::Mentor), page(1, 1_001)))
+        .await
+        .expect_err("a page past the cap");
+    assert_eq!(too_big.code(), tonic::Code::InvalidArgument, "{too_big:?}");
 }

@@ -70,6 +70,7 @@ async fn event_types(server: &Server, stream_type: &str, stream_id: &str) -> Vec
                 stream_type: stream_type.to_owned(),
                 stream_id: stream_id.to_owned(),
                 from_revision: 0,
+                limit: 0,
             },
         ))
         .await;

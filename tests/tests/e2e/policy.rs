@@ -242,6 +242,7 @@ impl Secured {
             stream_type: "relationship".to_owned(),
             stream_id: relationship(),
             from_revision: 0,
+            limit: 0,
         };
         let (mut programmes, mut participants, mut relationships) = (
             server.programmes(),

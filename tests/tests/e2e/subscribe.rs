@@ -179,3 +179,61 @@ async fn filters_admit_only_the_named_stream_types_and_event_types() {
     assert_eq!(event.event_type, "MeasurementStarted");
     assert_eq!(event.position, measured.last_position);
 }
+
+/// Opens a subscription as `caller` on a connection of its own.
+async fn open_as(
+    server: &Server,
+    caller: &str,
+) -> Result<Streaming<pb::SubscribeReply>, tonic::Status> {
+    EventStoreServiceClient::new(server.new_channel())
+        .subscribe(as_actor(
+            caller,
+            pb::SubscribeRequest {
+                from_position: 0,
+                filter: None,
+            },
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+#[tokio::test]
+async fn live_subscriptions_are_capped_per_caller_and_in_all_and_a_closed_one_frees_its_place() {
+    let server = Server::start_with(|_| {
+        [
+            "--max-subscriptions-per-caller",
+            "2",
+            "--max-subscriptions",
+            "3",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    })
+    .await;
+    let first = open_as(&server, "al").await.expect("al's first");
+    let _second = open_as(&server, "al").await.expect("al's second");
+    let refused = open_as(&server, "al").await.expect_err("al's third");
+    assert_eq!(
+        refused.code(),
+        tonic::Code::ResourceExhausted,
+        "{refused:?}"
+    );
+    let _bo = open_as(&server, "bo").await.expect("bo's first");
+    let full = open_as(&server, "cy")
+        .await
+        .expect_err("the server is full");
+    assert_eq!(full.code(), tonic::Code::ResourceExhausted, "{full:?}");
+
+    drop(first);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match open_as(&server, "cy").await {
+            Ok(_) => break,
+            Err(status) if tokio::time::Instant::now() < deadline => {
+                assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("a closed subscription kept its place: {status:?}"),
+        }
+    }
+}

@@ -64,6 +64,7 @@ impl Decider for Participant {
             }
             ParticipantCommand::Approve => {
                 self.require(&[EnrolmentStatus::Applied])?;
+                self.require_other_decider(audit)?;
                 let mut events = vec![ParticipantEvent::ApplicationApproved];
                 if self.required_modules.is_empty() {
                     events.push(ParticipantEvent::ParticipantOnboarded);
@@ -72,6 +73,7 @@ impl Decider for Participant {
             }
             ParticipantCommand::Reject => {
                 self.require(&[EnrolmentStatus::Applied])?;
+                self.require_other_decider(audit)?;
                 if audit.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                     return Err(DomainError::invalid("reason", "a rejection must say why"));
                 }
@@ -150,5 +152,20 @@ impl Participant {
             self.status,
             required.join(" or "),
         ))
+    }
+}
+
+impl Participant {
+    /// An application is decided by someone other than the applicant, even
+    /// when the applicant also manages the programme.
+    fn require_other_decider(&self, audit: &Audit) -> Result<(), DomainError> {
+        let decider = audit.actor.as_person();
+        if self.person.as_ref() == Some(&decider) {
+            return Err(DomainError::rule(
+                Rule::NoSelfDecidedApplication,
+                format!("{decider} cannot decide their own application"),
+            ));
+        }
+        Ok(())
     }
 }

@@ -191,6 +191,19 @@ fn apply_as_mentee() {
 }
 
 #[test]
+fn rule_no_self_decided_application_refuses_the_applicant_deciding_their_own() {
+    for decision in [ParticipantCommand::Approve, ParticipantCommand::Reject] {
+        tester()
+            .given(applied(Role::Mentee))
+            .when(by(SAM, decision))
+            .then_expect_error(DomainError::rule(
+                Rule::NoSelfDecidedApplication,
+                format!("{SAM} cannot decide their own application"),
+            ));
+    }
+}
+
+#[test]
 fn approve_an_application() {
     tester()
         .given(applied(Role::Mentee))
