@@ -41,7 +41,8 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// At most `limit` events of the whole log from position `from_position`
     /// (inclusive; 0 or 1 for the start), in order, upcast and with sensitive
-    /// fields put back.
+    /// fields put back. A page ends before an event that cannot be read;
+    /// reading from that event fails with [`StoreError::Corrupt`] naming it.
     fn read_all(
         &self,
         from_position: u64,

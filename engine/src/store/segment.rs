@@ -155,6 +155,28 @@ pub(crate) fn commit_after(bytes: &[u8], from: usize) -> Option<u64> {
     found
 }
 
+/// The offset of the first whole record of `kind` after `from`: where reading
+/// resumes past a damaged record. A CRC over the header and body makes a
+/// false match vanishingly unlikely.
+pub(crate) fn next_record(bytes: &[u8], from: usize, kind: u8) -> Option<usize> {
+    let mut at = from + 1;
+    while at + OVERHEAD <= bytes.len() {
+        let plausible = bytes.get(at + 4) == Some(&kind)
+            && bytes
+                .get(at..at + 4)
+                .and_then(|len| len.try_into().ok())
+                .map(|len: [u8; 4]| u32::from_be_bytes(len) as usize)
+                .is_some_and(|len| len <= MAX_BODY && at + OVERHEAD + len <= bytes.len());
+        if plausible
+            && matches!(frame(bytes, at), Frame::Record { kind: found, .. } if found == kind)
+        {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
 /// The file name of a segment whose first position is `first`.
 pub(crate) fn name(first: u64) -> String {
     format!("{first:020}.log")

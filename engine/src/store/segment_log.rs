@@ -523,10 +523,19 @@ impl EventLog for SegmentLog {
         let upcasters = &self.shared.config.upcasters;
         let mut events = Vec::with_capacity(spans.iter().map(|s| s.count as usize).sum());
         for span in &spans {
-            read_span(span, |position, body| {
+            let read = read_span(span, |position, body| {
                 events.push(record::materialise(position, body, &mut lookup, upcasters)?);
                 Ok(())
-            })?;
+            });
+            // Damage never hides the intact events before it: the page ends
+            // there, and the next read, from the damaged event, names it.
+            if let Err(error) = read {
+                return if events.is_empty() {
+                    Err(error)
+                } else {
+                    Ok(events)
+                };
+            }
         }
         Ok(events)
     }
@@ -817,7 +826,25 @@ fn recover(dir: &Path) -> Result<(State, Tail, Damage), StoreError> {
     ))
 }
 
+/// Cuts the torn tail of segment `path` at `len`, after copying the bytes
+/// cut to `<segment>.torn-<len>` beside it: recovery sets aside, it never
+/// deletes, so that an operator can look at what a crash left.
 fn truncate(path: &Path, len: u64) -> Result<(), StoreError> {
+    let bytes = std::fs::read(path)?;
+    let cut = bytes.get(len as usize..).unwrap_or_default();
+    if !cut.is_empty() {
+        let aside = path.with_extension(format!("log.torn-{len}"));
+        let mut file = segment::private_file()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&aside)?;
+        file.write_all(cut)?;
+        file.sync_all()?;
+        if let Some(dir) = path.parent() {
+            segment::sync_dir(dir)?;
+        }
+    }
     let file = OpenOptions::new().write(true).open(path)?;
     file.set_len(len)?;
     file.sync_all()?;
@@ -981,16 +1008,32 @@ fn recover_contents(
         loop {
             match segment::frame(&bytes, at) {
                 Frame::End => break,
-                Frame::Bad(detail) if last => {
-                    tracing::warn!(segment = %path.display(), %detail, "torn content record");
-                    break;
-                }
-                Frame::Bad(detail) => {
-                    return Err(StoreError::corrupt(
-                        0,
-                        format!("content segment {name}: {detail}"),
-                    ))
-                }
+                Frame::Bad(detail) => match segment::next_record(&bytes, at, CONTENT) {
+                    // Whole records after the bad one: damage to written
+                    // values, not a torn write. Keep every byte, read on.
+                    Some(resume) => {
+                        tracing::error!(segment = %path.display(), %detail, resume, "damaged content record");
+                        damage.get_or_insert((
+                            0,
+                            format!(
+                                "content segment {name}: {detail}; the values of bytes {at}..{resume} are unreadable"
+                            ),
+                        ));
+                        at = resume;
+                    }
+                    None if last => {
+                        tracing::warn!(segment = %path.display(), %detail, "torn content record");
+                        break;
+                    }
+                    None => {
+                        damage.get_or_insert((
+                            0,
+                            format!("content segment {name}: {detail}, and nothing whole after it"),
+                        ));
+                        at = bytes.len();
+                        break;
+                    }
+                },
                 Frame::Record {
                     kind: CONTENT,
                     body,

@@ -1,0 +1,171 @@
+//! Damage to the files of a log on disk: recovery drops only bytes that were
+//! never acknowledged, keeps every intact value readable, and sets aside
+//! (rather than deletes) whatever it cuts from a torn tail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod store_support;
+
+use std::path::{Path, PathBuf};
+
+use mentorship_engine::store::{EventLog, ExpectedRevision, StoreError};
+use serde_json::json;
+use store_support::*;
+
+/// Ten events, each with a sealed note `note n`.
+async fn ten_notes(h: &SegmentHarness) {
+    for n in 0..10u64 {
+        h.log()
+            .append(append(
+                "a",
+                ExpectedRevision::at(n),
+                &format!("c{n}"),
+                vec![typed(
+                    "MeetingLogged",
+                    json!({"notes": format!("note {n}"), "attendees": []}),
+                )],
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+/// The one content segment of the log at `log`.
+fn content_segment(log: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(log.join("contents"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "log"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.remove(0)
+}
+
+/// The notes the log can still show, by position, reading page after page
+/// and stepping over each event a read names as damaged.
+async fn readable_notes(h: &SegmentHarness) -> Vec<(u64, Option<String>)> {
+    let mut events = Vec::new();
+    let mut from = 1;
+    while from <= h.log().head() {
+        match h.log().read_all(from, 100).await {
+            Ok(page) => {
+                from = page.last().map_or(from + 1, |event| event.position + 1);
+                events.extend(page);
+            }
+            Err(StoreError::Corrupt { position, .. }) => {
+                assert_eq!(position, from, "the damaged event is the one asked for");
+                from = position + 1;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+    events
+        .into_iter()
+        .map(|event| {
+            let note = event
+                .sealed
+                .iter()
+                .find(|field| field.pointer == "/notes")
+                .and_then(|field| field.value.clone())
+                .and_then(|value| value.as_str().map(str::to_owned));
+            (event.position, note)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_flipped_byte_in_a_content_segment_drops_nothing_and_opens_read_only() {
+    let mut h = SegmentHarness::new();
+    ten_notes(&h).await;
+    let path = h.path();
+    let mut length = 0;
+    h.while_closed(|log| {
+        let segment = content_segment(log);
+        let mut bytes = std::fs::read(&segment).unwrap();
+        length = bytes.len();
+        let at = bytes
+            .windows(6)
+            .position(|w| w == b"note 4")
+            .expect("the fifth note is stored");
+        bytes[at] ^= 0x20;
+        std::fs::write(&segment, bytes).unwrap();
+    });
+    let segment = content_segment(&path);
+    assert_eq!(
+        std::fs::metadata(&segment).unwrap().len() as usize,
+        length,
+        "recovery cut acknowledged values"
+    );
+    let notes = readable_notes(&h).await;
+    let positions: Vec<u64> = notes.iter().map(|(position, _)| *position).collect();
+    assert_eq!(
+        positions,
+        vec![1, 2, 3, 4, 6, 7, 8, 9, 10],
+        "every event but the one whose value is damaged is readable"
+    );
+    for (position, note) in &notes {
+        assert_eq!(
+            note.as_deref(),
+            Some(format!("note {}", position - 1).as_str()),
+            "the intact value of position {position}"
+        );
+    }
+    let page = h.log().read_all(1, 100).await.unwrap();
+    assert_eq!(page.len(), 4, "a page ends before the damaged event");
+    assert!(matches!(
+        h.log().read_all(5, 100).await,
+        Err(StoreError::Corrupt { position: 5, .. })
+    ));
+    let refused = h
+        .log()
+        .append(append(
+            "a",
+            ExpectedRevision::at(10),
+            "c10",
+            vec![noted(json!({"after": "damage"}))],
+        ))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Corrupt { .. })),
+        "a damaged log takes no append: {refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_torn_content_tail_is_cut_and_set_aside_not_deleted() {
+    let mut h = SegmentHarness::new();
+    ten_notes(&h).await;
+    let mut length = 0;
+    let torn = b"\x00\x00\x00\x40\x03half a record".to_vec();
+    h.while_closed(|log| {
+        let segment = content_segment(log);
+        let mut bytes = std::fs::read(&segment).unwrap();
+        length = bytes.len();
+        bytes.extend_from_slice(&torn);
+        std::fs::write(&segment, bytes).unwrap();
+    });
+    let path = h.path();
+    let segment = content_segment(&path);
+    assert_eq!(std::fs::metadata(&segment).unwrap().len() as usize, length);
+    let aside: Vec<PathBuf> = std::fs::read_dir(path.join("contents"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".torn-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), torn);
+    assert!(readable_notes(&h)
+        .await
+        .iter()
+        .all(|(_, note)| note.is_some()));
+    h.log()
+        .append(append(
+            "a",
+            ExpectedRevision::at(10),
+            "c10",
+            vec![noted(json!({"after": "tear"}))],
+        ))
+        .await
+        .expect("a torn tail does not stop appends");
+}
