@@ -169,3 +169,61 @@ async fn a_torn_content_tail_is_cut_and_set_aside_not_deleted() {
         .await
         .expect("a torn tail does not stop appends");
 }
+
+/// Every file below `dir` with its bytes.
+fn snapshot_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(snapshot_of(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn a_read_only_open_changes_nothing_and_says_what_recovery_would_do() {
+    let mut h = SegmentHarness::new();
+    ten_notes(&h).await;
+    h.close();
+    let path = h.path();
+    let segment = segment_files(&path).pop().expect("an event segment");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    bytes.extend_from_slice(b"\x00\x00\x01\x00\x01torn");
+    std::fs::write(&segment, bytes).unwrap();
+    std::fs::write(path.join("snapshots").join("leftover.tmp"), b"x").unwrap();
+    let before = snapshot_of(&path);
+
+    let log = mentorship_engine::store::SegmentLog::open_read_only(&path, config()).unwrap();
+    assert_eq!(log.head(), 10);
+    assert_eq!(log.read_all(1, 100).await.unwrap().len(), 10);
+    assert!(
+        log.recovery()
+            .iter()
+            .any(|note| note.contains("never acknowledged")),
+        "{:?}",
+        log.recovery()
+    );
+    assert!(matches!(
+        mentorship_engine::store::EventLog::verify(&log)
+            .await
+            .unwrap(),
+        mentorship_engine::store::Verification::Intact { count: 10, .. }
+    ));
+    let refused = log
+        .append(append(
+            "a",
+            ExpectedRevision::at(10),
+            "c10",
+            vec![noted(json!({}))],
+        ))
+        .await;
+    assert!(refused.is_err(), "a read-only log takes no append");
+    drop(log);
+    assert_eq!(snapshot_of(&path), before, "a read-only open wrote");
+}

@@ -125,7 +125,10 @@ async fn run(job: Job) -> Result<(), String> {
         }
         Job::Verify { data_dir } => {
             offline(async {
-                let log = commands::open_existing(&data_dir)?;
+                let log = commands::open_read_only(&data_dir)?;
+                for note in log.recovery() {
+                    println!("recovery: {note}");
+                }
                 let report = commands::verify::run(&log).await?;
                 println!("{report}");
                 Ok(())

@@ -99,3 +99,46 @@ fn the_data_dir_comes_from_the_environment_when_no_flag_names_it() {
         .unwrap();
     assert_one_line_error(&output, "elsewhere");
 }
+
+/// Every file below `dir` with its bytes.
+fn files_below(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_below(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn verify_never_writes_and_says_what_recovery_would_do() {
+    let (dir, events) = demo();
+    let segments = dir.path().join("log").join("segments");
+    let mut last: Vec<_> = std::fs::read_dir(&segments)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .collect();
+    last.sort();
+    let last = last.pop().unwrap();
+    let mut bytes = std::fs::read(&last).unwrap();
+    bytes.extend_from_slice(b"\x00\x00\x01\x00\x01a torn group");
+    std::fs::write(&last, bytes).unwrap();
+    let before = files_below(dir.path());
+
+    let output = run(&["verify"], dir.path());
+    assert!(output.status.success(), "{output:?}");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        out.contains("recovery: ") && out.contains("never acknowledged"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("intact: {events} events")), "{out}");
+    assert_eq!(files_below(dir.path()), before, "verify changed the store");
+}

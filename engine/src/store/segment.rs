@@ -185,7 +185,7 @@ pub(crate) fn name(first: u64) -> String {
 /// The segments in `dir`, in position order. Leftover temporary files of an
 /// interrupted rewrite are removed: the original they were meant to replace
 /// is still in place.
-pub(crate) fn list(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
+pub(crate) fn list(dir: &Path, remove_leftovers: bool) -> Result<Vec<(u64, PathBuf)>, StoreError> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -193,7 +193,9 @@ pub(crate) fn list(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
             continue;
         };
         if file_name.ends_with(".tmp") {
-            std::fs::remove_file(&path)?;
+            if remove_leftovers {
+                std::fs::remove_file(&path)?;
+            }
             continue;
         }
         let Some(first) = file_name

@@ -359,7 +359,17 @@ pub struct SegmentLog {
     jobs: Option<Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     path: PathBuf,
-    _lock: File,
+    _lock: Option<File>,
+    /// What opening for writing would change (read-only opens only).
+    recovery: Vec<String>,
+}
+
+/// Whether an open may change the files: recover a torn tail, create what
+/// is missing, take appends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    ReadWrite,
+    ReadOnly,
 }
 
 impl SegmentLog {
@@ -369,7 +379,29 @@ impl SegmentLog {
     /// acknowledged records are damaged, and with
     /// [`StoreError::Unavailable`] when another handle has the log open.
     pub fn open(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_with(path.as_ref(), config, Access::ReadWrite)
+    }
+
+    /// Opens the log in directory `path` without changing a byte of it (an
+    /// auditor's read-only copy, a live store under inspection): nothing is
+    /// created, cut or removed, appends and erasures are refused, snapshots
+    /// are not written, and [`SegmentLog::recovery`] says what opening it
+    /// for writing would do.
+    pub fn open_read_only(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
+        Self::open_with(path.as_ref(), config, Access::ReadOnly)
+    }
+
+    /// What opening for writing would change, for a log opened read-only:
+    /// each torn tail it would set aside and cut. Empty otherwise.
+    pub fn recovery(&self) -> &[String] {
+        &self.recovery
+    }
+
+    fn open_with(path: &Path, config: LogConfig, access: Access) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
+        if access == Access::ReadOnly {
+            return Self::open_untouched(path, config);
+        }
         let fresh = !path.exists();
         if fresh {
             segment::private_dir(&path)?;
@@ -404,7 +436,9 @@ impl SegmentLog {
                 std::fs::remove_file(entry)?;
             }
         }
-        let (state, tail, damage) = recover(&path)?;
+        let mut notes = Vec::new();
+        let (state, tail, damage) = recover(&path, access, &mut notes)?;
+        let tail = tail.ok_or_else(|| StoreError::invalid("a writable log has a tail"))?;
         let head = state.head;
         let head_hash = state.head_hash;
         let halt = damage.map(|(position, detail)| {
@@ -433,7 +467,49 @@ impl SegmentLog {
             jobs: Some(jobs),
             writer: Some(writer),
             path,
+            _lock: Some(lock),
+            recovery: notes,
+        })
+    }
+
+    /// [`SegmentLog::open_read_only`]: a shared lock when the `LOCK` file is
+    /// there (a live writer holds it exclusively), no writer thread.
+    fn open_untouched(path: PathBuf, config: LogConfig) -> Result<Self, StoreError> {
+        if !path.join(EVENTS_DIR).is_dir() {
+            return Err(StoreError::Unavailable {
+                detail: format!("{} holds no event log", path.display()),
+            });
+        }
+        let lock = match File::open(path.join("LOCK")) {
+            Ok(lock) => {
+                lock.try_lock_shared()
+                    .map_err(|error| StoreError::Unavailable {
+                        detail: format!("{} is open elsewhere: {error}", path.display()),
+                    })?;
+                Some(lock)
+            }
+            Err(_) => None,
+        };
+        let mut notes = Vec::new();
+        let (state, _, damage) = recover(&path, Access::ReadOnly, &mut notes)?;
+        if let Some((position, detail)) = &damage {
+            notes.push(format!("damage at position {position}: {detail}"));
+        }
+        let head = state.head;
+        let shared = Arc::new(Shared {
+            dir: path.clone(),
+            state: RwLock::new(state),
+            config,
+            head: watch::Sender::new(head),
+            snapshot_writes: AtomicU64::new(0),
+        });
+        Ok(Self {
+            shared,
+            jobs: None,
+            writer: None,
+            path,
             _lock: lock,
+            recovery: notes,
         })
     }
 
@@ -633,6 +709,11 @@ impl EventLog for SegmentLog {
     }
 
     async fn put_snapshot(&self, stream: &StreamRef, snapshot: Snapshot) -> Result<(), StoreError> {
+        if self.jobs.is_none() {
+            // Read-only, or closed: a snapshot is a cache, and a check never
+            // writes.
+            return Ok(());
+        }
         let bytes = serde_json::to_vec(&snapshot)
             .map_err(|error| StoreError::invalid(format!("snapshot of {stream}: {error}")))?;
         let path = self.shared.snapshot_path(stream);
@@ -771,12 +852,20 @@ type Damage = Option<(u64, String)>;
 
 /// Rebuilds the indexes from the segments, truncating an unacknowledged
 /// tail.
-fn recover(dir: &Path) -> Result<(State, Tail, Damage), StoreError> {
+fn recover(
+    dir: &Path,
+    access: Access,
+    notes: &mut Vec<String>,
+) -> Result<(State, Option<Tail>, Damage), StoreError> {
+    let writable = access == Access::ReadWrite;
     let events_dir = dir.join(EVENTS_DIR);
     let mut state = State::empty();
     let mut damage: Damage = None;
-    let mut listed = segment::list(&events_dir)?;
+    let mut listed = segment::list(&events_dir, writable)?;
     if listed.is_empty() {
+        if !writable {
+            return Ok((state, None, damage));
+        }
         let (_, path) = segment::create(&events_dir, 1)?;
         listed.push((1, path));
     }
@@ -794,13 +883,20 @@ fn recover(dir: &Path) -> Result<(State, Tail, Damage), StoreError> {
         let bytes = std::fs::read(&path)?;
         let (offsets, committed) = scan(&mut state, &mut damage, &bytes, last, &name)?;
         if last && committed < bytes.len() {
-            tracing::warn!(
-                segment = %path.display(),
-                dropped = bytes.len() - committed,
-                head = state.head,
-                "truncating the unacknowledged tail of the event log"
-            );
-            truncate(&path, committed as u64)?;
+            let dropped = bytes.len() - committed;
+            if writable {
+                tracing::warn!(
+                    segment = %path.display(),
+                    dropped,
+                    head = state.head,
+                    "setting aside the unacknowledged tail of the event log"
+                );
+                truncate(&path, committed as u64)?;
+            } else {
+                notes.push(format!(
+                    "event segment {name}: {dropped} bytes after offset {committed} were never acknowledged; opening for writing sets them aside"
+                ));
+            }
         }
         state.segments.push(Segment {
             first,
@@ -812,16 +908,25 @@ fn recover(dir: &Path) -> Result<(State, Tail, Damage), StoreError> {
             tail_path = path;
         }
     }
-    let events = OpenOptions::new().append(true).open(&tail_path)?;
     let events_len = state.segments.last().map_or(0, |s| s.len);
-    let contents = recover_contents(&dir.join(CONTENTS_DIR), &mut state, &mut damage)?;
+    let contents = recover_contents(
+        &dir.join(CONTENTS_DIR),
+        &mut state,
+        &mut damage,
+        access,
+        notes,
+    )?;
+    if !writable {
+        return Ok((state, None, damage));
+    }
+    let events = OpenOptions::new().append(true).open(&tail_path)?;
     Ok((
         state,
-        Tail {
+        Some(Tail {
             events,
             events_len,
             contents,
-        },
+        }),
         damage,
     ))
 }
@@ -996,8 +1101,14 @@ fn recover_contents(
     dir: &Path,
     state: &mut State,
     damage: &mut Damage,
+    access: Access,
+    notes: &mut Vec<String>,
 ) -> Result<Option<ContentTail>, StoreError> {
-    let listed = segment::list(dir)?;
+    let writable = access == Access::ReadWrite;
+    if !dir.is_dir() && !writable {
+        return Ok(None);
+    }
+    let listed = segment::list(dir, writable)?;
     let count = listed.len();
     let mut tail = None;
     for (i, (first, path)) in listed.into_iter().enumerate() {
@@ -1085,12 +1196,22 @@ fn recover_contents(
         }
         if last {
             if at < bytes.len() {
+                let dropped = bytes.len() - at;
+                if !writable {
+                    notes.push(format!(
+                        "content segment {name}: {dropped} bytes after offset {at} were never acknowledged; opening for writing sets them aside"
+                    ));
+                    continue;
+                }
                 tracing::warn!(
                     segment = %path.display(),
-                    dropped = bytes.len() - at,
-                    "truncating sealed values of unacknowledged events"
+                    dropped,
+                    "setting aside sealed values of unacknowledged events"
                 );
                 truncate(&path, at as u64)?;
+            }
+            if !writable {
+                continue;
             }
             tail = Some(ContentTail {
                 first,

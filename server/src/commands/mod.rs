@@ -101,6 +101,25 @@ pub fn open_existing(data_dir: &Path) -> Result<SegmentLog, CommandError> {
     open(data_dir)
 }
 
+/// Opens the log of an existing store without changing a byte of it: what
+/// `verify` checks, on a live store or an auditor's read-only copy.
+pub fn open_read_only(data_dir: &Path) -> Result<SegmentLog, CommandError> {
+    let path = log_path(data_dir);
+    if !path.is_dir() {
+        return Err(CommandError::NoStore {
+            data_dir: data_dir.to_path_buf(),
+            path,
+        });
+    }
+    SegmentLog::open_read_only(&path, LogConfig::new(schema::sensitive_fields)).map_err(|source| {
+        if is_lock_error(&source) {
+            CommandError::InUse { path }
+        } else {
+            CommandError::Open { path, source }
+        }
+    })
+}
+
 /// Opens (or creates) the log in `data_dir`, naming a lock held by another
 /// process as such.
 pub fn open(data_dir: &Path) -> Result<SegmentLog, CommandError> {
