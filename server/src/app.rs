@@ -60,6 +60,14 @@ pub enum ServeError {
         /// Why.
         source: ProjectionError,
     },
+    /// The read-model store could not be opened, nor set aside and rebuilt.
+    #[error("cannot open the read models in {path}: {detail}")]
+    ReadModels {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
     /// The transport failed.
     #[error("the server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
@@ -153,15 +161,47 @@ pub fn open_log(data_dir: &Path) -> Result<Log, ServeError> {
 }
 
 /// Opens every projection of `log` on the read-model store in `data_dir`;
-/// nothing runs until [`Projections::start`].
+/// nothing runs until [`Projections::start`]. The read models are derived
+/// data: a store that cannot be opened or read (an error, or a panic inside
+/// the storage engine) is set aside, renamed with the time, and rebuilt from
+/// the log in a fresh store, with a warning that says so.
 pub fn open_projections<L: mentorship_engine::store::EventLog>(
     data_dir: &Path,
     log: Arc<L>,
 ) -> Result<Projections<L>, ServeError> {
     let path = projections_path(data_dir);
-    ReadStore::open(&path)
-        .and_then(|store| Projections::open(log, store, Settings::default()))
-        .map_err(|source| ServeError::Projections { path, source })
+    let open = |log: Arc<L>| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ReadStore::open(&path)
+                .and_then(|store| Projections::open(log, store, Settings::default()))
+        }))
+    };
+    let problem = match open(Arc::clone(&log)) {
+        Ok(Ok(projections)) => return Ok(projections),
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => "the storage engine panicked while reading it".to_owned(),
+    };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let aside = data_dir.join(format!("projections.damaged-{stamp}"));
+    std::fs::rename(&path, &aside).map_err(|error| ServeError::ReadModels {
+        path: path.clone(),
+        detail: format!("{problem}; and it could not be set aside: {error}"),
+    })?;
+    tracing::warn!(
+        store = %path.display(),
+        set_aside = %aside.display(),
+        %problem,
+        "the read-model store could not be opened; it is set aside and every read model is rebuilt from the log"
+    );
+    match open(log) {
+        Ok(result) => result.map_err(|source| ServeError::Projections { path, source }),
+        Err(_) => Err(ServeError::ReadModels {
+            path,
+            detail: "a fresh read-model store panicked on open".into(),
+        }),
+    }
 }
 
 /// What one caller, and all callers together, may hold of the server.
