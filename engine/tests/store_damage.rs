@@ -227,3 +227,70 @@ async fn a_read_only_open_changes_nothing_and_says_what_recovery_would_do() {
     drop(log);
     assert_eq!(snapshot_of(&path), before, "a read-only open wrote");
 }
+
+#[tokio::test]
+async fn a_bad_record_mid_segment_opens_read_only_and_hides_nothing_around_it() {
+    let mut h = SegmentHarness::new();
+    append_each(h.log(), "a", 6, |i| json!({"i": i})).await;
+    for n in 0..4u64 {
+        h.log()
+            .append(append(
+                "b",
+                ExpectedRevision::at(n),
+                &format!("b{n}"),
+                vec![noted(json!({"i": n}))],
+            ))
+            .await
+            .unwrap();
+    }
+    h.close();
+    let path = h.path();
+    let segment = segment_files(&path).pop().expect("an event segment");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let length = bytes.len();
+    let fifth = records(&bytes)
+        .into_iter()
+        .filter(|(_, kind, _)| *kind == EVENT)
+        .nth(4)
+        .expect("a fifth event")
+        .0;
+    bytes[fifth + 20] ^= 0x40;
+    std::fs::write(&segment, bytes).unwrap();
+
+    let log = mentorship_engine::store::SegmentLog::open(&path, config())
+        .expect("damage mid-segment still opens, for reading");
+    assert_eq!(std::fs::metadata(&segment).unwrap().len() as usize, length);
+    assert_eq!(log.head(), 10);
+    assert_eq!(log.read_all(1, 100).await.unwrap().len(), 4);
+    assert!(matches!(
+        log.read_all(5, 100).await,
+        Err(StoreError::Corrupt { position: 5, .. })
+    ));
+    let after: Vec<u64> = log
+        .read_all(6, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.position)
+        .collect();
+    assert_eq!(after, vec![6, 7, 8, 9, 10]);
+    assert_eq!(log.read_stream(&stream("b"), 1).await.unwrap().len(), 4);
+    assert!(
+        log.read_stream(&stream("a"), 1).await.is_err(),
+        "a stream with a damaged event is not silently short"
+    );
+    assert!(matches!(
+        log.verify().await.unwrap(),
+        mentorship_engine::store::Verification::Broken { position: 5, .. }
+    ));
+    assert!(matches!(
+        log.append(append(
+            "b",
+            ExpectedRevision::at(4),
+            "c-late",
+            vec![noted(json!({}))]
+        ))
+        .await,
+        Err(StoreError::Corrupt { .. })
+    ));
+}

@@ -191,7 +191,7 @@ async fn a_damaged_log_opens_for_reading_and_refuses_appends() {
 }
 
 #[tokio::test]
-async fn a_record_that_fails_its_crc_before_the_tail_stops_the_open() {
+async fn a_record_that_fails_its_crc_before_the_tail_opens_read_only_naming_it() {
     let mut h = SegmentHarness::new();
     five_events(&h).await;
     h.close();
@@ -204,11 +204,28 @@ async fn a_record_that_fails_its_crc_before_the_tail_stops_the_open() {
         .unwrap();
     bytes[offset + 60] ^= 0x01;
     std::fs::write(&file, &bytes).unwrap();
-    let Err(err) = mentorship_engine::store::SegmentLog::open(h.path(), config()) else {
-        panic!("damage to acknowledged records went unnoticed")
-    };
+    let log = mentorship_engine::store::SegmentLog::open(h.path(), config())
+        .expect("damage opens the log for reading");
+    assert!(matches!(
+        log.verify().await.unwrap(),
+        Verification::Broken { position: 2, .. }
+    ));
+    let err = log.read_all(2, 10).await.unwrap_err();
     assert!(
         matches!(err, StoreError::Corrupt { position: 2, .. }),
         "{err:?}"
+    );
+    let err = log
+        .append(append(
+            "a",
+            ExpectedRevision::Any,
+            "c9",
+            vec![noted(json!({}))],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Corrupt { .. }),
+        "damage went unnoticed: {err:?}"
     );
 }

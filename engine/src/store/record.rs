@@ -17,6 +17,17 @@ pub(crate) fn split(position: u64, record: &[u8]) -> Result<([u8; 32], &[u8]), S
     Ok((*hash, canonical))
 }
 
+/// The position a stored record says it holds (the canonical encoding
+/// starts with a version byte, then the position), without decoding the
+/// rest: where reading resumes after damage.
+pub(crate) fn claimed_position(record: &[u8]) -> Option<u64> {
+    let (_, canonical) = record.split_first_chunk::<32>()?;
+    canonical
+        .get(1..9)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_be_bytes)
+}
+
 /// The event stored at `position` as `record`.
 pub(crate) fn materialise(
     position: u64,

@@ -127,6 +127,9 @@ pub(crate) struct State {
     pub(crate) streams: HashMap<StreamRef, Vec<u64>>,
     pub(crate) commands: HashMap<String, AppendOutcome>,
     pub(crate) contents: HashMap<[u8; 32], Held>,
+    /// Streams missing an event to damage, with the position it was found
+    /// at: reading them fails rather than returning a short stream.
+    pub(crate) damaged_streams: HashMap<StreamRef, u64>,
 }
 
 impl Index for State {
@@ -157,6 +160,7 @@ impl State {
             streams: HashMap::new(),
             commands: HashMap::new(),
             contents: HashMap::new(),
+            damaged_streams: HashMap::new(),
         }
     }
 
@@ -576,6 +580,12 @@ impl EventLog for SegmentLog {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let positions = {
             let state = self.shared.read()?;
+            if let Some(position) = state.damaged_streams.get(stream) {
+                return Err(StoreError::corrupt(
+                    *position,
+                    format!("{stream} misses an event to damage in the log"),
+                ));
+            }
             let skip = usize::try_from(from_revision.saturating_sub(1)).unwrap_or(usize::MAX);
             state
                 .streams
@@ -970,6 +980,7 @@ fn scan(
     let mut pending: Vec<(usize, &[u8])> = Vec::new();
     let mut pending_damage: Damage = None;
     let mut previous = state.head_hash;
+    let mut link_unknown = false;
     let mut at = 0;
     let mut committed = 0;
     loop {
@@ -981,17 +992,54 @@ fn scan(
                 {
                     break;
                 }
-                return Err(StoreError::corrupt(
-                    next_position,
-                    format!("segment {name}: {detail}, inside acknowledged records"),
+                // Damage to acknowledged records (a later commit vouches for
+                // them): keep every byte, index what is whole around it, and
+                // open for reading only.
+                let Some(resume) = segment::next_record(bytes, at, EVENT) else {
+                    damage.get_or_insert((
+                        next_position,
+                        format!("segment {name}: {detail}, and no whole event after it"),
+                    ));
+                    committed = bytes.len();
+                    break;
+                };
+                let missing = state.head + pending.len() as u64 + 1;
+                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                let claimed = match segment::frame(bytes, resume) {
+                    Frame::Record { body, .. } => record::claimed_position(body),
+                    _ => None,
+                }
+                .filter(|claimed| *claimed >= missing)
+                .unwrap_or(missing);
+                for position in missing..claimed {
+                    offsets.push(at as u64);
+                    state.head = position;
+                }
+                damage.get_or_insert((
+                    missing,
+                    format!(
+                        "segment {name}: {detail}; positions {missing} to {} are unreadable",
+                        claimed.saturating_sub(1).max(missing)
+                    ),
                 ));
+                if claimed == missing {
+                    offsets.push(at as u64);
+                    state.head = missing;
+                }
+                link_unknown = true;
+                at = resume;
             }
             Frame::Record {
                 kind: EVENT,
                 body,
                 next,
             } => {
-                if last && pending_damage.is_none() {
+                if last && link_unknown {
+                    if let Ok((hash, _)) = record::split(next_position, body) {
+                        previous = hash;
+                    }
+                    link_unknown = false;
+                } else if last && pending_damage.is_none() {
                     match record::split(next_position, body) {
                         Ok((hash, canonical)) => {
                             if canonical::chain(&previous, canonical) != hash {
@@ -1014,19 +1062,8 @@ fn scan(
                 body,
                 next,
             } => {
-                let mut hash = state.head_hash;
-                for (offset, body) in pending.drain(..) {
-                    let position = state.head + 1;
-                    offsets.push(offset as u64);
-                    if let Err(detail) = index(state, position, body) {
-                        pending_damage.get_or_insert((position, detail));
-                    }
-                    if let Some(stored) = body.first_chunk::<32>() {
-                        hash = *stored;
-                    }
-                    state.head = position;
-                }
-                state.head_hash = hash;
+                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                let hash = state.head_hash;
                 if segment::read_commit(body) != Some((state.head, hash)) {
                     pending_damage.get_or_insert((
                         state.head,
@@ -1050,13 +1087,34 @@ fn scan(
             }
         }
     }
-    if !last && committed != bytes.len() {
+    if !last && committed != bytes.len() && damage.is_none() {
         return Err(StoreError::corrupt(
             state.head + 1,
             format!("segment {name} ends with uncommitted records"),
         ));
     }
     Ok((offsets, committed))
+}
+
+/// Indexes the events read since the last commit, in order: their offsets,
+/// streams and commands, and the head and its hash.
+fn index_pending(
+    state: &mut State,
+    pending: &mut Vec<(usize, &[u8])>,
+    offsets: &mut Vec<u64>,
+    pending_damage: &mut Damage,
+) {
+    for (offset, body) in pending.drain(..) {
+        let position = state.head + 1;
+        offsets.push(offset as u64);
+        if let Err(detail) = index(state, position, body) {
+            pending_damage.get_or_insert((position, detail));
+        }
+        if let Some(stored) = body.first_chunk::<32>() {
+            state.head_hash = *stored;
+        }
+        state.head = position;
+    }
 }
 
 /// Adds the event stored as `body` at `position` to the indexes.
@@ -1067,8 +1125,9 @@ fn index(state: &mut State, position: u64, body: &[u8]) -> Result<(), String> {
         return Err(format!("record says position {}", decoded.position));
     }
     let stream = StreamRef::new(decoded.stream_type, decoded.stream_id);
-    let positions = state.streams.entry(stream).or_default();
+    let positions = state.streams.entry(stream.clone()).or_default();
     if decoded.revision != positions.len() as u64 + 1 {
+        state.damaged_streams.entry(stream).or_insert(position);
         return Err(format!(
             "revision {} follows revision {}",
             decoded.revision,
