@@ -2,6 +2,8 @@
 
 use crate::auth::rate::RateLimit;
 use crate::services::subscriptions::SubscriptionLimits;
+use ed25519_dalek::SigningKey;
+use mentorship_engine::store::checkpoint;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -204,6 +206,66 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
     }
 }
 
+/// Opens the log and holds it against the checkpoints of the data
+/// directory (their signatures checked with `key`'s public key, when given):
+/// a log that is behind a checkpoint, or differs from one, was cut or
+/// rewritten, and is served for reading only until an operator decides.
+pub async fn open_checked_log(
+    data_dir: &Path,
+    key: Option<&SigningKey>,
+) -> Result<Log, ServeError> {
+    let log = open_log(data_dir)?;
+    let path = log_path(data_dir);
+    let checkpoints =
+        crate::commands::checkpoints::local(data_dir).map_err(|error| ServeError::ReadModels {
+            path: checkpoint::file(data_dir),
+            detail: error.to_string(),
+        })?;
+    let trusted = key.map(|key| key.verifying_key().to_bytes());
+    let problems =
+        crate::commands::checkpoints::problems(&log, &checkpoints, trusted.as_ref()).await;
+    if problems.is_empty() {
+        return Ok(log);
+    }
+    for problem in &problems {
+        tracing::error!(log = %path.display(), %problem, "the log does not hold what its checkpoints signed; serving it for reading only");
+    }
+    drop(log);
+    Log::open_read_only(&path, LogConfig::new(schema::sensitive_fields))
+        .map_err(|source| ServeError::Store { path, source })
+}
+
+/// How often the server signs a checkpoint of its head, when it moved.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Signs a checkpoint every [`CHECKPOINT_EVERY`] while the head moves, and a
+/// last one when the server stops.
+async fn sign_checkpoints(
+    log: Arc<Log>,
+    key: SigningKey,
+    data_dir: PathBuf,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut last = crate::commands::checkpoints::local(&data_dir)
+        .ok()
+        .and_then(|checkpoints| checkpoints.last().map(|signed| signed.checkpoint.position))
+        .unwrap_or(0);
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    loop {
+        let stop = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stopping.changed() => true,
+        };
+        match crate::commands::checkpoints::sign_head(log.as_ref(), &key, &data_dir, last).await {
+            Ok(position) => last = position,
+            Err(error) => tracing::warn!(%error, "a checkpoint could not be signed"),
+        }
+        if stop || *stopping.borrow() {
+            return;
+        }
+    }
+}
+
 /// What one caller, and all callers together, may hold of the server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -255,7 +317,12 @@ pub async fn serve(
     tls: Option<&TlsSettings>,
     insecure_plaintext: bool,
     limits: &Limits,
+    signing_key: Option<&Path>,
 ) -> Result<(), ServeError> {
+    let signing_key = signing_key
+        .map(checkpoint::read_signing_key)
+        .transpose()
+        .map_err(ServeError::Security)?;
     private_data_dir(data_dir)?;
     let authenticator = Arc::new(authenticator(data_dir, address, auth)?.limit_rate(limits.rate));
     if tls.is_none() && !address.ip().is_loopback() && !insecure_plaintext {
@@ -264,7 +331,7 @@ pub async fn serve(
         )));
     }
     let tls = tls.map(server_tls).transpose()?;
-    let log = Arc::new(open_log(data_dir)?);
+    let log = Arc::new(open_checked_log(data_dir, signing_key.as_ref()).await?);
     let engine = Engine::new(Arc::clone(&log));
     let projections = Arc::new(open_projections(data_dir, Arc::clone(&log))?);
     projections.start();
@@ -310,6 +377,14 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let (stopping, stopping_watch) = tokio::sync::watch::channel(false);
+    let signer = signing_key.filter(|_| !log.is_read_only()).map(|key| {
+        tokio::spawn(sign_checkpoints(
+            Arc::clone(&log),
+            key,
+            data_dir.to_path_buf(),
+            stopping_watch.clone(),
+        ))
+    });
     let shutdown = async move {
         shutdown_signal().await;
         // Live subscriptions never end on their own; end them so that the
@@ -372,6 +447,10 @@ pub async fn serve(
     // The runners stop after the last request, with a final flush, whether
     // serving ended cleanly or not.
     projections.shutdown().await;
+    if let Some(signer) = signer {
+        // The last checkpoint covers every acknowledged event.
+        let _ = signer.await;
+    }
     served?;
     drop(projections);
     drop(log);

@@ -27,6 +27,8 @@ pub struct Cli {
 
 /// The jobs the binary can do.
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve the gRPC API on an embedded store.
     Serve {
@@ -57,6 +59,19 @@ pub enum Command {
         /// Where the store lives.
         #[command(flatten)]
         store: StoreArgs,
+        /// A checkpoints file kept apart (`checkpoint export`): the log must
+        /// still hold, unchanged, the prefix each one signed.
+        #[arg(long, value_name = "FILE", requires = "public_key")]
+        checkpoint: Option<PathBuf>,
+        /// The public key (64 hex characters) that must have signed them.
+        #[arg(long, value_name = "HEX")]
+        public_key: Option<String>,
+    },
+    /// Signed checkpoints of how far the log reached.
+    Checkpoint {
+        /// What to do.
+        #[command(subcommand)]
+        command: CheckpointCommand,
     },
     /// Read the event log.
     Events {
@@ -85,6 +100,23 @@ pub enum Command {
         /// Rebuild every projection (the default).
         #[arg(long)]
         all: bool,
+    },
+}
+
+/// Ways to handle signed checkpoints.
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCommand {
+    /// Print every checkpoint of the store, one a line, to keep elsewhere.
+    Export {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the public key of a signing key, for `verify --public-key`.
+    PublicKey {
+        /// The signing key: 64 hex characters (`openssl rand -hex 32`).
+        #[arg(long, value_name = "FILE")]
+        signing_key: PathBuf,
     },
 }
 
@@ -154,6 +186,11 @@ pub struct LimitArgs {
         value_name = "R"
     )]
     pub rate_limit: u32,
+    /// Ed25519 signing key (64 hex characters, `openssl rand -hex 32`):
+    /// the server signs a checkpoint of how far the log reached every few
+    /// seconds, kept in `checkpoints/` apart from the log.
+    #[arg(long, env = "MENTORSHIP_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
     /// Requests one caller may send at once after a pause (default: one
     /// second's worth of --rate-limit).
     #[arg(long, env = "MENTORSHIP_RATE_BURST", value_name = "N")]
@@ -283,6 +320,8 @@ pub enum Job {
         insecure_plaintext: bool,
         /// What callers may hold.
         limits: Limits,
+        /// The key checkpoints are signed with.
+        signing_key: Option<PathBuf>,
     },
     /// Create an API key.
     KeysCreate {
@@ -302,10 +341,22 @@ pub enum Job {
         /// The key's id.
         id: String,
     },
-    /// Check the hash chain.
+    /// Check the hash chain, and the log against its checkpoints.
     Verify {
         /// The data directory.
         data_dir: PathBuf,
+        /// A kept checkpoints file, and the public key that signed it.
+        kept: Option<(PathBuf, String)>,
+    },
+    /// Print the store's checkpoints.
+    CheckpointExport {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+    /// Print a signing key's public key.
+    CheckpointPublicKey {
+        /// The signing key file.
+        signing_key: PathBuf,
     },
     /// Print the log.
     Tail(TailConfig),
@@ -376,6 +427,7 @@ impl Cli {
                 tls,
                 limits,
             } => Job::Serve {
+                signing_key: limits.signing_key.clone(),
                 limits: Limits {
                     subscriptions: SubscriptionLimits {
                         per_caller: limits.max_subscriptions_per_caller,
@@ -433,9 +485,22 @@ impl Cli {
                 data_dir: store.data_dir,
                 id,
             },
-            Command::Verify { store } => Job::Verify {
+            Command::Verify {
+                store,
+                checkpoint,
+                public_key,
+            } => Job::Verify {
+                data_dir: store.data_dir,
+                kept: checkpoint.zip(public_key),
+            },
+            Command::Checkpoint {
+                command: CheckpointCommand::Export { store },
+            } => Job::CheckpointExport {
                 data_dir: store.data_dir,
             },
+            Command::Checkpoint {
+                command: CheckpointCommand::PublicKey { signing_key },
+            } => Job::CheckpointPublicKey { signing_key },
             Command::Demo { store } => Job::Demo {
                 data_dir: store.data_dir,
             },

@@ -90,6 +90,7 @@ async fn run(job: Job) -> Result<(), String> {
             tls,
             insecure_plaintext,
             limits,
+            signing_key,
         } => mentorship_server::app::serve(
             &data_dir,
             listen,
@@ -97,6 +98,7 @@ async fn run(job: Job) -> Result<(), String> {
             tls.as_ref(),
             insecure_plaintext,
             &limits,
+            signing_key.as_deref(),
         )
         .await
         .map_err(|error| error.to_string()),
@@ -123,17 +125,49 @@ async fn run(job: Job) -> Result<(), String> {
             println!("revoked key {id}");
             Ok(())
         }
-        Job::Verify { data_dir } => {
+        Job::Verify { data_dir, kept } => {
             offline(async {
                 let log = commands::open_read_only(&data_dir)?;
                 for note in log.recovery() {
                     println!("recovery: {note}");
                 }
                 let report = commands::verify::run(&log).await?;
+                let mut problems = commands::checkpoints::problems(
+                    &log,
+                    &commands::checkpoints::local(&data_dir)?,
+                    None,
+                )
+                .await;
+                if let Some((file, key)) = kept {
+                    let trusted = commands::checkpoints::parse_public_key(&key)?;
+                    let kept = mentorship_engine::store::checkpoint::read_all(&file)?;
+                    if kept.is_empty() {
+                        problems.push(format!("{} holds no checkpoint", file.display()));
+                    }
+                    problems
+                        .extend(commands::checkpoints::problems(&log, &kept, Some(&trusted)).await);
+                }
+                if let Some(first) = problems.first() {
+                    return Err(commands::CommandError::Checkpoint(first.clone()));
+                }
                 println!("{report}");
                 Ok(())
             })
             .await
+        }
+        Job::CheckpointExport { data_dir } => {
+            let lines =
+                commands::checkpoints::export(&data_dir).map_err(|error| error.to_string())?;
+            if !lines.is_empty() {
+                println!("{lines}");
+            }
+            Ok(())
+        }
+        Job::CheckpointPublicKey { signing_key } => {
+            let key = commands::checkpoints::public_key(&signing_key)
+                .map_err(|error| error.to_string())?;
+            println!("{key}");
+            Ok(())
         }
         Job::Demo { data_dir } => {
             offline(async {

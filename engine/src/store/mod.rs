@@ -55,6 +55,7 @@
 //! covers, so the chain verifies without ever seeing confidential text.
 
 pub mod canonical;
+pub mod checkpoint;
 pub mod cqrs;
 pub mod error;
 pub mod log;

@@ -366,6 +366,8 @@ pub struct SegmentLog {
     _lock: Option<File>,
     /// What opening for writing would change (read-only opens only).
     recovery: Vec<String>,
+    /// Opened with [`SegmentLog::open_read_only`].
+    read_only: bool,
 }
 
 /// Whether an open may change the files: recover a torn tail, create what
@@ -393,6 +395,11 @@ impl SegmentLog {
     /// for writing would do.
     pub fn open_read_only(path: impl AsRef<Path>, config: LogConfig) -> Result<Self, StoreError> {
         Self::open_with(path.as_ref(), config, Access::ReadOnly)
+    }
+
+    /// Whether the log was opened read-only: it takes no append.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// What opening for writing would change, for a log opened read-only:
@@ -473,6 +480,7 @@ impl SegmentLog {
             path,
             _lock: Some(lock),
             recovery: notes,
+            read_only: false,
         })
     }
 
@@ -514,6 +522,7 @@ impl SegmentLog {
             path,
             _lock: lock,
             recovery: notes,
+            read_only: true,
         })
     }
 
@@ -542,8 +551,13 @@ impl SegmentLog {
         &self,
         job: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
     ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError> {
+        let read_only = self.read_only;
         let unavailable = || StoreError::Unavailable {
-            detail: "the log is closed".into(),
+            detail: if read_only {
+                "the log is open for reading only (damaged, or behind a signed checkpoint); an operator must decide before it takes writes".into()
+            } else {
+                "the log is closed".into()
+            },
         };
         let (reply, answer) = oneshot::channel();
         self.jobs

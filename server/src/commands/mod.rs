@@ -2,6 +2,7 @@
 //! while no server does, and reports failure as one [`CommandError`] that
 //! `main` prints on one line.
 
+pub mod checkpoints;
 pub mod demo;
 pub mod rebuild;
 pub mod tail;
@@ -56,6 +57,10 @@ pub enum CommandError {
         /// What does not match.
         detail: String,
     },
+    /// A checkpoint cannot be read, signed or trusted, or the log does not
+    /// hold what its checkpoints signed.
+    #[error("{0}")]
+    Checkpoint(String),
     /// The demo needs an empty store.
     #[error("{} already holds {events} events; `demo` loads only into an empty store (choose another --data-dir)", data_dir.display())]
     NotEmpty {
