@@ -294,3 +294,51 @@ async fn a_bad_record_mid_segment_opens_read_only_and_hides_nothing_around_it() 
         Err(StoreError::Corrupt { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_cut_at_any_offset_of_the_last_segment_is_named_by_the_checkpoint() {
+    use mentorship_engine::store::checkpoint::{standing, Checkpoint, Standing};
+    use mentorship_engine::store::SegmentLog;
+
+    let mut h = SegmentHarness::new();
+    append_each(h.log(), "a", 8, |i| json!({"i": i})).await;
+    let head = h.log().head();
+    let head_hash = h.log().read_all(head, 1).await.unwrap()[0].hash;
+    h.close();
+    let checkpoint = Checkpoint {
+        position: head,
+        head_hash,
+        signed_at_millis: 0,
+    };
+    let path = h.path();
+    let segment = segment_files(&path).pop().unwrap();
+    let original = std::fs::read(&segment).unwrap();
+    let boundaries: Vec<usize> = records(&original).iter().map(|(at, ..)| *at).collect();
+    let mut cuts: Vec<usize> = boundaries.clone();
+    cuts.extend(boundaries.iter().map(|at| at + 7));
+    for cut in cuts.into_iter().filter(|cut| *cut < original.len()) {
+        std::fs::write(&segment, &original[..cut]).unwrap();
+        let log = SegmentLog::open_read_only(&path, config()).unwrap();
+        let kept = log.head();
+        let hash_there = match log.read_all(head, 1).await {
+            Ok(events) => events.first().map(|event| event.hash),
+            Err(_) => None,
+        };
+        assert_eq!(
+            standing(&checkpoint, kept, hash_there),
+            Standing::Truncated {
+                position: head,
+                missing: head - kept
+            },
+            "a cut at byte {cut} went unnoticed"
+        );
+        assert_eq!(std::fs::read(&segment).unwrap(), &original[..cut], "read-only wrote");
+    }
+    std::fs::write(&segment, &original).unwrap();
+    let log = SegmentLog::open_read_only(&path, config()).unwrap();
+    let hash_there = log.read_all(head, 1).await.unwrap()[0].hash;
+    assert_eq!(
+        standing(&checkpoint, log.head(), Some(hash_there)),
+        Standing::Holds
+    );
+}
