@@ -332,7 +332,11 @@ async fn a_cut_at_any_offset_of_the_last_segment_is_named_by_the_checkpoint() {
             },
             "a cut at byte {cut} went unnoticed"
         );
-        assert_eq!(std::fs::read(&segment).unwrap(), &original[..cut], "read-only wrote");
+        assert_eq!(
+            std::fs::read(&segment).unwrap(),
+            &original[..cut],
+            "read-only wrote"
+        );
     }
     std::fs::write(&segment, &original).unwrap();
     let log = SegmentLog::open_read_only(&path, config()).unwrap();

@@ -428,11 +428,10 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(MatchingServiceServer::new(MatchingApi::new(engine)))
-        .add_service(EventStoreServiceServer::new(EventStoreApi::new(
-            Arc::clone(&log),
-            stopping_watch,
-            limits.subscriptions,
-        )))
+        .add_service(EventStoreServiceServer::new(
+            EventStoreApi::new(Arc::clone(&log), stopping_watch, limits.subscriptions)
+                .with_checkpoints(checkpoint::file(data_dir)),
+        ))
         .add_service(QueryServiceServer::new(QueryApi::new(Arc::clone(
             &projections,
         ))))

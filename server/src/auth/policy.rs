@@ -233,6 +233,11 @@ pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
         Any,
     ),
     ("/mentorship.v1.EventStoreService/Verify", &[ADM, AUD], Any),
+    (
+        "/mentorship.v1.EventStoreService/GetCheckpoint",
+        &[ADM, AUD],
+        Any,
+    ),
     // QueryService
     (
         "/mentorship.v1.QueryService/GetProgrammeOverview",

@@ -21,6 +21,7 @@ use mentorship_engine::domain::ids::{CommandId, RelationshipId};
 use mentorship_engine::domain::sensitivity::Sensitivity;
 use mentorship_engine::domain::{Audit, Envelope, StreamAddress};
 use mentorship_engine::facade::Engine;
+use mentorship_engine::store::checkpoint;
 use mentorship_engine::store::{EventLog, RecordedEvent, SealedField, StreamRef, Verification};
 use mentorship_proto::v1 as pb;
 use pb::event_store_service_server::EventStoreService;
@@ -56,6 +57,7 @@ pub struct EventStoreApi<L> {
     engine: Engine<L>,
     stopping: watch::Receiver<bool>,
     subscriptions: Arc<Subscriptions>,
+    checkpoints: Option<std::path::PathBuf>,
 }
 
 impl<L: EventLog> EventStoreApi<L> {
@@ -68,7 +70,14 @@ impl<L: EventLog> EventStoreApi<L> {
             log,
             stopping,
             subscriptions: Subscriptions::new(limits),
+            checkpoints: None,
         }
+    }
+
+    /// Serves the newest checkpoint of the file at `path`.
+    pub fn with_checkpoints(mut self, path: std::path::PathBuf) -> Self {
+        self.checkpoints = Some(path);
+        self
     }
 }
 
@@ -323,6 +332,27 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
         // takes it.
         let items = ReceiverStream::new(receiver).map(|(item, _bytes)| item);
         Ok(Response::new(Box::pin(items)))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::SignedCheckpoint>, Status> {
+        authorize(&request, &self.engine, Target::Nothing).await?;
+        let newest = match &self.checkpoints {
+            Some(path) => checkpoint::read_all(path).map_err(from_store)?.pop(),
+            None => None,
+        };
+        let signed = newest.ok_or_else(|| {
+            Status::not_found("no checkpoint was signed (serve with --signing-key)")
+        })?;
+        Ok(Response::new(pb::SignedCheckpoint {
+            position: signed.checkpoint.position,
+            head_hash: signed.checkpoint.head_hash.to_vec(),
+            signed_at_millis: signed.checkpoint.signed_at_millis,
+            public_key: signed.public_key.to_vec(),
+            signature: signed.signature.to_vec(),
+        }))
     }
 
     async fn verify(

@@ -189,3 +189,40 @@ async fn confidential_text_reaches_only_members_in_any_read_or_subscription() {
     }
     assert_eq!(received as u64, head);
 }
+
+#[tokio::test]
+async fn the_newest_signed_checkpoint_is_served_and_names_the_chain_at_its_position() {
+    let server = Server::start_with(|root| {
+        let key = root.join("signing.key");
+        std::fs::write(&key, "7f".repeat(32)).expect("a signing key");
+        vec!["--signing-key".to_owned(), key.display().to_string()]
+    })
+    .await;
+    let programme = Programme::new(&server, "p-signed");
+    let defined = programme.define().await.expect("defined");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let signed = loop {
+        let answer = server
+            .events()
+            .get_checkpoint(as_actor("auditor", pb::GetCheckpointRequest {}))
+            .await;
+        match answer {
+            Ok(reply) if reply.get_ref().position >= defined.last_position => {
+                break reply.into_inner()
+            }
+            _ if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => panic!("no checkpoint covered the command: {other:?}"),
+        }
+    };
+    assert_eq!(signed.public_key.len(), 32);
+    assert_eq!(signed.signature.len(), 64);
+    let at = server
+        .read_all()
+        .await
+        .into_iter()
+        .find(|event| event.position == signed.position)
+        .expect("the checkpoint's position is in the log");
+    assert_eq!(at.hash, signed.head_hash);
+}

@@ -486,6 +486,9 @@ impl Secured {
                 Ok(bytes)
             }
             "EventStoreService/Verify" => send!(events, verify, pb::VerifyRequest {}),
+            "EventStoreService/GetCheckpoint" => {
+                send!(events, get_checkpoint, pb::GetCheckpointRequest {})
+            }
             "QueryService/GetProgrammeOverview" => send!(
                 queries,
                 get_programme_overview,
@@ -722,6 +725,12 @@ pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
     ("EventStoreService/ReadAll", &[Admin, Auditor], Code::Ok),
     ("EventStoreService/Subscribe", &[Admin, Auditor], Code::Ok),
     ("EventStoreService/Verify", &[Admin, Auditor], Code::Ok),
+    // No signing key: nothing to show, to those who may ask.
+    (
+        "EventStoreService/GetCheckpoint",
+        &[Admin, Auditor],
+        Code::NotFound,
+    ),
     // Read models: a programme's to its managers, its service and auditors.
     (
         "QueryService/GetProgrammeOverview",
