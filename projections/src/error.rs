@@ -59,3 +59,15 @@ pub enum ProjectionError {
 
 /// A projection's result.
 pub type Result<T, E = ProjectionError> = std::result::Result<T, E>;
+
+impl ProjectionError {
+    /// Whether the read-model store failed for lack of disk space: it is
+    /// not damaged, and must not be set aside for it.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Store(sled::Error::Io(error)) => error.kind() == std::io::ErrorKind::StorageFull,
+            Self::Log(StoreError::Full(_)) => true,
+            _ => false,
+        }
+    }
+}

@@ -180,6 +180,14 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
     };
     let problem = match open(Arc::clone(&log)) {
         Ok(Ok(projections)) => return Ok(projections),
+        Ok(Err(error)) if error.is_disk_full() => {
+            // The store is sound; the disk is full. Serve the read models
+            // from a temporary store, rebuilt from the log, until a restart.
+            tracing::warn!(store = %path.display(), %error, "the disk is full: the read models are rebuilt in a temporary store and served from it until the server restarts");
+            return ReadStore::temporary()
+                .and_then(|store| Projections::open(log, store, Settings::default()))
+                .map_err(|source| ServeError::Projections { path, source });
+        }
         Ok(Err(error)) => error.to_string(),
         Err(_) => "the storage engine panicked while reading it".to_owned(),
     };

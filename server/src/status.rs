@@ -160,6 +160,9 @@ pub fn from_store(error: StoreError) -> Status {
         StoreError::Unavailable { .. } | StoreError::Io(_) => {
             Status::unavailable(format!("{error}; retry with the same command id"))
         }
+        StoreError::Full(_) => Status::resource_exhausted(format!(
+            "{error}; nothing was written: retry with the same command id once space is freed"
+        )),
     }
 }
 

@@ -130,7 +130,7 @@ fn serialized(event: RecordedEvent) -> SerializedEvent {
 fn persistence(error: StoreError) -> PersistenceError {
     match error {
         StoreError::Conflict { .. } => PersistenceError::OptimisticLockError,
-        StoreError::Unavailable { .. } | StoreError::Io(_) => {
+        StoreError::Unavailable { .. } | StoreError::Io(_) | StoreError::Full(_) => {
             PersistenceError::ConnectionError(Box::new(error))
         }
         StoreError::InvalidData { .. } => PersistenceError::DeserializationError(Box::new(error)),

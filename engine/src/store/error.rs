@@ -49,10 +49,14 @@ pub enum StoreError {
         /// Why.
         detail: String,
     },
-    /// The storage underneath failed (disk full, I/O error). Whether the
-    /// append was written is unknown: retry with the same command id.
+    /// The storage underneath failed (I/O error). Whether the append was
+    /// written is unknown: retry with the same command id.
     #[error("storage failure: {0}")]
     Io(String),
+    /// The disk is full: nothing of the append was kept, and the log takes
+    /// appends again by itself once space is freed. Reads are unaffected.
+    #[error("the disk is full: {0}")]
+    Full(String),
 }
 
 impl StoreError {

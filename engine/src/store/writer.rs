@@ -154,10 +154,37 @@ impl Writer {
                 return;
             }
         };
+        let before = (
+            self.tail.events_len,
+            self.tail.contents.as_ref().map(|c| (c.first, c.len)),
+        );
         let written = if batch.events.is_empty() {
             Ok(())
         } else {
             self.commit(batch)
+        };
+        let written = match written {
+            Err(StoreError::Full(detail)) => match self.roll_back(before) {
+                // Nothing of the group is left on disk: refuse it, and
+                // take the next group as if this one never came.
+                Ok(()) => {
+                    let detail = format!("{detail}; {}", free_space(&self.shared.dir));
+                    tracing::warn!(%detail, "an append was refused: the disk is full");
+                    for ((_, reply), result) in appends.into_iter().zip(results) {
+                        let _ = reply.send(match result {
+                            Ok(outcome) if !outcome.duplicate => {
+                                Err(StoreError::Full(detail.clone()))
+                            }
+                            other => other,
+                        });
+                    }
+                    return;
+                }
+                Err(rollback) => Err(StoreError::Io(format!(
+                    "{detail}; and the partial group could not be removed: {rollback}"
+                ))),
+            },
+            other => other,
         };
         match written {
             Ok(()) => {
@@ -221,8 +248,8 @@ impl Writer {
             None
         };
         let base = self.tail.events_len;
-        self.tail.events.write_all(&buf)?;
-        self.tail.events.sync_data()?;
+        self.tail.events.write_all(&buf).map_err(full_or_io)?;
+        self.tail.events.sync_data().map_err(full_or_io)?;
         self.tail.events_len += buf.len() as u64;
 
         let mut state = self.shared.write()?;
@@ -290,7 +317,14 @@ impl Writer {
             .as_ref()
             .is_none_or(|c| c.len > 0 && c.len + buf.len() as u64 > limit);
         if roll {
-            let (file, _) = segment::create(&self.shared.contents_dir(), *first)?;
+            let (file, _) = segment::create(&self.shared.contents_dir(), *first).map_err(
+                |error| match error {
+                    StoreError::Io(detail) if detail.contains("os error 28") => {
+                        StoreError::Full(detail)
+                    }
+                    other => other,
+                },
+            )?;
             self.tail.contents = Some(ContentTail {
                 first: *first,
                 file,
@@ -302,9 +336,58 @@ impl Writer {
             .contents
             .as_mut()
             .ok_or_else(|| StoreError::Io("no content segment is open".into()))?;
-        open.file.write_all(&buf)?;
-        open.file.sync_data()?;
+        open.file.write_all(&buf).map_err(full_or_io)?;
+        open.file.sync_data().map_err(full_or_io)?;
         open.len += buf.len() as u64;
         Ok(open.first)
+    }
+
+    /// Cuts the tail files back to where they stood before a group that did
+    /// not fit, and makes that durable: every byte before was synced by an
+    /// earlier group, so the log is exactly as it was.
+    fn roll_back(
+        &mut self,
+        (events_len, contents): (u64, Option<(u64, u64)>),
+    ) -> std::io::Result<()> {
+        self.tail.events.set_len(events_len)?;
+        self.tail.events.sync_all()?;
+        self.tail.events_len = events_len;
+        match (self.tail.contents.as_mut(), contents) {
+            (Some(open), Some((first, len))) if open.first == first => {
+                open.file.set_len(len)?;
+                open.file.sync_all()?;
+                open.len = len;
+            }
+            (Some(open), _) => {
+                // A content segment begun for the group: empty it; the next
+                // group fills it.
+                open.file.set_len(0)?;
+                open.file.sync_all()?;
+                open.len = 0;
+            }
+            (None, _) => {}
+        }
+        Ok(())
+    }
+}
+
+/// A write or sync error: `Full` when the disk has no room left.
+fn full_or_io(error: std::io::Error) -> StoreError {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        StoreError::Full(error.to_string())
+    } else {
+        StoreError::Io(error.to_string())
+    }
+}
+
+/// The data directory and the space left on its file system, for an error.
+fn free_space(dir: &std::path::Path) -> String {
+    match rustix::fs::statvfs(dir) {
+        Ok(stats) => format!(
+            "{} has {} bytes free",
+            dir.display(),
+            stats.f_bavail.saturating_mul(stats.f_frsize)
+        ),
+        Err(error) => format!("{}: free space unknown ({error})", dir.display()),
     }
 }
