@@ -346,3 +346,84 @@ async fn a_cut_at_any_offset_of_the_last_segment_is_named_by_the_checkpoint() {
         Standing::Holds
     );
 }
+
+/// A log of 40 single-event appends in segments of 4 KiB.
+async fn segmented() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let log = mentorship_engine::store::SegmentLog::open(&path, config().with_segment_bytes(4096))
+        .unwrap();
+    append_each(&log, "a", 40, |i| json!({"i": i, "pad": "x".repeat(200)})).await;
+    log.close().unwrap();
+    (dir, path)
+}
+
+/// Positions readable from the log at `path`, stepping over damaged ones.
+async fn readable(path: &Path) -> (Vec<u64>, Vec<u64>) {
+    let log = mentorship_engine::store::SegmentLog::open_read_only(
+        path,
+        config().with_segment_bytes(4096),
+    )
+    .unwrap();
+    let (mut read, mut damaged) = (Vec::new(), Vec::new());
+    let mut from = 1;
+    while from <= log.head() {
+        match log.read_all(from, 100).await {
+            Ok(page) => {
+                from = page.last().map_or(from + 1, |event| event.position + 1);
+                read.extend(page.iter().map(|event| event.position));
+            }
+            Err(StoreError::Corrupt { position, .. }) => {
+                damaged.push(position);
+                from = position + 1;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+    (read, damaged)
+}
+
+#[tokio::test]
+async fn a_deleted_segment_leaves_a_named_gap_and_everything_else_readable() {
+    let (_dir, path) = segmented().await;
+    let segments = segment_files(&path);
+    assert!(segments.len() >= 3, "{segments:?}");
+    std::fs::remove_file(&segments[1]).unwrap();
+    let (read, damaged) = readable(&path).await;
+    assert!(!damaged.is_empty(), "the gap went unnoticed");
+    let mut all: Vec<u64> = read.iter().chain(&damaged).copied().collect();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (1..=40).collect::<Vec<_>>(),
+        "every position is read or named"
+    );
+    assert!(read.contains(&40), "the segments after the gap are read");
+}
+
+#[tokio::test]
+async fn an_older_shorter_copy_of_a_segment_put_back_is_named() {
+    let (_dir, path) = segmented().await;
+    let segments = segment_files(&path);
+    let middle = &segments[1];
+    let bytes = std::fs::read(middle).unwrap();
+    let commits: Vec<usize> = records(&bytes)
+        .into_iter()
+        .filter(|(_, kind, _)| *kind == COMMIT)
+        .map(|(at, _, body)| at + 9 + body.len())
+        .collect();
+    // As the file stood a few groups earlier: a clean end at a commit.
+    std::fs::write(middle, &bytes[..commits[commits.len() / 2]]).unwrap();
+    let (read, damaged) = readable(&path).await;
+    assert!(!damaged.is_empty(), "the older copy went unnoticed");
+    assert!(read.contains(&40));
+    let log = mentorship_engine::store::SegmentLog::open_read_only(
+        &path,
+        config().with_segment_bytes(4096),
+    )
+    .unwrap();
+    assert!(matches!(
+        log.verify().await.unwrap(),
+        mentorship_engine::store::Verification::Broken { .. }
+    ));
+}

@@ -168,7 +168,7 @@ async fn zeros_after_the_last_commit_are_a_torn_tail() {
 }
 
 #[tokio::test]
-async fn damage_in_an_earlier_segment_is_corrupt_not_truncated() {
+async fn damage_in_an_earlier_segment_is_named_not_truncated_and_the_rest_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log");
     let log = SegmentLog::open(&path, small_segments()).unwrap();
@@ -179,10 +179,30 @@ async fn damage_in_an_earlier_segment_is_corrupt_not_truncated() {
     let len = bytes.len();
     bytes.truncate(len - 10);
     std::fs::write(&first, bytes).unwrap();
-    let Err(err) = SegmentLog::open(&path, small_segments()) else {
-        panic!("a damaged earlier segment was accepted")
+    let log = SegmentLog::open(&path, small_segments()).expect("opens for reading");
+    assert_eq!(
+        std::fs::metadata(&first).unwrap().len() as usize,
+        len - 10,
+        "an earlier segment is never cut"
+    );
+    assert_eq!(log.head(), 40);
+    let Verification::Broken { position, .. } = log.verify().await.unwrap() else {
+        panic!("the damage went unnoticed")
     };
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(matches!(
+        log.read_all(position, 1).await,
+        Err(StoreError::Corrupt { .. })
+    ));
+    assert_eq!(log.read_all(40, 1).await.unwrap()[0].position, 40);
+    assert!(log
+        .append(append(
+            "a",
+            ExpectedRevision::Any,
+            "late",
+            vec![noted(serde_json::json!({}))]
+        ))
+        .await
+        .is_err());
 }
 
 #[tokio::test]

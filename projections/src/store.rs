@@ -51,6 +51,18 @@ impl ReadStore {
         Ok(Self { db, meta })
     }
 
+    /// The furthest position any read model of `names` recorded applying:
+    /// the log must reach at least that far, or it was cut after they read
+    /// it.
+    pub fn reached(&self, names: &[&str]) -> Result<u64> {
+        let mut furthest = 0;
+        for name in names {
+            let generation = self.active_generation(name)?;
+            furthest = furthest.max(checkpoint(&self.tree(name, generation)?)?);
+        }
+        Ok(furthest)
+    }
+
     /// The generation of `name` that answers queries (0 before the first).
     pub fn active_generation(&self, name: &str) -> Result<u64> {
         Ok(self

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
-use mentorship_engine::store::{LogConfig, SegmentLog, StoreError};
+use mentorship_engine::store::{EventLog, LogConfig, SegmentLog, StoreError};
 use mentorship_projections::registry::{Projections, Settings};
 use mentorship_projections::{ProjectionError, ReadStore};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
@@ -224,23 +224,48 @@ pub async fn open_checked_log(
 ) -> Result<Log, ServeError> {
     let log = open_log(data_dir)?;
     let path = log_path(data_dir);
-    let checkpoints =
-        crate::commands::checkpoints::local(data_dir).map_err(|error| ServeError::ReadModels {
-            path: checkpoint::file(data_dir),
-            detail: error.to_string(),
-        })?;
+    // A checkpoints file that does not read is itself a sign of tampering.
+    let (checkpoints, unreadable) = match crate::commands::checkpoints::local(data_dir) {
+        Ok(checkpoints) => (checkpoints, None),
+        Err(error) => (Vec::new(), Some(error.to_string())),
+    };
     let trusted = key.map(|key| key.verifying_key().to_bytes());
-    let problems =
+    let mut problems =
         crate::commands::checkpoints::problems(&log, &checkpoints, trusted.as_ref()).await;
+    problems.extend(unreadable);
+    if let Some(reached) = read_models_reached(data_dir).filter(|reached| *reached > log.head()) {
+        problems.push(format!(
+            "truncated: the read models applied the log up to {reached}, but it ends at {}: {} acknowledged events are missing",
+            log.head(),
+            reached - log.head()
+        ));
+    }
     if problems.is_empty() {
         return Ok(log);
     }
     for problem in &problems {
-        tracing::error!(log = %path.display(), %problem, "the log does not hold what its checkpoints signed; serving it for reading only");
+        tracing::error!(log = %path.display(), %problem, "the log does not hold what its checkpoints or read models saw; serving it for reading only");
     }
     drop(log);
     Log::open_read_only(&path, LogConfig::new(schema::sensitive_fields))
         .map_err(|source| ServeError::Store { path, source })
+}
+
+/// How far the read models of `data_dir` say they applied the log; `None`
+/// when there are none or their store does not open (it is then set aside
+/// and rebuilt).
+fn read_models_reached(data_dir: &Path) -> Option<u64> {
+    let path = projections_path(data_dir);
+    if !path.is_dir() {
+        return None;
+    }
+    std::panic::catch_unwind(|| {
+        ReadStore::open(&path)
+            .and_then(|store| store.reached(mentorship_projections::models::NAMES))
+            .ok()
+    })
+    .ok()
+    .flatten()
 }
 
 /// How often the server signs a checkpoint of its head, when it moved.

@@ -141,3 +141,50 @@ fn a_log_cut_behind_its_signed_checkpoint_is_named_and_served_read_only() {
         "no checkpoint is signed over a cut log"
     );
 }
+
+#[test]
+fn a_log_cut_behind_its_read_models_is_served_read_only_without_a_key() {
+    let (dir, _) = demo();
+    let data = dir.path();
+    std::fs::set_permissions(data, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    // Let the read models apply the log, then stop: their checkpoints
+    // record how far they got.
+    let mut child = mentorship()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|line| line.is_ok_and(|line| line.starts_with("listening on "))));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+
+    let segments = data.join("log").join("segments");
+    let mut files: Vec<_> = std::fs::read_dir(&segments)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .collect();
+    files.sort();
+    let last_segment = files.pop().unwrap();
+    let length = std::fs::metadata(&last_segment).unwrap().len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&last_segment)
+        .unwrap();
+    file.set_len(length / 10).unwrap();
+    drop(file);
+
+    let told = serve_briefly(data, &[]);
+    assert!(
+        told.contains("the read models applied the log up to")
+            && told.contains("serving it for reading only"),
+        "{told}"
+    );
+}

@@ -898,11 +898,31 @@ fn recover(
     for (i, (first, path)) in listed.into_iter().enumerate() {
         let last = i + 1 == count;
         let name = segment::name(first);
-        if first != state.head + 1 {
+        if first <= state.head {
             return Err(StoreError::corrupt(
-                state.head + 1,
-                format!("segment {name} should start at position {}", state.head + 1),
+                first,
+                format!("segment {name} starts at position {first}, inside the segment before it"),
             ));
+        }
+        if first > state.head + 1 {
+            // Positions no segment holds (a segment deleted, or an older,
+            // shorter copy put back): unreadable, named, and everything
+            // after them is still read.
+            let missing = state.head + 1;
+            damage.get_or_insert((
+                missing,
+                format!(
+                    "positions {missing} to {} are in no segment (a segment before {name} is missing or short)",
+                    first - 1
+                ),
+            ));
+            state.segments.push(Segment {
+                first: missing,
+                file: Arc::new(File::open(&path)?),
+                offsets: vec![0; usize::try_from(first - missing).unwrap_or(0)],
+                len: 0,
+            });
+            state.head = first - 1;
         }
         let bytes = std::fs::read(&path)?;
         let (offsets, committed) = scan(&mut state, &mut damage, &bytes, last, &name)?;
