@@ -188,3 +188,38 @@ fn a_log_cut_behind_its_read_models_is_served_read_only_without_a_key() {
         "{told}"
     );
 }
+
+#[test]
+fn an_altered_checkpoint_is_named_by_verify() {
+    let (dir, _) = demo();
+    let data = dir.path();
+    std::fs::set_permissions(data, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let key = data.join("..").join(format!(
+        "altered-{}.key",
+        data.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&key, "3c".repeat(32)).unwrap();
+    let key_flag = key.canonicalize().unwrap().display().to_string();
+    serve_briefly(data, &["--signing-key", &key_flag]);
+    let file = data.join("checkpoints").join("checkpoints.txt");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let fields: Vec<&str> = text.lines().last().unwrap().split(' ').collect();
+    // The head hash, one hex digit changed.
+    let hash = fields[2];
+    let flipped = format!(
+        "{}{}",
+        if hash.starts_with('0') { "1" } else { "0" },
+        &hash[1..]
+    );
+    std::fs::write(&file, text.replacen(hash, &flipped, 1)).unwrap();
+    assert_one_line_error(&run(&["verify"], data), "rewritten");
+    // A line that is not a checkpoint at all.
+    std::fs::write(&file, format!("{text}v1 garbage\n")).unwrap();
+    let garbled = run(&["verify"], data);
+    assert!(!garbled.status.success());
+    assert!(
+        stderr(&garbled).contains("checkpoints.txt line"),
+        "{}",
+        stderr(&garbled)
+    );
+}
