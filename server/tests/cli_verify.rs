@@ -142,3 +142,40 @@ fn verify_never_writes_and_says_what_recovery_would_do() {
     assert!(out.contains(&format!("intact: {events} events")), "{out}");
     assert_eq!(files_below(dir.path()), before, "verify changed the store");
 }
+
+#[test]
+fn verify_checks_a_copy_on_a_read_only_file_system() {
+    let (dir, events) = demo();
+    let mount = tempfile::tempdir().unwrap();
+    let disk = mount.path().join("ro");
+    std::fs::create_dir(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .arg(&disk)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(dir.path())
+        .arg(disk.join("copy"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let read_only = std::process::Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&disk)
+        .status()
+        .unwrap();
+    assert!(read_only.success());
+    let output = run(&["verify"], &disk.join("copy"));
+    let _ = std::process::Command::new("umount").arg(&disk).status();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(&format!("intact: {events} events")),
+        "{output:?}"
+    );
+}
