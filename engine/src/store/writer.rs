@@ -232,24 +232,50 @@ impl Writer {
             COMMIT,
             &[&segment::commit_body(batch.head, &batch.head_hash)],
         )?;
+        let mut previous_tail = None;
         let new_segment = if self.tail.events_len > 0
             && self.tail.events_len + buf.len() as u64 > self.shared.config.segment_bytes
         {
-            let (file, path) = segment::create(&self.shared.events_dir(), first)?;
-            self.tail.events = file;
-            self.tail.events_len = 0;
-            Some(Segment {
+            let (file, path) =
+                segment::create(&self.shared.events_dir(), first).map_err(|error| match error {
+                    StoreError::Io(detail) if detail.contains("os error 28") => {
+                        StoreError::Full(detail)
+                    }
+                    other => other,
+                })?;
+            let segment = Segment {
                 first,
-                file: Arc::new(File::open(path)?),
+                file: Arc::new(File::open(&path)?),
                 offsets: Vec::new(),
                 len: 0,
-            })
+            };
+            previous_tail = Some((
+                std::mem::replace(&mut self.tail.events, file),
+                self.tail.events_len,
+                path,
+            ));
+            self.tail.events_len = 0;
+            Some(segment)
         } else {
             None
         };
         let base = self.tail.events_len;
-        self.tail.events.write_all(&buf).map_err(full_or_io)?;
-        self.tail.events.sync_data().map_err(full_or_io)?;
+        let written = self
+            .tail
+            .events
+            .write_all(&buf)
+            .and_then(|()| self.tail.events.sync_data());
+        if let Err(error) = written {
+            // A segment begun for this group goes again: the group was never
+            // acknowledged, and the old tail stays the tail.
+            if let Some((file, len, path)) = previous_tail {
+                self.tail.events = file;
+                self.tail.events_len = len;
+                std::fs::remove_file(&path)?;
+                segment::sync_dir(&self.shared.events_dir())?;
+            }
+            return Err(full_or_io(error));
+        }
         self.tail.events_len += buf.len() as u64;
 
         let mut state = self.shared.write()?;
