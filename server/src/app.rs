@@ -436,16 +436,19 @@ pub async fn serve(
     }
     let served = builder
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(TraceLayer::new_for_grpc().make_span_with(
-            |request: &tonic::codegen::http::Request<_>| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", id, path = %request.uri().path())
-            },
-        ))
+        .layer(
+            TraceLayer::new_for_grpc()
+                .make_span_with(|request: &tonic::codegen::http::Request<_>| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, path = %request.uri().path())
+                })
+                .on_response(crate::request_log::finished)
+                .on_failure(()),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(AuthLayer::new(authenticator))
         .add_service(health_service)

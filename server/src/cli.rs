@@ -47,6 +47,15 @@ pub enum Command {
         /// What callers may hold.
         #[command(flatten)]
         limits: LimitArgs,
+        /// How the server writes its log on stderr: text (coloured only on
+        /// a terminal) or json, one object a line.
+        #[arg(
+            long,
+            env = "MENTORSHIP_LOG_FORMAT",
+            value_enum,
+            default_value = "text"
+        )]
+        log_format: LogFormat,
     },
     /// Manage the API keys of integrating services.
     Keys {
@@ -118,6 +127,15 @@ pub enum CheckpointCommand {
         #[arg(long, value_name = "FILE")]
         signing_key: PathBuf,
     },
+}
+
+/// How the server's log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people: coloured on a terminal, plain otherwise.
+    Text,
+    /// For log collectors: one JSON object a line.
+    Json,
 }
 
 /// How `serve` authenticates callers.
@@ -322,6 +340,8 @@ pub enum Job {
         limits: Limits,
         /// The key checkpoints are signed with.
         signing_key: Option<PathBuf>,
+        /// How the log is written.
+        log_format: LogFormat,
     },
     /// Create an API key.
     KeysCreate {
@@ -426,7 +446,9 @@ impl Cli {
                 auth,
                 tls,
                 limits,
+                log_format,
             } => Job::Serve {
+                log_format,
                 signing_key: limits.signing_key.clone(),
                 limits: Limits {
                     subscriptions: SubscriptionLimits {

@@ -11,5 +11,6 @@ pub mod caller;
 pub mod cli;
 pub mod commands;
 pub mod convert;
+pub mod request_log;
 pub mod services;
 pub mod status;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::Parser;
 use mentorship_server::auth::api_keys::KeyStore;
-use mentorship_server::cli::{Cli, Job};
+use mentorship_server::cli::{Cli, Job, LogFormat};
 use mentorship_server::commands::{self, CommandError};
 use tracing_subscriber::EnvFilter;
 
@@ -56,12 +56,20 @@ fn main() -> ExitCode {
     } else {
         "off"
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level)),
-        )
+    let format = match &job {
+        Job::Serve { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Text => log.init(),
+        LogFormat::Json => log.json().init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,6 +92,7 @@ fn main() -> ExitCode {
 async fn run(job: Job) -> Result<(), String> {
     match job {
         Job::Serve {
+            log_format: _,
             data_dir,
             listen,
             auth,

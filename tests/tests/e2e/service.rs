@@ -18,21 +18,19 @@ const SERVICES: [&str; 6] = [
     "mentorship.v1.RelationshipService",
 ];
 
-#[tokio::test]
-async fn reflection_lists_every_mentorship_service() {
-    let server = Server::start().await;
+/// The services reflection lists, asked with `token` (none: no credential).
+async fn listed(server: &Server, token: Option<&str>) -> Result<Vec<String>, tonic::Status> {
     let mut client = ServerReflectionClient::new(server.channel());
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
     let mut replies = client
-        .server_reflection_info(mentorship_e2e::as_actor(
-            "operator",
+        .server_reflection_info(mentorship_e2e::tokens::bearer(
+            token,
             tokio_stream::iter([request]),
         ))
-        .await
-        .expect("reflection answers")
+        .await?
         .into_inner();
     let reply = replies
         .message()
@@ -49,7 +47,23 @@ async fn reflection_lists_every_mentorship_service() {
         .filter(|name| name.starts_with("mentorship.v1."))
         .collect();
     ours.sort();
+    Ok(ours)
+}
+
+#[tokio::test]
+async fn reflection_lists_every_mentorship_service_without_a_credential_in_development() {
+    let server = Server::start().await;
+    let ours = listed(&server, None).await.expect("reflection answers");
     assert_eq!(ours, SERVICES);
+}
+
+#[tokio::test]
+async fn reflection_stays_behind_authentication_when_it_is_required() {
+    let server = Server::start_with(mentorship_e2e::tokens::required_flags).await;
+    let refused = listed(&server, None).await.expect_err("no credential");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    let token = mentorship_e2e::tokens::token("ana", &["auditor"], &[]);
+    assert_eq!(listed(&server, Some(&token)).await.unwrap(), SERVICES);
 }
 
 #[tokio::test]
