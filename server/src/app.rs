@@ -1,6 +1,7 @@
 //! Serving: open the store, build the services, listen, and stop gracefully.
 
 use crate::auth::rate::RateLimit;
+use crate::metrics::{Metrics, MetricsLayer};
 use crate::services::subscriptions::SubscriptionLimits;
 use ed25519_dalek::SigningKey;
 use mentorship_engine::store::checkpoint;
@@ -299,6 +300,15 @@ async fn sign_checkpoints(
     }
 }
 
+/// What the operator runs beside the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Operations {
+    /// The key checkpoints are signed with (`--signing-key`).
+    pub signing_key: Option<PathBuf>,
+    /// Where Prometheus scrapes `/metrics` (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
+}
+
 /// What one caller, and all callers together, may hold of the server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -350,9 +360,11 @@ pub async fn serve(
     tls: Option<&TlsSettings>,
     insecure_plaintext: bool,
     limits: &Limits,
-    signing_key: Option<&Path>,
+    operations: &Operations,
 ) -> Result<(), ServeError> {
-    let signing_key = signing_key
+    let signing_key = operations
+        .signing_key
+        .as_deref()
         .map(checkpoint::read_signing_key)
         .transpose()
         .map_err(ServeError::Security)?;
@@ -382,20 +394,36 @@ pub async fn serve(
     }
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
-        .await;
-    health
-        .set_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
-        .await;
-    health
-        .set_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
-        .await;
+    if log.is_read_only() {
+        // The write path answers nothing but refusals: say so.
+        health
+            .set_not_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
+            .await;
+        health
+            .set_not_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
+            .await;
+        health
+            .set_not_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
+            .await;
+        health
+            .set_not_serving::<MatchingServiceServer<MatchingApi<Log>>>()
+            .await;
+    } else {
+        health
+            .set_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
+            .await;
+        health
+            .set_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
+            .await;
+        health
+            .set_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
+            .await;
+        health
+            .set_serving::<MatchingServiceServer<MatchingApi<Log>>>()
+            .await;
+    }
     health
         .set_serving::<EventStoreServiceServer<EventStoreApi<Log>>>()
-        .await;
-    health
-        .set_serving::<MatchingServiceServer<MatchingApi<Log>>>()
         .await;
     health
         .set_serving::<QueryServiceServer<QueryApi<Log>>>()
@@ -434,7 +462,26 @@ pub async fn serve(
         builder = builder.tls_config(tls)?;
         tracing::info!("serving TLS");
     }
+    let event_store = EventStoreApi::new(Arc::clone(&log), stopping_watch, limits.subscriptions)
+        .with_checkpoints(checkpoint::file(data_dir));
+    let metrics = Metrics::new(
+        Arc::clone(&log),
+        Arc::clone(&projections),
+        event_store.subscriptions(),
+    );
+    if let Some(address) = operations.metrics_listen {
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| ServeError::Bind { address, source })?;
+        let bound = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { address, source })?;
+        // The line operators and tests wait for.
+        println!("metrics on {bound}");
+        tokio::spawn(crate::metrics::serve(listener, Arc::clone(&metrics)));
+    }
     let served = builder
+        .layer(MetricsLayer::new(metrics))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(
             TraceLayer::new_for_grpc()
@@ -464,10 +511,7 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(MatchingServiceServer::new(MatchingApi::new(engine)))
-        .add_service(EventStoreServiceServer::new(
-            EventStoreApi::new(Arc::clone(&log), stopping_watch, limits.subscriptions)
-                .with_checkpoints(checkpoint::file(data_dir)),
-        ))
+        .add_service(EventStoreServiceServer::new(event_store))
         .add_service(QueryServiceServer::new(QueryApi::new(Arc::clone(
             &projections,
         ))))

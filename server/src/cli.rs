@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mentorship_engine::domain::{schema, DomainError, StreamType};
 
 use crate::app::AuthSettings;
-use crate::app::{Limits, TlsSettings};
+use crate::app::{Limits, Operations, TlsSettings};
 use crate::auth::authenticate::Mode;
 use crate::auth::principal::Role;
 use crate::auth::rate::RateLimit;
@@ -47,6 +47,10 @@ pub enum Command {
         /// What callers may hold.
         #[command(flatten)]
         limits: LimitArgs,
+        /// Serve Prometheus metrics (`GET /metrics`) on this address, apart
+        /// from the API.
+        #[arg(long, env = "MENTORSHIP_METRICS_LISTEN", value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
         /// How the server writes its log on stderr: text (coloured only on
         /// a terminal) or json, one object a line.
         #[arg(
@@ -338,8 +342,8 @@ pub enum Job {
         insecure_plaintext: bool,
         /// What callers may hold.
         limits: Limits,
-        /// The key checkpoints are signed with.
-        signing_key: Option<PathBuf>,
+        /// Signing and metrics.
+        operations: Operations,
         /// How the log is written.
         log_format: LogFormat,
     },
@@ -447,9 +451,13 @@ impl Cli {
                 tls,
                 limits,
                 log_format,
+                metrics_listen,
             } => Job::Serve {
                 log_format,
-                signing_key: limits.signing_key.clone(),
+                operations: Operations {
+                    signing_key: limits.signing_key.clone(),
+                    metrics_listen,
+                },
                 limits: Limits {
                     subscriptions: SubscriptionLimits {
                         per_caller: limits.max_subscriptions_per_caller,

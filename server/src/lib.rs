@@ -11,6 +11,7 @@ pub mod caller;
 pub mod cli;
 pub mod commands;
 pub mod convert;
+pub mod metrics;
 pub mod request_log;
 pub mod services;
 pub mod status;

@@ -99,7 +99,7 @@ async fn run(job: Job) -> Result<(), String> {
             tls,
             insecure_plaintext,
             limits,
-            signing_key,
+            operations,
         } => mentorship_server::app::serve(
             &data_dir,
             listen,
@@ -107,7 +107,7 @@ async fn run(job: Job) -> Result<(), String> {
             tls.as_ref(),
             insecure_plaintext,
             &limits,
-            signing_key.as_deref(),
+            &operations,
         )
         .await
         .map_err(|error| error.to_string()),

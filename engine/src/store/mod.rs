@@ -77,4 +77,4 @@ pub use model::{
     Snapshot, StreamRef, Verification,
 };
 pub use seal::{EventSchema, OpenSchema};
-pub use segment_log::SegmentLog;
+pub use segment_log::{SegmentLog, WriteStats};

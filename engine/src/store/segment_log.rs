@@ -270,6 +270,32 @@ pub(crate) struct Shared {
     /// The last durable position; readers see nothing past it.
     pub(crate) head: watch::Sender<u64>,
     snapshot_writes: AtomicU64,
+    /// What the writer did, for operators.
+    pub(crate) stats: WriteCounters,
+}
+
+/// Running totals of the writer, read by [`SegmentLog::write_stats`].
+#[derive(Debug, Default)]
+pub(crate) struct WriteCounters {
+    pub(crate) groups: AtomicU64,
+    pub(crate) events: AtomicU64,
+    pub(crate) sync_nanos: AtomicU64,
+    pub(crate) refused_full: AtomicU64,
+}
+
+/// What the writer did since the log was opened: for an operator's
+/// metrics (group-commit sizes are `events / groups`, the mean `fsync`
+/// time `sync_seconds / groups`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WriteStats {
+    /// Groups committed (one `fdatasync` each).
+    pub groups: u64,
+    /// Events appended.
+    pub events: u64,
+    /// Seconds spent syncing the event segments.
+    pub sync_seconds: f64,
+    /// Appends refused for a full disk.
+    pub refused_full: u64,
 }
 
 impl Shared {
@@ -397,6 +423,17 @@ impl SegmentLog {
         Self::open_with(path.as_ref(), config, Access::ReadOnly)
     }
 
+    /// What the writer did since the log was opened.
+    pub fn write_stats(&self) -> WriteStats {
+        let stats = &self.shared.stats;
+        WriteStats {
+            groups: stats.groups.load(Ordering::Relaxed),
+            events: stats.events.load(Ordering::Relaxed),
+            sync_seconds: stats.sync_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            refused_full: stats.refused_full.load(Ordering::Relaxed),
+        }
+    }
+
     /// Whether the log was opened read-only: it takes no append.
     pub fn is_read_only(&self) -> bool {
         self.read_only
@@ -467,6 +504,7 @@ impl SegmentLog {
             config,
             head: watch::Sender::new(head),
             snapshot_writes: AtomicU64::new(0),
+            stats: WriteCounters::default(),
         });
         let (jobs, receiver) = mpsc::channel();
         let writer_shared = Arc::clone(&shared);
@@ -514,6 +552,7 @@ impl SegmentLog {
             config,
             head: watch::Sender::new(head),
             snapshot_writes: AtomicU64::new(0),
+            stats: WriteCounters::default(),
         });
         Ok(Self {
             shared,

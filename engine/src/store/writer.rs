@@ -169,6 +169,10 @@ impl Writer {
                 // take the next group as if this one never came.
                 Ok(()) => {
                     let detail = format!("{detail}; {}", free_space(&self.shared.dir));
+                    self.shared
+                        .stats
+                        .refused_full
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::warn!(%detail, "an append was refused: the disk is full");
                     for ((_, reply), result) in appends.into_iter().zip(results) {
                         let _ = reply.send(match result {
@@ -260,11 +264,17 @@ impl Writer {
             None
         };
         let base = self.tail.events_len;
+        let started = std::time::Instant::now();
         let written = self
             .tail
             .events
             .write_all(&buf)
             .and_then(|()| self.tail.events.sync_data());
+        let stats = &self.shared.stats;
+        stats.sync_nanos.fetch_add(
+            u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         if let Err(error) = written {
             // A segment begun for this group goes again: the group was never
             // acknowledged, and the old tail stays the tail.
@@ -308,6 +318,13 @@ impl Writer {
         state.head = batch.head;
         state.head_hash = batch.head_hash;
         drop(state);
+        stats
+            .groups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        stats.events.fetch_add(
+            batch.head.saturating_sub(first) + 1,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.head = batch.head;
         self.head_hash = batch.head_hash;
         self.shared.head.send_if_modified(|current| {

@@ -74,6 +74,11 @@ impl<L: EventLog> EventStoreApi<L> {
         }
     }
 
+    /// The live subscriptions, for metrics.
+    pub fn subscriptions(&self) -> Arc<Subscriptions> {
+        Arc::clone(&self.subscriptions)
+    }
+
     /// Serves the newest checkpoint of the file at `path`.
     pub fn with_checkpoints(mut self, path: std::path::PathBuf) -> Self {
         self.checkpoints = Some(path);

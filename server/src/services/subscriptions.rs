@@ -47,6 +47,15 @@ impl Subscriptions {
         })
     }
 
+    /// How many subscriptions are open.
+    pub fn open_count(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .sum()
+    }
+
     /// Opens a subscription for `caller`, or refuses it past a cap. The
     /// slot closes when it is dropped.
     #[allow(clippy::result_large_err)]
