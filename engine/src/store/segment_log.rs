@@ -392,7 +392,7 @@ pub struct SegmentLog {
     _lock: Option<File>,
     /// What opening for writing would change (read-only opens only).
     recovery: Vec<String>,
-    /// Opened with [`SegmentLog::open_read_only`].
+    /// Opened with [`SegmentLog::open_read_only`], or damaged on open.
     read_only: bool,
 }
 
@@ -434,7 +434,8 @@ impl SegmentLog {
         }
     }
 
-    /// Whether the log was opened read-only: it takes no append.
+    /// Whether the log takes no append: opened read-only, or found damaged
+    /// on open.
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -489,6 +490,7 @@ impl SegmentLog {
         let tail = tail.ok_or_else(|| StoreError::invalid("a writable log has a tail"))?;
         let head = state.head;
         let head_hash = state.head_hash;
+        let damaged = damage.is_some();
         let halt = damage.map(|(position, detail)| {
             tracing::error!(
                 log = %path.display(),
@@ -518,7 +520,7 @@ impl SegmentLog {
             path,
             _lock: Some(lock),
             recovery: notes,
-            read_only: false,
+            read_only: damaged,
         })
     }
 

@@ -1,0 +1,68 @@
+//! A damaged log is served for reading: health says the write path is not
+//! serving, the read path is.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli_support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use cli_support::{demo, mentorship};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
+
+#[tokio::test]
+async fn health_reports_the_write_path_not_serving_when_the_log_is_read_only() {
+    let (dir, _) = demo();
+    let data = dir.path();
+    std::fs::set_permissions(data, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let segments = data.join("log").join("segments");
+    let segment = std::fs::read_dir(&segments)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .unwrap();
+    let mut bytes = std::fs::read(&segment).unwrap();
+    bytes[100] ^= 0x10;
+    std::fs::write(&segment, bytes).unwrap();
+
+    let mut child = mentorship()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    let address = lines
+        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+        .expect("a damaged log is still served");
+    std::thread::spawn(move || lines.for_each(drop));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel);
+    let status = |service: &str| HealthCheckRequest {
+        service: service.to_owned(),
+    };
+    for (service, expected) in [
+        ("mentorship.v1.ProgrammeService", ServingStatus::NotServing),
+        (
+            "mentorship.v1.RelationshipService",
+            ServingStatus::NotServing,
+        ),
+        ("mentorship.v1.EventStoreService", ServingStatus::Serving),
+        ("mentorship.v1.QueryService", ServingStatus::Serving),
+    ] {
+        let answer = health.check(status(service)).await.unwrap().into_inner();
+        assert_eq!(answer.status, expected as i32, "{service}");
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+}
