@@ -25,6 +25,10 @@ use mentorship_projections::ProjectionError;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+/// The field the domain names when the reason a command needs (a
+/// rejection's, an early end's) is missing: `options.reason` on the wire.
+const AUDIT_REASON: &str = "reason";
+
 /// The error domain named in `ErrorInfo` details.
 pub const ERROR_DOMAIN: &str = "mentorship.v1";
 
@@ -44,6 +48,10 @@ pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Sta
 /// the client sent.
 pub fn from_domain(error: DomainError, prefix: &str) -> Status {
     match error {
+        // The reason the domain asks for travels in the request's options.
+        DomainError::InvalidInput { field, reason } if field == AUDIT_REASON => {
+            invalid_field("options.reason", reason)
+        }
         DomainError::InvalidInput { field, reason } => {
             invalid_field(format!("{prefix}{field}"), reason)
         }
@@ -70,7 +78,11 @@ pub fn from_domain(error: DomainError, prefix: &str) -> Status {
             ),
         ),
         DomainError::Conflict(detail) => Status::already_exists(bounded(detail)),
-        DomainError::NotFound { .. } => Status::not_found(bounded(error.to_string())),
+        DomainError::NotFound { what, ref id } => Status::with_error_details(
+            Code::NotFound,
+            bounded(error.to_string()),
+            ErrorDetails::with_resource_info(what, bounded(id.clone()), "", "no such resource"),
+        ),
     }
 }
 

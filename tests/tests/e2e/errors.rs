@@ -207,14 +207,18 @@ async fn an_unknown_programme_or_relationship_is_not_found() {
         unknown.apply("m1", pb::Role::Mentor, 7, None).await,
     )
     .await;
-    refused(
+    let missing = refused(
         &server,
         head,
         Code::NotFound,
         unknown.start_matching().await,
     )
     .await;
-    refused(
+    assert_eq!(
+        resource(&missing),
+        Some(("programme".to_owned(), "p-unknown".to_owned()))
+    );
+    let missing = refused(
         &server,
         head,
         Code::NotFound,
@@ -223,6 +227,49 @@ async fn an_unknown_programme_or_relationship_is_not_found() {
             .await,
     )
     .await;
+    assert_eq!(
+        resource(&missing),
+        Some(("relationship".to_owned(), "r-unknown".to_owned()))
+    );
+}
+
+/// The `(resource_type, resource_name)` of a `ResourceInfo` detail.
+fn resource(status: &Status) -> Option<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .resource_info()
+        .map(|info| (info.resource_type.clone(), info.resource_name.clone()))
+}
+
+#[tokio::test]
+async fn a_missing_reason_names_options_reason() {
+    let server = Server::start().await;
+    let programme = Programme::open(&server, "p-reason").await;
+    programme
+        .apply("e1", pb::Role::Mentee, 3, None)
+        .await
+        .expect("applied");
+    let head = server.head().await;
+    let status = refused(
+        &server,
+        head,
+        Code::InvalidArgument,
+        server
+            .participants()
+            .reject_application(as_actor(
+                ADMIN,
+                pb::ParticipantRequest {
+                    options: options(),
+                    programme_id: "p-reason".to_owned(),
+                    person_id: "e1".to_owned(),
+                },
+            ))
+            .await
+            .map(tonic::Response::into_inner),
+    )
+    .await;
+    assert_eq!(bad_fields(&status), vec!["options.reason".to_owned()]);
 }
 
 #[tokio::test]
