@@ -55,6 +55,34 @@ pub fn from_domain(error: DomainError, prefix: &str) -> Status {
         DomainError::InvalidInput { field, reason } => {
             invalid_field(format!("{prefix}{field}"), reason)
         }
+        DomainError::InvalidInputs(fields) => {
+            let fields: Vec<(String, String)> = fields
+                .into_iter()
+                .map(|(field, reason)| {
+                    let field = if field == AUDIT_REASON {
+                        "options.reason".to_owned()
+                    } else {
+                        format!("{prefix}{field}")
+                    };
+                    (bounded(field), bounded(reason))
+                })
+                .collect();
+            let message = fields
+                .iter()
+                .map(|(field, reason)| format!("{field}: {reason}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Status::with_error_details(
+                Code::InvalidArgument,
+                bounded(format!("{} invalid fields: {message}", fields.len())),
+                ErrorDetails::with_bad_request(
+                    fields
+                        .into_iter()
+                        .map(|(field, reason)| tonic_types::FieldViolation::new(field, reason))
+                        .collect::<Vec<_>>(),
+                ),
+            )
+        }
         DomainError::WrongState {
             subject,
             ref current,

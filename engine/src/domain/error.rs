@@ -28,6 +28,10 @@ pub enum DomainError {
         /// The state(s) the command needs.
         required: String,
     },
+    /// Several fields of the command are invalid: every one of them, so
+    /// that a request with three mistakes is told all three at once.
+    #[error("{} invalid fields: {}", .0.len(), .0.iter().map(|(field, reason)| format!("{field}: {reason}")).collect::<Vec<_>>().join("; "))]
+    InvalidInputs(Vec<(String, String)>),
     /// The command collides with something that already exists or happened:
     /// re-read and decide again.
     #[error("conflict: {0}")]

@@ -13,6 +13,47 @@ pub const MAX_LONG_TEXT: usize = 10_000;
 /// The most entries in one list field.
 pub const MAX_LIST: usize = 100;
 
+/// The violations of several checks, gathered so that every invalid field is
+/// named at once rather than the first alone.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<DomainError>);
+
+impl Violations {
+    /// Keeps `result`'s refusal, if any.
+    pub fn check(&mut self, result: Result<(), DomainError>) {
+        if let Err(error) = result {
+            self.0.push(error);
+        }
+    }
+
+    /// Every refusal kept: none is `Ok`, one is itself, several invalid
+    /// fields are [`DomainError::InvalidInputs`] (a refusal of another kind
+    /// comes first on its own).
+    pub fn finish(self) -> Result<(), DomainError> {
+        let mut errors = self.0;
+        if errors.len() <= 1 {
+            return errors.pop().map_or(Ok(()), Err);
+        }
+        if let Some(other) = errors.iter().position(|error| {
+            !matches!(
+                error,
+                DomainError::InvalidInput { .. } | DomainError::InvalidInputs(_)
+            )
+        }) {
+            return Err(errors.swap_remove(other));
+        }
+        let mut fields = Vec::new();
+        for error in errors {
+            match error {
+                DomainError::InvalidInput { field, reason } => fields.push((field, reason)),
+                DomainError::InvalidInputs(more) => fields.extend(more),
+                _ => {}
+            }
+        }
+        Err(DomainError::InvalidInputs(fields))
+    }
+}
+
 /// `value` must hold something other than whitespace and be at most `max`
 /// characters long.
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), DomainError> {

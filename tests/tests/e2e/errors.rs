@@ -425,3 +425,43 @@ async fn a_huge_invalid_value_is_named_with_a_short_prefix_not_echoed_whole() {
         status.details().len()
     );
 }
+
+#[tokio::test]
+async fn a_request_with_three_mistakes_is_told_all_three_at_once() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-three");
+    programme.define().await.expect("defined");
+    let head = server.head().await;
+    let mut wrong = design();
+    wrong.duration_weeks = 0;
+    wrong.default_mentor_capacity = 0;
+    if let Some(first) = wrong.required_modules.first_mut() {
+        first.title = " ".to_owned();
+    }
+    let status = refused(
+        &server,
+        head,
+        Code::InvalidArgument,
+        server
+            .programmes()
+            .design_programme(as_actor(
+                ADMIN,
+                pb::DesignProgrammeRequest {
+                    options: options(),
+                    programme_id: "p-three".to_owned(),
+                    design: Some(wrong),
+                },
+            ))
+            .await
+            .map(tonic::Response::into_inner),
+    )
+    .await;
+    assert_eq!(
+        bad_fields(&status),
+        vec![
+            "design.duration_weeks".to_owned(),
+            "design.default_mentor_capacity".to_owned(),
+            "design.required_modules[0].title".to_owned(),
+        ]
+    );
+}

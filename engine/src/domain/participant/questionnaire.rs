@@ -85,94 +85,131 @@ pub struct Questionnaire {
 }
 
 impl Questionnaire {
-    /// Checks every field, naming the first one that is wrong. `person` is
+    /// Checks every field, naming every one that is wrong. `person` is
     /// the applicant, who cannot be their own manager.
     pub fn validate(&self, person: &PersonId) -> Result<(), DomainError> {
-        validate::text(
+        let mut violations = validate::Violations::default();
+        violations.check(validate::text(
             "questionnaire.display_name",
             &self.display_name,
             MAX_SHORT_TEXT,
-        )?;
-        validate::text("questionnaire.job_title", &self.job_title, MAX_SHORT_TEXT)?;
-        validate::text_list("questionnaire.skills", &self.skills)?;
+        ));
+        violations.check(validate::text(
+            "questionnaire.job_title",
+            &self.job_title,
+            MAX_SHORT_TEXT,
+        ));
+        violations.check(validate::text_list("questionnaire.skills", &self.skills));
         if self.role == Role::Mentor && self.skills.is_empty() {
-            return Err(DomainError::invalid(
+            violations.check(Err(DomainError::invalid(
                 "questionnaire.skills",
                 "a mentor must name at least one skill to share",
-            ));
+            )));
         }
-        validate::text_list("questionnaire.goals", &self.goals)?;
+        violations.check(validate::text_list("questionnaire.goals", &self.goals));
         if self.role == Role::Mentee && self.goals.is_empty() {
-            return Err(DomainError::invalid(
+            violations.check(Err(DomainError::invalid(
                 "questionnaire.goals",
                 "a mentee must name at least one goal",
-            ));
+            )));
         }
-        validate::text_list("questionnaire.interests", &self.interests)?;
+        violations.check(validate::text_list(
+            "questionnaire.interests",
+            &self.interests,
+        ));
         if self.languages.is_empty() {
-            return Err(DomainError::invalid(
+            violations.check(Err(DomainError::invalid(
                 "questionnaire.languages",
                 "must name at least one language",
-            ));
+            )));
         }
-        validate::text_list("questionnaire.languages", &self.languages)?;
-        validate::in_range(
+        violations.check(validate::text_list(
+            "questionnaire.languages",
+            &self.languages,
+        ));
+        violations.check(validate::in_range(
             "questionnaire.utc_offset_minutes",
             self.utc_offset_minutes,
             -720,
             840,
-        )?;
-        validate::list_len("questionnaire.availability", self.availability.len())?;
+        ));
+        violations.check(validate::list_len(
+            "questionnaire.availability",
+            self.availability.len(),
+        ));
         for (index, slot) in self.availability.iter().enumerate() {
             let field = format!("questionnaire.availability[{index}]");
-            validate::in_range(&format!("{field}.weekday"), slot.weekday, 1, 7)?;
-            validate::in_range(&format!("{field}.end_minute"), slot.end_minute, 1, 1440)?;
+            violations.check(validate::in_range(
+                &format!("{field}.weekday"),
+                slot.weekday,
+                1,
+                7,
+            ));
+            violations.check(validate::in_range(
+                &format!("{field}.end_minute"),
+                slot.end_minute,
+                1,
+                1440,
+            ));
             if slot.start_minute >= slot.end_minute {
-                return Err(DomainError::invalid(
+                violations.check(Err(DomainError::invalid(
                     format!("{field}.start_minute"),
                     "must be before end_minute",
-                ));
+                )));
             }
         }
-        validate::text("questionnaire.department", &self.department, MAX_SHORT_TEXT)?;
+        violations.check(validate::text(
+            "questionnaire.department",
+            &self.department,
+            MAX_SHORT_TEXT,
+        ));
         if self.manager.as_ref() == Some(person) {
-            return Err(DomainError::invalid(
+            violations.check(Err(DomainError::invalid(
                 "questionnaire.manager",
                 "a person cannot be their own manager",
-            ));
+            )));
         }
-        validate::in_range("questionnaire.seniority", self.seniority, 1, MAX_SENIORITY)?;
-        validate::optional_text(
+        violations.check(validate::in_range(
+            "questionnaire.seniority",
+            self.seniority,
+            1,
+            MAX_SENIORITY,
+        ));
+        violations.check(validate::optional_text(
             "questionnaire.preferences",
             &self.preferences,
             MAX_LONG_TEXT,
-        )?;
+        ));
         if let Some(capacity) = self.capacity {
             if self.role == Role::Mentee {
-                return Err(DomainError::invalid(
+                violations.check(Err(DomainError::invalid(
                     "questionnaire.capacity",
                     "only mentors declare a capacity",
-                ));
+                )));
             }
-            validate::in_range(
+            violations.check(validate::in_range(
                 "questionnaire.capacity",
                 capacity,
                 1,
                 crate::domain::programme::design::MAX_MENTOR_CAPACITY,
-            )?;
+            ));
         }
-        validate::list_len(
+        violations.check(validate::list_len(
             "questionnaire.shared_attributes",
             self.shared_attributes.len(),
-        )?;
+        ));
         for (key, value) in &self.shared_attributes {
-            validate::text("questionnaire.shared_attributes", key, MAX_SHORT_TEXT)?;
-            validate::text(
+            violations.check(validate::text(
+                "questionnaire.shared_attributes",
+                key,
+                MAX_SHORT_TEXT,
+            ));
+            violations.check(validate::text(
                 &format!("questionnaire.shared_attributes.{key}"),
                 value,
                 MAX_SHORT_TEXT,
-            )?;
+            ));
         }
-        Ok(())
+        violations.finish()
     }
 }

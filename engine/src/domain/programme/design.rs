@@ -29,15 +29,21 @@ pub struct Charter {
 }
 
 impl Charter {
-    /// Checks every field, naming the first one that is wrong.
+    /// Checks every field, naming every one that is wrong.
     pub fn validate(&self) -> Result<(), DomainError> {
-        validate::text("name", &self.name, MAX_SHORT_TEXT)?;
-        validate::text("purpose", &self.purpose, MAX_LONG_TEXT)?;
+        let mut violations = validate::Violations::default();
+        violations.check(validate::text("name", &self.name, MAX_SHORT_TEXT));
+        violations.check(validate::text("purpose", &self.purpose, MAX_LONG_TEXT));
         if self.objectives.is_empty() {
-            return Err(DomainError::invalid("objectives", "must name at least one"));
+            violations.check(Err(DomainError::invalid(
+                "objectives",
+                "must name at least one",
+            )));
+        } else {
+            violations.check(validate::text_list("objectives", &self.objectives));
         }
-        validate::text_list("objectives", &self.objectives)?;
-        self.kpis.validate()
+        violations.check(self.kpis.validate());
+        violations.finish()
     }
 }
 
@@ -243,45 +249,57 @@ pub struct Design {
 }
 
 impl Design {
-    /// Checks every field, naming the first one that is wrong.
+    /// Checks every field, naming every one that is wrong.
     pub fn validate(&self) -> Result<(), DomainError> {
-        validate::in_range("duration_weeks", self.duration_weeks, 1, MAX_DURATION_WEEKS)?;
-        self.cadence.validate("cadence")?;
-        validate::in_range(
+        let mut violations = validate::Violations::default();
+        violations.check(validate::in_range(
+            "duration_weeks",
+            self.duration_weeks,
+            1,
+            MAX_DURATION_WEEKS,
+        ));
+        violations.check(self.cadence.validate("cadence"));
+        violations.check(validate::in_range(
             "default_mentor_capacity",
             self.default_mentor_capacity,
             1,
             MAX_MENTOR_CAPACITY,
-        )?;
-        validate::list_len("required_modules", self.required_modules.len())?;
+        ));
+        violations.check(validate::list_len(
+            "required_modules",
+            self.required_modules.len(),
+        ));
         let module_ids: Vec<&ModuleId> = self.required_modules.iter().map(|m| &m.id).collect();
-        validate::unique("required_modules", &module_ids)?;
+        violations.check(validate::unique("required_modules", &module_ids));
         for (index, module) in self.required_modules.iter().enumerate() {
-            validate::text(
+            violations.check(validate::text(
                 &format!("required_modules[{index}].title"),
                 &module.title,
                 MAX_SHORT_TEXT,
-            )?;
+            ));
         }
-        validate::list_len("survey", self.survey.len())?;
+        violations.check(validate::list_len("survey", self.survey.len()));
         let question_ids: Vec<&QuestionId> = self.survey.iter().map(|q| &q.id).collect();
-        validate::unique("survey", &question_ids)?;
+        violations.check(validate::unique("survey", &question_ids));
         for (index, question) in self.survey.iter().enumerate() {
-            validate::text(
+            violations.check(validate::text(
                 &format!("survey[{index}].text"),
                 &question.text,
                 MAX_LONG_TEXT,
-            )?;
+            ));
         }
-        self.costs.validate()?;
-        self.matching_weights
-            .validate()
-            .map_err(|error| match error {
-                DomainError::InvalidInput { field, reason } => {
-                    DomainError::invalid(format!("matching_{field}"), reason)
-                }
-                other => other,
-            })
+        violations.check(self.costs.validate());
+        violations.check(
+            self.matching_weights
+                .validate()
+                .map_err(|error| match error {
+                    DomainError::InvalidInput { field, reason } => {
+                        DomainError::invalid(format!("matching_{field}"), reason)
+                    }
+                    other => other,
+                }),
+        );
+        violations.finish()
     }
 
     /// The last day of the programme.

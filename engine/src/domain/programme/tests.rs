@@ -1274,3 +1274,18 @@ fn unknown_runs_and_proposals_are_not_found() {
         "{result:?}"
     );
 }
+
+#[test]
+fn a_charter_with_three_mistakes_is_told_all_three() {
+    let charter = Charter {
+        name: " ".into(),
+        purpose: String::new(),
+        objectives: Vec::new(),
+        ..charter()
+    };
+    let Err(DomainError::InvalidInputs(fields)) = charter.validate() else {
+        panic!("not every mistake was named")
+    };
+    let named: Vec<&str> = fields.iter().map(|(field, _)| field.as_str()).collect();
+    assert_eq!(named, ["name", "purpose", "objectives"]);
+}
