@@ -278,6 +278,11 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             .await
             .map_err(from_store)?;
         events.truncate(limit);
+        let stream_revision = self
+            .log
+            .stream_revision(&stream)
+            .await
+            .map_err(from_store)?;
         let next = events.last().map_or(0, |event| event.revision + 1);
         let member = member_reading(&principal, &address, membership.as_ref());
         if let Some(relationship) = &member {
@@ -291,6 +296,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             events: on_the_wire(self.log.as_ref(), &events, &Filter::default(), reveal).await?,
             next_position: next,
             head_position: head,
+            stream_revision,
         }))
     }
 
@@ -310,6 +316,7 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             events: on_the_wire(self.log.as_ref(), &events, &filter, withhold_all).await?,
             next_position: next,
             head_position: head,
+            stream_revision: 0,
         }))
     }
 

@@ -237,3 +237,38 @@ async fn command_ids_are_bound_to_caller_and_request_and_a_reuse_is_refused_not_
         .expect_err("the follow-up prefix is reserved");
     assert_eq!(reserved.code(), Code::InvalidArgument, "{reserved:?}");
 }
+
+#[tokio::test]
+async fn a_streams_current_revision_is_read_cheaply_and_serves_as_the_expected_revision() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-rev");
+    programme.define().await.expect("defined");
+    let designed = programme.design().await.expect("designed");
+    let reply = server
+        .events()
+        .read_stream(as_actor(
+            "auditor",
+            pb::ReadStreamRequest {
+                stream_type: "programme".to_owned(),
+                stream_id: "p-rev".to_owned(),
+                from_revision: u64::MAX,
+                limit: 0,
+            },
+        ))
+        .await
+        .expect("ReadStream")
+        .into_inner();
+    assert!(reply.events.is_empty());
+    assert_eq!(reply.stream_revision, designed.revision);
+    server
+        .programmes()
+        .open_onboarding(as_actor(
+            ADMIN,
+            pb::AdvanceProgrammeRequest {
+                options: options_at(reply.stream_revision),
+                programme_id: "p-rev".to_owned(),
+            },
+        ))
+        .await
+        .expect("the revision read is the one to expect");
+}
