@@ -73,6 +73,19 @@ pub trait Decider:
         None
     }
 
+    /// What `command`, now decided, leaves for others to do, read from the
+    /// state after it (who must still answer a proposed match, …). Empty
+    /// for most commands.
+    fn pending(&self, _command: &Self::Order) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Whether [`Decider::pending`] can say anything of `command`: the
+    /// engine reads the state after it only then.
+    fn reports_pending(_command: &Self::Order) -> bool {
+        false
+    }
+
     /// The relationship id `command` gives a new match of programme `id`:
     /// the engine reads that relationship before deciding, and the command
     /// is refused when the id already belongs to another programme (see

@@ -81,6 +81,7 @@ impl<L: EventLog> Engine<L> {
                 revision: outcome.revision,
                 last_position: outcome.last_position,
                 duplicate: true,
+                pending: Vec::new(),
             };
             return Ok((receipt, run_number, run));
         }

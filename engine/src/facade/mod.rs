@@ -67,6 +67,8 @@ pub struct Receipt {
     /// True when the command id had been seen before and nothing new was
     /// written.
     pub duplicate: bool,
+    /// What the command left for others to do (`Decider::pending`).
+    pub pending: Vec<String>,
 }
 
 /// Runs commands against an [`EventLog`].
@@ -146,6 +148,7 @@ impl<L: EventLog> Engine<L> {
                 prepared.command
             }
         };
+        let reported = A::reports_pending(&command).then(|| command.clone());
         let (receipt, follow_ups) = self
             .decide_and_append::<A>(
                 id,
@@ -164,8 +167,13 @@ impl<L: EventLog> Engine<L> {
                 .await?;
         }
         let last = self.run_follow_ups(follow_ups).await?;
+        let pending = match reported {
+            Some(command) => self.load::<A>(id).await?.0.pending(&command),
+            None => Vec::new(),
+        };
         Ok(Receipt {
             last_position: receipt.last_position.max(last),
+            pending,
             ..receipt
         })
     }
@@ -252,6 +260,7 @@ impl<L: EventLog> Engine<L> {
             revision: outcome.revision,
             last_position: outcome.last_position.max(last),
             duplicate: true,
+            pending: Vec::new(),
         })
     }
 
@@ -283,6 +292,7 @@ impl<L: EventLog> Engine<L> {
                     revision,
                     last_position: self.log().head(),
                     duplicate: false,
+                    pending: Vec::new(),
                 };
                 return Ok((receipt, Vec::new()));
             }
@@ -323,6 +333,7 @@ impl<L: EventLog> Engine<L> {
                         revision: outcome.revision,
                         last_position: outcome.last_position,
                         duplicate: outcome.duplicate,
+                        pending: Vec::new(),
                     };
                     return Ok((receipt, follow_ups));
                 }
@@ -395,6 +406,7 @@ impl<L: EventLog> Engine<L> {
                 revision: outcome.revision,
                 last_position: outcome.last_position,
                 duplicate: true,
+                pending: Vec::new(),
             };
             return Ok((receipt, Vec::new()));
         }

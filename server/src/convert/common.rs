@@ -127,5 +127,6 @@ pub fn reply(receipt: Receipt) -> pb::CommandReply {
         revision: receipt.revision,
         last_position: receipt.last_position,
         duplicate: receipt.duplicate,
+        pending: receipt.pending,
     }
 }

@@ -82,11 +82,24 @@ async fn a_run_is_recorded_explained_and_its_proposal_approved() {
         .expect("ApproveProposal")
         .into_inner();
     assert!(approved.revision > reply.recorded.expect("recorded").revision);
+    // The reply says who must still answer, and through which RPC.
+    assert_eq!(approved.pending.len(), 2, "{:?}", approved.pending);
+    assert!(approved
+        .pending
+        .iter()
+        .all(|line| line.contains("RespondToMatch")));
+    let mut left = approved.pending.len();
     for member in [&chosen.mentee_id, &chosen.mentor_id] {
-        programme
+        let answered = programme
             .respond("match-1-r1", member, true)
             .await
             .expect("accepted");
+        left -= 1;
+        assert_eq!(answered.pending.len(), left, "{:?}", answered.pending);
+        assert!(answered
+            .pending
+            .iter()
+            .all(|line| !line.contains(member.as_str())));
     }
     let opened = server
         .read_all()

@@ -146,6 +146,43 @@ impl Decider for Programme {
         matches!(command, ProgrammeCommand::Define { .. })
     }
 
+    fn reports_pending(command: &ProgrammeCommand) -> bool {
+        matches!(
+            command,
+            ProgrammeCommand::ProposeMatch { .. }
+                | ProgrammeCommand::ApproveProposal { .. }
+                | ProgrammeCommand::RespondToMatch { .. }
+        )
+    }
+
+    fn pending(&self, command: &ProgrammeCommand) -> Vec<String> {
+        let relationship = match command {
+            ProgrammeCommand::ProposeMatch { relationship, .. }
+            | ProgrammeCommand::ApproveProposal { relationship, .. }
+            | ProgrammeCommand::RespondToMatch { relationship, .. } => relationship,
+            _ => return Vec::new(),
+        };
+        let Some(entry) = self.matches.get(relationship) else {
+            return Vec::new();
+        };
+        if entry.status != MatchStatus::Proposed {
+            return Vec::new();
+        }
+        let sides = entry
+            .mentors
+            .iter()
+            .map(|person| ("mentor", person))
+            .chain(entry.mentees.iter().map(|person| ("mentee", person)));
+        sides
+            .filter(|(_, person)| !entry.accepted.contains(*person))
+            .map(|(side, person)| {
+                format!(
+                    "{side} {person} must accept or decline the match {relationship} (ProgrammeService/RespondToMatch)"
+                )
+            })
+            .collect()
+    }
+
     fn claims_relationship(
         id: &ProgrammeId,
         command: &ProgrammeCommand,
