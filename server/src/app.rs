@@ -8,6 +8,7 @@ use mentorship_engine::store::checkpoint;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tonic::server::NamedService;
 
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
@@ -394,33 +395,20 @@ pub async fn serve(
     }
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    if log.is_read_only() {
-        // The write path answers nothing but refusals: say so.
-        health
-            .set_not_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
-            .await;
-        health
-            .set_not_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
-            .await;
-        health
-            .set_not_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
-            .await;
-        health
-            .set_not_serving::<MatchingServiceServer<MatchingApi<Log>>>()
-            .await;
+    // The write path answers nothing but refusals while the log is
+    // read-only: say so.
+    let writes = if log.is_read_only() {
+        tonic_health::ServingStatus::NotServing
     } else {
-        health
-            .set_serving::<ProgrammeServiceServer<ProgrammeApi<Log>>>()
-            .await;
-        health
-            .set_serving::<ParticipantServiceServer<ParticipantApi<Log>>>()
-            .await;
-        health
-            .set_serving::<RelationshipServiceServer<RelationshipApi<Log>>>()
-            .await;
-        health
-            .set_serving::<MatchingServiceServer<MatchingApi<Log>>>()
-            .await;
+        tonic_health::ServingStatus::Serving
+    };
+    for service in [
+        <ProgrammeServiceServer<ProgrammeApi<Log>> as NamedService>::NAME,
+        <ParticipantServiceServer<ParticipantApi<Log>> as NamedService>::NAME,
+        <RelationshipServiceServer<RelationshipApi<Log>> as NamedService>::NAME,
+        <MatchingServiceServer<MatchingApi<Log>> as NamedService>::NAME,
+    ] {
+        health.set_service_status(service, writes).await;
     }
     health
         .set_serving::<EventStoreServiceServer<EventStoreApi<Log>>>()
@@ -453,6 +441,21 @@ pub async fn serve(
         let _ = stopping.send(true);
     };
 
+    // Metrics are bound before the API announces itself, so that whoever
+    // waits for the line below can scrape at once.
+    let metrics_listener = match operations.metrics_listen {
+        Some(address) => {
+            let listener = TcpListener::bind(address)
+                .await
+                .map_err(|source| ServeError::Bind { address, source })?;
+            let bound = listener
+                .local_addr()
+                .map_err(|source| ServeError::Bind { address, source })?;
+            println!("metrics on {bound}");
+            Some(listener)
+        }
+        None => None,
+    };
     // The line end-to-end tests and operators wait for.
     println!("listening on {bound}");
     tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
@@ -469,15 +472,7 @@ pub async fn serve(
         Arc::clone(&projections),
         event_store.subscriptions(),
     );
-    if let Some(address) = operations.metrics_listen {
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|source| ServeError::Bind { address, source })?;
-        let bound = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { address, source })?;
-        // The line operators and tests wait for.
-        println!("metrics on {bound}");
+    if let Some(listener) = metrics_listener {
         tokio::spawn(crate::metrics::serve(listener, Arc::clone(&metrics)));
     }
     let served = builder

@@ -162,6 +162,28 @@ fn gauge(
     metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
 }
 
+/// A gauge family with one sample a projection.
+fn per_projection<'a>(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    values: impl Iterator<Item = (&'a str, u64)>,
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(
+        name,
+        help,
+        None,
+        prometheus_client::metrics::MetricType::Gauge,
+    )?;
+    for (projection, value) in values {
+        let labels = Named {
+            projection: projection.to_owned(),
+        };
+        ConstGauge::new(as_i64(value)).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
 fn as_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
@@ -213,33 +235,24 @@ impl Collector for Sampled {
             as_i64(self.subscriptions.open_count() as u64),
         )?;
         let statuses = self.projections.statuses();
-        {
-            let mut family = encoder.encode_descriptor(
-                "mentorship_projection_position",
-                "The last position each projection applied",
-                None,
-                prometheus_client::metrics::MetricType::Gauge,
-            )?;
-            for (name, position, ..) in &statuses {
-                let labels = Named {
-                    projection: (*name).to_owned(),
-                };
-                ConstGauge::new(as_i64(*position)).encode(family.encode_family(&labels)?)?;
-            }
-        }
-        let mut family = encoder.encode_descriptor(
+        let positions: Vec<(&str, u64)> = statuses
+            .iter()
+            .map(|(name, position, ..)| (*name, *position))
+            .collect();
+        per_projection(
+            &mut encoder,
+            "mentorship_projection_position",
+            "The last position each projection applied",
+            positions.iter().copied(),
+        )?;
+        per_projection(
+            &mut encoder,
             "mentorship_projection_lag_events",
             "How many events of the log each projection has yet to apply",
-            None,
-            prometheus_client::metrics::MetricType::Gauge,
+            positions
+                .iter()
+                .map(|(name, position)| (*name, head.saturating_sub(*position))),
         )?;
-        for (name, position, ..) in &statuses {
-            let labels = Named {
-                projection: (*name).to_owned(),
-            };
-            ConstGauge::new(as_i64(head.saturating_sub(*position)))
-                .encode(family.encode_family(&labels)?)?;
-        }
         Ok(())
     }
 }

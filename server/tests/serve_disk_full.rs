@@ -8,11 +8,11 @@
 
 mod cli_support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use cli_support::{mentorship, run, stderr, stdout};
+use cli_support::{run, spawn_serve, stderr, stdout};
 use mentorship_proto::v1 as pb;
 
 /// A tmpfs of a few MiB, unmounted on drop.
@@ -87,20 +87,7 @@ async fn a_full_disk_refuses_appends_without_stopping_reads_and_they_resume_when
     assert!(demo.status.success(), "{}", stderr(&demo));
     let filler = fill(&disk.path);
 
-    let mut child = mentorship()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
-    let address = lines
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .expect("serve starts on a full disk");
-    std::thread::spawn(move || lines.for_each(drop));
+    let (mut child, address) = spawn_serve(&data, &[], Stdio::null());
     let endpoint = format!("http://{address}");
     let mut programmes =
         pb::programme_service_client::ProgrammeServiceClient::connect(endpoint.clone())

@@ -6,10 +6,9 @@
 
 mod cli_support;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use cli_support::mentorship;
+use cli_support::spawn_serve;
 use mentorship_proto::v1 as pb;
 
 /// Serves a fresh store with `flags`, sends one invalid command, stops the
@@ -19,21 +18,7 @@ async fn log_of_a_refusal(flags: &[&str]) -> String {
     let data = dir.path().join("data");
     let err_path = dir.path().join("stderr.log");
     let err = std::fs::File::create(&err_path).unwrap();
-    let mut child = mentorship()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(err))
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
-    let address = lines
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .expect("serve starts");
-    std::thread::spawn(move || lines.for_each(drop));
+    let (mut child, address) = spawn_serve(&data, flags, Stdio::from(err));
     let mut programmes =
         pb::programme_service_client::ProgrammeServiceClient::connect(format!("http://{address}"))
             .await

@@ -5,10 +5,9 @@
 
 mod cli_support;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use cli_support::{demo, mentorship};
+use cli_support::{demo, spawn_serve};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -28,20 +27,7 @@ async fn health_reports_the_write_path_not_serving_when_the_log_is_read_only() {
     bytes[100] ^= 0x10;
     std::fs::write(&segment, bytes).unwrap();
 
-    let mut child = mentorship()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok);
-    let address = lines
-        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
-        .expect("a damaged log is still served");
-    std::thread::spawn(move || lines.for_each(drop));
+    let (mut child, address) = spawn_serve(data, &[], Stdio::null());
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
         .unwrap()
         .connect()

@@ -61,3 +61,30 @@ pub fn assert_one_line_error(output: &Output, containing: &str) {
     assert!(lines[0].starts_with("mentorship: "), "{err}");
     assert!(lines[0].contains(containing), "{err}");
 }
+
+/// Starts `serve` on `data` with `flags` on a free loopback port, its
+/// stderr to `stderr`; returns the child and its address once it listens,
+/// with the rest of its stdout drained so that it never blocks writing.
+pub fn spawn_serve(
+    data: &Path,
+    flags: &[&str],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = mentorship()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(flags)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout"))
+        .lines()
+        .map_while(Result::ok);
+    let address = lines
+        .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+        .expect("serve started");
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, address)
+}
