@@ -122,7 +122,15 @@ impl EventLog for MemoryLog {
             state.head_hash = Some(batch.head_hash);
             (outcome, batch.head)
         };
-        self.head.send_replace(head);
+        // Two appends publish their heads in either order once the lock is
+        // released: the head only ever moves forward.
+        self.head.send_if_modified(|current| {
+            let moved = head > *current;
+            if moved {
+                *current = head;
+            }
+            moved
+        });
         Ok(outcome)
     }
 
