@@ -43,6 +43,35 @@ pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Sta
     )
 }
 
+/// The refusals of several fields of one request as one `INVALID_ARGUMENT`
+/// listing every violation: what a client needs to fix it in one go.
+pub fn all_invalid(statuses: Vec<Status>) -> Status {
+    let mut violations: Vec<tonic_types::FieldViolation> = Vec::new();
+    for status in &statuses {
+        if let Some(bad) = status.get_error_details().bad_request() {
+            violations.extend(bad.field_violations.iter().cloned());
+        }
+    }
+    match (statuses.len(), violations.is_empty()) {
+        (1, _) | (_, true) => statuses
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Status::invalid_argument("invalid request")),
+        _ => {
+            let message = violations
+                .iter()
+                .map(|violation| format!("{}: {}", violation.field, violation.description))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Status::with_error_details(
+                Code::InvalidArgument,
+                bounded(format!("{} invalid fields: {message}", violations.len())),
+                ErrorDetails::with_bad_request(violations),
+            )
+        }
+    }
+}
+
 /// Maps a domain refusal; `prefix` is the request's path to the message the
 /// domain validated (e.g. `charter.`), so that the field named is the one
 /// the client sent.

@@ -59,54 +59,77 @@ fn answer_kind(value: pb::AnswerKind) -> Option<AnswerKind> {
     })
 }
 
-/// The design of `DesignProgramme`.
+/// The design of `DesignProgramme`; every field that cannot be read is
+/// named at once.
 pub fn design(design: Option<&pb::Design>) -> Result<Design, Status> {
     let design = required("design", design)?;
-    let cadence = required("design.cadence", design.cadence.as_ref())?;
-    let costs = required("design.costs", design.costs.as_ref())?;
-    let required_modules = design
-        .required_modules
-        .iter()
-        .enumerate()
-        .map(|(index, module)| {
-            Ok(TrainingModule {
-                id: id(
-                    ModuleId::parse,
-                    &format!("design.required_modules[{index}].id"),
-                    &module.id,
-                )?,
+    let mut problems = Vec::new();
+    let mut keep = |result: Result<(), Status>| {
+        if let Err(status) = result {
+            problems.push(status);
+        }
+    };
+    let cadence = required("design.cadence", design.cadence.as_ref());
+    let costs = required("design.costs", design.costs.as_ref());
+    let programme_type = enumeration(
+        "design.programme_type",
+        design.programme_type,
+        programme_type,
+    );
+    let matching_mode = enumeration("design.matching_mode", design.matching_mode, matching_mode);
+    let starts_on = date("design.starts_on", &design.starts_on);
+    let mut required_modules = Vec::new();
+    for (index, module) in design.required_modules.iter().enumerate() {
+        let field = format!("design.required_modules[{index}].id");
+        match id(ModuleId::parse, &field, &module.id) {
+            Ok(id) => required_modules.push(TrainingModule {
+                id,
                 title: module.title.clone(),
-            })
-        })
-        .collect::<Result<_, Status>>()?;
-    let survey = design
-        .survey
-        .iter()
-        .enumerate()
-        .map(|(index, question)| {
-            Ok(SurveyQuestion {
-                id: id(
-                    QuestionId::parse,
-                    &format!("design.survey[{index}].id"),
-                    &question.id,
-                )?,
+            }),
+            Err(status) => keep(Err(status)),
+        }
+    }
+    let mut survey = Vec::new();
+    for (index, question) in design.survey.iter().enumerate() {
+        let id = id(
+            QuestionId::parse,
+            &format!("design.survey[{index}].id"),
+            &question.id,
+        );
+        let kind = enumeration(
+            &format!("design.survey[{index}].kind"),
+            question.kind,
+            answer_kind,
+        );
+        match (id, kind) {
+            (Ok(id), Ok(kind)) => survey.push(SurveyQuestion {
+                id,
                 text: question.text.clone(),
-                kind: enumeration(
-                    &format!("design.survey[{index}].kind"),
-                    question.kind,
-                    answer_kind,
-                )?,
-            })
-        })
-        .collect::<Result<_, Status>>()?;
+                kind,
+            }),
+            (id, kind) => {
+                keep(id.map(drop));
+                keep(kind.map(drop));
+            }
+        }
+    }
+    keep(cadence.as_ref().map(drop).map_err(Clone::clone));
+    keep(costs.as_ref().map(drop).map_err(Clone::clone));
+    keep(programme_type.as_ref().map(drop).map_err(Clone::clone));
+    keep(matching_mode.as_ref().map(drop).map_err(Clone::clone));
+    keep(starts_on.as_ref().map(drop).map_err(Clone::clone));
+    if !problems.is_empty() {
+        return Err(crate::status::all_invalid(problems));
+    }
+    let (Ok(cadence), Ok(costs), Ok(programme_type), Ok(matching_mode), Ok(starts_on)) =
+        (cadence, costs, programme_type, matching_mode, starts_on)
+    else {
+        return Err(Status::invalid_argument("design: a field did not convert"));
+    };
     Ok(Design {
-        programme_type: enumeration(
-            "design.programme_type",
-            design.programme_type,
-            programme_type,
-        )?,
-        matching_mode: enumeration("design.matching_mode", design.matching_mode, matching_mode)?,
-        starts_on: date("design.starts_on", &design.starts_on)?,
+        programme_type,
+        matching_mode,
+        starts_on,
         duration_weeks: design.duration_weeks,
         cadence: Cadence {
             meetings_per_month: cadence.meetings_per_month,

@@ -465,3 +465,43 @@ async fn a_request_with_three_mistakes_is_told_all_three_at_once() {
         ]
     );
 }
+
+#[tokio::test]
+async fn fields_that_do_not_convert_are_all_named_at_once() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-wire");
+    programme.define().await.expect("defined");
+    let head = server.head().await;
+    let wrong = pb::Design {
+        programme_type: 0,
+        starts_on: "next monday".to_owned(),
+        costs: None,
+        ..design()
+    };
+    let status = refused(
+        &server,
+        head,
+        Code::InvalidArgument,
+        server
+            .programmes()
+            .design_programme(as_actor(
+                ADMIN,
+                pb::DesignProgrammeRequest {
+                    options: options(),
+                    programme_id: "p-wire".to_owned(),
+                    design: Some(wrong),
+                },
+            ))
+            .await
+            .map(tonic::Response::into_inner),
+    )
+    .await;
+    assert_eq!(
+        bad_fields(&status),
+        vec![
+            "design.costs".to_owned(),
+            "design.programme_type".to_owned(),
+            "design.starts_on".to_owned(),
+        ]
+    );
+}
