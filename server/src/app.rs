@@ -227,8 +227,8 @@ pub async fn open_checked_log(
     let log = open_log(data_dir)?;
     let path = log_path(data_dir);
     // A checkpoints file that does not read is itself a sign of tampering.
-    let (checkpoints, unreadable) = match crate::commands::checkpoints::local(data_dir) {
-        Ok(checkpoints) => (checkpoints, None),
+    let (checkpoints, unreadable) = match crate::commands::checkpoints::newest(data_dir) {
+        Ok(newest) => (newest.into_iter().collect::<Vec<_>>(), None),
         Err(error) => (Vec::new(), Some(error.to_string())),
     };
     let trusted = key.map(|key| key.verifying_key().to_bytes());
@@ -281,10 +281,10 @@ async fn sign_checkpoints(
     data_dir: PathBuf,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut last = crate::commands::checkpoints::local(&data_dir)
+    let mut last = crate::commands::checkpoints::newest(&data_dir)
         .ok()
-        .and_then(|checkpoints| checkpoints.last().map(|signed| signed.checkpoint.position))
-        .unwrap_or(0);
+        .flatten()
+        .map_or(0, |signed| signed.checkpoint.position);
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     loop {
         let stop = tokio::select! {

@@ -39,6 +39,21 @@ fn serve_briefly(data: &Path, flags: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Keeps the first `1 / fraction` of the last event segment of `data`.
+fn cut_last_segment(data: &Path, fraction: u64) {
+    let segments = data.join("log").join("segments");
+    let mut files: Vec<_> = std::fs::read_dir(&segments)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .collect();
+    files.sort();
+    let last = files.pop().unwrap();
+    let length = std::fs::metadata(&last).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    file.set_len(length / fraction).unwrap();
+}
+
 #[test]
 fn a_log_cut_behind_its_signed_checkpoint_is_named_and_served_read_only() {
     let (dir, events) = demo();
@@ -99,21 +114,7 @@ fn a_log_cut_behind_its_signed_checkpoint_is_named_and_served_read_only() {
     assert_one_line_error(&wrong, "not the trusted key");
 
     // Cut the last segment in half: whole groups of acknowledged events go.
-    let segments = data.join("log").join("segments");
-    let mut files: Vec<_> = std::fs::read_dir(&segments)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
-        .collect();
-    files.sort();
-    let last_segment = files.pop().unwrap();
-    let length = std::fs::metadata(&last_segment).unwrap().len();
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&last_segment)
-        .unwrap();
-    file.set_len(length / 2).unwrap();
-    drop(file);
+    cut_last_segment(data, 2);
 
     let cut = run(&["verify"], data);
     assert_one_line_error(&cut, "acknowledged events are missing");
@@ -165,21 +166,7 @@ fn a_log_cut_behind_its_read_models_is_served_read_only_without_a_key() {
         .unwrap();
     child.wait().unwrap();
 
-    let segments = data.join("log").join("segments");
-    let mut files: Vec<_> = std::fs::read_dir(&segments)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
-        .collect();
-    files.sort();
-    let last_segment = files.pop().unwrap();
-    let length = std::fs::metadata(&last_segment).unwrap().len();
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&last_segment)
-        .unwrap();
-    file.set_len(length / 10).unwrap();
-    drop(file);
+    cut_last_segment(data, 10);
 
     let told = serve_briefly(data, &[]);
     assert!(

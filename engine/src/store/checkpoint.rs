@@ -188,6 +188,29 @@ pub fn read_all(path: &Path) -> Result<Vec<Signed>, StoreError> {
         .collect()
 }
 
+/// The last checkpoint of the file at `path`, read from its last few KiB
+/// (a line is under 300 bytes); none when the file does not exist or is
+/// empty.
+pub fn read_newest(path: &Path) -> Result<Option<Signed>, StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(4096)))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let text = String::from_utf8_lossy(&tail);
+    let Some(line) = text.lines().rev().find(|line| !line.trim().is_empty()) else {
+        return Ok(None);
+    };
+    Signed::parse(line).map(Some).map_err(|detail| {
+        StoreError::corrupt(0, format!("{}, last line: {detail}", path.display()))
+    })
+}
+
 /// Appends `signed` to the file at `path` and makes it durable.
 pub fn append(path: &Path, signed: &Signed) -> Result<(), StoreError> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};

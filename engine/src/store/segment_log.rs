@@ -299,6 +299,19 @@ pub struct WriteStats {
 }
 
 impl Shared {
+    /// The shared half of a log just recovered into `state`.
+    fn recovered(dir: PathBuf, state: State, config: LogConfig) -> Arc<Self> {
+        let head = state.head;
+        Arc::new(Self {
+            dir,
+            state: RwLock::new(state),
+            config,
+            head: watch::Sender::new(head),
+            snapshot_writes: AtomicU64::new(0),
+            stats: WriteCounters::default(),
+        })
+    }
+
     pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, State>, StoreError> {
         self.state.read().map_err(|_| StoreError::Unavailable {
             detail: "a thread panicked while holding the index".into(),
@@ -500,14 +513,7 @@ impl SegmentLog {
             );
             Halt::Corrupt { position, detail }
         });
-        let shared = Arc::new(Shared {
-            dir: path.clone(),
-            state: RwLock::new(state),
-            config,
-            head: watch::Sender::new(head),
-            snapshot_writes: AtomicU64::new(0),
-            stats: WriteCounters::default(),
-        });
+        let shared = Shared::recovered(path.clone(), state, config);
         let (jobs, receiver) = mpsc::channel();
         let writer_shared = Arc::clone(&shared);
         let writer = std::thread::Builder::new()
@@ -547,15 +553,7 @@ impl SegmentLog {
         if let Some((position, detail)) = &damage {
             notes.push(format!("damage at position {position}: {detail}"));
         }
-        let head = state.head;
-        let shared = Arc::new(Shared {
-            dir: path.clone(),
-            state: RwLock::new(state),
-            config,
-            head: watch::Sender::new(head),
-            snapshot_writes: AtomicU64::new(0),
-            stats: WriteCounters::default(),
-        });
+        let shared = Shared::recovered(path.clone(), state, config);
         Ok(Self {
             shared,
             jobs: None,
