@@ -2,22 +2,21 @@
 //! position of the log.
 //!
 //! Replaying the log from position 1 on every query would cost time in
-//! proportion to the whole history. Instead, every `K` positions (the
-//! history interval, see [`crate::partitioned`]) the runner stores a copy of
-//! each programme slice that changed since the previous boundary, in the same
-//! atomic batch as its checkpoint. The state of programme `X` after position
-//! `p` is:
+//! proportion to the whole history. Instead the runner keeps, for every row
+//! of every slice, one version per history interval in which it changed
+//! (see [`crate::partitioned`]), written in the same atomic batch as its
+//! checkpoint. The state of programme `X` after position `p` is:
 //!
 //! ```text
-//!   b     = ⌊min(p, checkpoint) / K⌋ · K          the boundary at or before p
-//!   slice = latest h ‖ X ‖ b' with b' ≤ b          X did not change in (b', b]
-//!   state = slice + replay of events (b, p] of X  at most K + flush lag events
+//!   b     = ⌊min(p, checkpoint) / K⌋ · K             the boundary at or before p
+//!   rows  = for each row of X, its latest version ≤ b  (empty: the row was removed)
+//!   state = rows + replay of events (b, p] of X       at most K + flush lag events
 //! ```
 //!
-//! So a query costs one reverse range seek per programme and the decoding of
-//! at most one interval of the log, whatever the log's length. A timestamp
-//! is turned into the last position at or before it by a binary search on
-//! the log.
+//! So a query reads the versions of `X`'s rows (one prefix scan) and decodes
+//! at most one interval of the log, whatever the log's length; it never
+//! reads another programme's rows. A timestamp is turned into the last
+//! position at or before it by a binary search on the log.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -27,7 +26,8 @@ use mentorship_engine::store::{EventLog, RawEvent};
 
 use crate::error::{ProjectionError, Result};
 use crate::fact::{self, Event};
-use crate::partitioned::{Partitioned, ReadModel, State};
+use crate::partitioned::{Partitioned, ReadModel, State, EXISTS};
+use crate::rows::Rows;
 use crate::runner::Live;
 use crate::store;
 use mentorship_engine::domain::StreamType;
@@ -108,12 +108,15 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
         let wanted = position.unwrap_or(guard.position);
         let state = guard.state.state();
         if wanted == guard.position {
-            let value = state
-                .slices
-                .iter()
-                .filter(|(id, _)| programme.is_none_or(|p| p == id.as_str()))
-                .map(|(id, slice)| (id.clone(), slice.clone()))
-                .collect();
+            let value = match programme {
+                Some(programme) => state
+                    .slices
+                    .get_key_value(programme)
+                    .map(|(id, slice)| (id.clone(), slice.clone()))
+                    .into_iter()
+                    .collect(),
+                None => state.slices.clone(),
+            };
             return Ok(Answer {
                 position: guard.position,
                 value,
@@ -145,13 +148,8 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
     };
     if boundary > 0 {
         for id in &programmes {
-            let start = store::versioned_prefix(b'h', id);
-            let end = store::versioned_key(b'h', id, boundary);
-            if let Some(entry) = live.tree().range(start..=end).next_back() {
-                let (key, value) = entry?;
-                state
-                    .slices
-                    .insert(id.clone(), store::decode_row(&key, &value)?);
+            if let Some(slice) = slice_at::<M>(live.tree(), id, boundary)? {
+                state.slices.insert(id.clone(), slice);
             }
         }
     }
@@ -176,6 +174,51 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
         position: wanted,
         value,
     })
+}
+
+/// Programme `programme`'s slice as it was at history boundary `boundary`
+/// (`None` when it did not exist yet): each row's latest version at or
+/// before it.
+fn slice_at<M: ReadModel>(
+    tree: &sled::Tree,
+    programme: &str,
+    boundary: u64,
+) -> Result<Option<M::Slice>> {
+    let prefix = store::versioned_prefix(b'h', programme);
+    let mut slice: Option<M::Slice> = None;
+    let mut latest: Option<(Vec<u8>, sled::IVec)> = None;
+    let restore = |slice: &mut Option<M::Slice>, row: &[u8], value: &[u8], key: &[u8]| {
+        let Some((&table, id)) = row.split_first() else {
+            return Ok(());
+        };
+        let slice = slice.get_or_insert_with(M::Slice::default);
+        if table == EXISTS || value.is_empty() {
+            return Ok(());
+        }
+        let damaged = |reason: String| ProjectionError::Damaged {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason,
+        };
+        let id = std::str::from_utf8(id).map_err(|error| damaged(error.to_string()))?;
+        slice.restore(table, id, value).map_err(damaged)
+    };
+    for entry in tree.scan_prefix(&prefix) {
+        let (key, value) = entry?;
+        let (row, version) = store::split_history_rest(&key, &key[prefix.len()..])?;
+        if version > boundary {
+            continue;
+        }
+        if let Some((previous, previous_value)) = &latest {
+            if *previous != row {
+                restore(&mut slice, previous, previous_value, &key)?;
+            }
+        }
+        latest = Some((row, value));
+    }
+    if let Some((row, value)) = &latest {
+        restore(&mut slice, row, value, &prefix)?;
+    }
+    Ok(slice)
 }
 
 /// The slices of a from-scratch replay of the log up to `position`: what

@@ -18,6 +18,7 @@ pub mod partitioned;
 pub mod projection;
 pub mod query;
 pub mod registry;
+pub mod rows;
 pub mod runner;
 pub mod store;
 

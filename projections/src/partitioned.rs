@@ -1,32 +1,41 @@
-//! Read models partitioned by programme, with periodic history for as-of
-//! queries.
+//! Read models partitioned by programme, stored as rows, with a history of
+//! row versions for as-of queries.
 //!
 //! Every read model except the audit trail is a map from programme to a
-//! *slice*: everything the model knows about that programme. Events are
-//! routed to their programme by their stream: a programme stream is the
-//! programme, a participant stream is `programme/person`, and a relationship
-//! is routed by the programme its `RelationshipOpened` names. A model only
-//! says how one event changes one slice.
+//! *slice*: everything the model knows about that programme, made of small
+//! rows (a person, a match, a relationship, the programme's head; see
+//! [`crate::rows`]). Events are routed to their programme by their stream: a
+//! programme stream is the programme, a participant stream is
+//! `programme/person`, and a relationship is routed by the programme its
+//! `RelationshipOpened` names. A model only says how one event changes one
+//! slice; the slice remembers which rows that touched.
 //!
-//! Every `K` positions (the history interval) the slices that changed since
-//! the previous boundary are copied into the history, keyed by programme and
-//! boundary. The state of programme `X` at position `p` is then `X`'s latest
-//! history entry at or before the boundary `⌊p/K⌋·K`, plus a replay of at
-//! most `K` events.
+//! # What a flush writes
+//!
+//! Only the rows that changed since the last flush, each twice: the current
+//! row (`s`), and a version of it in the history (`h`) under the *next
+//! history boundary*, `⌈p/K⌉·K` for the position `p` flushed. Every `K`
+//! positions (the history interval) the rows changed since the last flush
+//! are staged at the boundary itself, so that the version under boundary `b`
+//! is a row's value after exactly position `b`; a later flush in the same
+//! interval overwrites the version it wrote before. History is thus one
+//! version per row per interval in which the row changed: it grows with the
+//! events, not with the size of the programmes they touch.
+//!
+//! The state of programme `X` at a boundary `b` is, for each of its rows,
+//! the latest version at or before `b` (an empty value is a removed row);
+//! [`crate::asof`] adds a replay of at most one interval of events.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Debug;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use mentorship_engine::domain::relationship::RelationshipEvent;
-use mentorship_engine::store::canonical::Decoded as Fields;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use crate::error::Result;
+use crate::error::{ProjectionError, Result};
 use crate::fact::{self, Decoded, Event, Fact};
 use crate::projection::Projection;
-use crate::store::{self, INTERVAL};
+use crate::rows::{Change, Rows};
+use crate::store::{self, FORMAT, INTERVAL, ROW_FORMAT};
+use mentorship_engine::domain::relationship::RelationshipEvent;
 use mentorship_engine::domain::StreamType;
+use mentorship_engine::store::canonical::Decoded as Fields;
 
 /// The default history interval: a history boundary every this many
 /// positions.
@@ -36,8 +45,8 @@ pub const DEFAULT_HISTORY_INTERVAL: u64 = 8_192;
 pub trait ReadModel: Send + Sync + 'static {
     /// The projection's stable name.
     const NAME: &'static str;
-    /// What the model knows of one programme.
-    type Slice: Default + Clone + Debug + Serialize + DeserializeOwned + Send + Sync;
+    /// What the model knows of one programme, as rows.
+    type Slice: Rows;
 
     /// Whether the model reads events of this kind and type; others are
     /// neither decoded nor applied.
@@ -173,23 +182,45 @@ impl<M: ReadModel> State<M> {
     }
 }
 
-/// A partitioned read model as the runner drives it: its state and what
-/// changed since the last flush and the last history boundary.
+/// The table tag of the row that says a programme's slice exists, so that
+/// a slice with no other row (a directory before anyone applied) is still
+/// restored and answered as it was.
+pub const EXISTS: u8 = b'.';
+
+/// A partitioned read model as the runner drives it: its state, which
+/// programmes changed since rows were last staged, and the writes staged
+/// for the next flush.
 #[derive(Debug)]
 pub struct Partitioned<M: ReadModel> {
     state: State<M>,
     history_interval: u64,
+    /// The last position applied.
+    position: u64,
+    /// Programmes with rows changed since they were last staged.
     dirty: BTreeSet<String>,
-    since_boundary: BTreeSet<String>,
+    /// Programmes whose existence row is stored.
+    recorded: HashSet<String>,
     new_routes: Vec<(String, String)>,
-    history: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Rows to write (`None`: remove) at the next flush, in order.
+    staged: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl<M: ReadModel> Partitioned<M> {
     /// Loads the model from `tree` (empty when the tree is new). The history
     /// interval is fixed when the tree is created; `history_interval` is
-    /// used only then.
+    /// used only then. A tree written in a format from before rows is
+    /// cleared, so that the runner rebuilds it from the log.
     pub fn load(tree: &sled::Tree, history_interval: u64) -> Result<Self> {
+        if tree.get(FORMAT)?.as_deref() != Some(ROW_FORMAT) {
+            if !tree.is_empty() {
+                tracing::warn!(
+                    projection = M::NAME,
+                    "the read model is stored in an older format; rebuilding it from the log"
+                );
+                tree.clear()?;
+            }
+            tree.insert(FORMAT, ROW_FORMAT)?;
+        }
         let history_interval = match tree.get(INTERVAL)? {
             Some(value) => store::be_u64(&value).max(1),
             None => {
@@ -199,12 +230,25 @@ impl<M: ReadModel> Partitioned<M> {
             }
         };
         let mut state = State::<M>::default();
+        let mut recorded = HashSet::new();
         for entry in tree.scan_prefix(b"s") {
             let (key, value) = entry?;
-            let programme = store::id_of(&key)?.to_owned();
-            state
-                .slices
-                .insert(programme, store::decode_row(&key, &value)?);
+            let (programme, table, id) = store::split_row_key(&key)?;
+            let slice = match state.slices.get_mut(programme) {
+                Some(slice) => slice,
+                None => {
+                    recorded.insert(programme.to_owned());
+                    state.slices.entry(programme.to_owned()).or_default()
+                }
+            };
+            if table != EXISTS {
+                slice
+                    .restore(table, id, &value)
+                    .map_err(|reason| ProjectionError::Damaged {
+                        key: String::from_utf8_lossy(&key).into_owned(),
+                        reason,
+                    })?;
+            }
         }
         for entry in tree.scan_prefix(b"r") {
             let (key, value) = entry?;
@@ -213,16 +257,14 @@ impl<M: ReadModel> Partitioned<M> {
                 .routes
                 .insert(relationship, String::from_utf8_lossy(&value).into_owned());
         }
-        // What changed since the last boundary before a restart is not
-        // known, so the next boundary copies every slice.
-        let since_boundary = state.slices.keys().cloned().collect();
         Ok(Self {
             state,
             history_interval,
+            position: store::checkpoint(tree)?,
             dirty: BTreeSet::new(),
-            since_boundary,
+            recorded,
             new_routes: Vec::new(),
-            history: Vec::new(),
+            staged: Vec::new(),
         })
     }
 
@@ -236,12 +278,29 @@ impl<M: ReadModel> Partitioned<M> {
         self.history_interval
     }
 
-    fn capture_boundary(&mut self, position: u64) -> std::result::Result<(), String> {
-        for programme in std::mem::take(&mut self.since_boundary) {
-            if let Some(slice) = self.state.slices.get(&programme) {
-                let key = store::versioned_key(b'h', &programme, position);
-                let value = serde_json::to_vec(slice).map_err(|error| error.to_string())?;
-                self.history.push((key, value));
+    /// Stages every row changed since the last staging: the current row,
+    /// and its history version under `version`.
+    fn stage(&mut self, version: u64) -> std::result::Result<(), String> {
+        let mut changes = Vec::new();
+        for programme in std::mem::take(&mut self.dirty) {
+            let Some(slice) = self.state.slices.get_mut(&programme) else {
+                continue;
+            };
+            if !self.recorded.contains(&programme) {
+                changes.push(Change {
+                    table: EXISTS,
+                    id: String::new(),
+                    value: Some(b"1".to_vec()),
+                });
+                self.recorded.insert(programme.clone());
+            }
+            slice.take_changes(&mut changes)?;
+            for Change { table, id, value } in changes.drain(..) {
+                let history = store::history_key(&programme, table, &id, version);
+                self.staged
+                    .push((history, Some(value.clone().unwrap_or_default())));
+                self.staged
+                    .push((store::row_key(b's', &programme, table, &id), value));
             }
         }
         Ok(())
@@ -259,13 +318,10 @@ impl<M: ReadModel> Projection for Partitioned<M> {
 
     fn apply(&mut self, event: &Event<'_>) -> std::result::Result<(), String> {
         let had_routes = self.state.routes.len();
-        let (dirty, since_boundary) = (&mut self.dirty, &mut self.since_boundary);
+        let dirty = &mut self.dirty;
         self.state.apply_to(event, |programme| {
             if !dirty.contains(programme) {
                 dirty.insert(programme.to_owned());
-            }
-            if !since_boundary.contains(programme) {
-                since_boundary.insert(programme.to_owned());
             }
         })?;
         if self.state.routes.len() != had_routes {
@@ -275,25 +331,28 @@ impl<M: ReadModel> Projection for Partitioned<M> {
                     .push((relationship.to_owned(), programme.clone()));
             }
         }
-        if event.position().is_multiple_of(self.history_interval) {
-            self.capture_boundary(event.position())?;
+        self.position = event.position();
+        if self.position.is_multiple_of(self.history_interval) {
+            self.stage(self.position)?;
         }
         Ok(())
     }
 
     fn drain(&mut self, batch: &mut sled::Batch) -> Result<()> {
-        for programme in std::mem::take(&mut self.dirty) {
-            if let Some(slice) = self.state.slices.get(&programme) {
-                let key = store::key(b's', &programme);
-                let value = store::encode_row(&key, slice)?;
-                batch.insert(key, value);
+        let version = self.position.div_ceil(self.history_interval) * self.history_interval;
+        self.stage(version)
+            .map_err(|reason| ProjectionError::Damaged {
+                key: M::NAME.to_owned(),
+                reason,
+            })?;
+        for (key, value) in self.staged.drain(..) {
+            match value {
+                Some(value) => batch.insert(key, value),
+                None => batch.remove(key),
             }
         }
         for (relationship, programme) in self.new_routes.drain(..) {
             batch.insert(store::key(b'r', &relationship), programme.into_bytes());
-        }
-        for (key, value) in self.history.drain(..) {
-            batch.insert(key, value);
         }
         Ok(())
     }

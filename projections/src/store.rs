@@ -4,16 +4,21 @@
 //! tree `meta`                      active/<name> → u64 generation
 //! tree `<name>#<generation>`       c             → u64 checkpoint (last position applied)
 //!                                  k             → u64 history interval K
-//!                                  s ‖ programme → JSON slice (current state)
+//!                                  f             → the row format (`rows/1`)
+//!                                  s ‖ programme ‖ 0x00 ‖ table ‖ id → JSON row (current state)
+//!                                  h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version
+//!                                                → JSON row as of that version (empty: removed)
 //!                                  r ‖ relationship → programme
-//!                                  h ‖ programme ‖ 0x00 ‖ u64 boundary → JSON slice at that boundary
 //!                                  a ‖ actor ‖ 0x00 ‖ u64 first → JSON audit entries (audit trail)
 //!                                  t ‖ subject ‖ 0x00 ‖ u64 first → JSON audit entries (audit trail)
 //! ```
 //!
+//! A row is one entry of a slice's table (see [`crate::rows`]): a person, a
+//! match, a relationship, or a programme's head row (table tag, empty id).
 //! Integers are big-endian so that byte order is numeric order. Identifiers
 //! never contain 0x00, so `h ‖ X ‖ 0x00` is a prefix of programme `X`'s
-//! history only.
+//! history only, and within it each row's versions are contiguous and in
+//! ascending order.
 
 use std::path::Path;
 
@@ -23,6 +28,11 @@ use crate::error::{ProjectionError, Result};
 pub const CHECKPOINT: &[u8] = b"c";
 /// The history interval key.
 pub const INTERVAL: &[u8] = b"k";
+/// The row-format key: a tree without it holds a format from before rows
+/// and is rebuilt.
+pub const FORMAT: &[u8] = b"f";
+/// The row format this release writes.
+pub const ROW_FORMAT: &[u8] = b"rows/1";
 
 /// The read-model database.
 #[derive(Clone, Debug)]
@@ -152,6 +162,56 @@ pub fn versioned_prefix(tag: u8, id: &str) -> Vec<u8> {
     key.extend_from_slice(id.as_bytes());
     key.push(0);
     key
+}
+
+/// `tag ‖ programme ‖ 0x00 ‖ table ‖ id`: the key of a current row.
+pub fn row_key(tag: u8, programme: &str, table: u8, id: &str) -> Vec<u8> {
+    let mut key = versioned_prefix(tag, programme);
+    key.push(table);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
+
+/// `h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version`: one version of
+/// a row in the history.
+pub fn history_key(programme: &str, table: u8, id: &str, version: u64) -> Vec<u8> {
+    let mut key = row_key(b'h', programme, table, id);
+    key.push(0);
+    key.extend_from_slice(&version.to_be_bytes());
+    key
+}
+
+/// Splits a current row's key `s ‖ programme ‖ 0x00 ‖ table ‖ id` into its
+/// programme, table and id.
+pub fn split_row_key(key: &[u8]) -> Result<(&str, u8, &str)> {
+    let damaged = |reason: &str| ProjectionError::Damaged {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.to_owned(),
+    };
+    let body = key.get(1..).unwrap_or_default();
+    let zero = body
+        .iter()
+        .position(|byte| *byte == 0)
+        .ok_or_else(|| damaged("a row key without its programme's end"))?;
+    let programme = std::str::from_utf8(&body[..zero]).map_err(|e| damaged(&e.to_string()))?;
+    let (table, id) = body[zero + 1..]
+        .split_first()
+        .ok_or_else(|| damaged("a row key without its table"))?;
+    let id = std::str::from_utf8(id).map_err(|e| damaged(&e.to_string()))?;
+    Ok((programme, *table, id))
+}
+
+/// Splits the part of a history key after its programme's prefix,
+/// `table ‖ id ‖ 0x00 ‖ u64 version`, into the row (`table ‖ id`) and the
+/// version.
+pub fn split_history_rest(key: &[u8], rest: &[u8]) -> Result<(Vec<u8>, u64)> {
+    let Some(row_len) = rest.len().checked_sub(9).filter(|len| *len >= 1) else {
+        return Err(ProjectionError::Damaged {
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: "a history key too short for a row and a version".into(),
+        });
+    };
+    Ok((rest[..row_len].to_vec(), be_u64(&rest[row_len + 1..])))
 }
 
 /// The text after the tag byte.

@@ -25,6 +25,7 @@ use mentorship_projections::asof;
 use mentorship_projections::fact::Fact;
 use mentorship_projections::models::overview::Overview;
 use mentorship_projections::partitioned::{Partitioned, ReadModel};
+use mentorship_projections::rows::Table;
 use mentorship_projections::runner::{self, Live, RunnerConfig};
 use mentorship_projections::ReadStore;
 use tokio::sync::watch;
@@ -34,14 +35,15 @@ struct Counting;
 
 impl ReadModel for Counting {
     const NAME: &'static str = "counting";
-    type Slice = BTreeMap<u64, u32>;
+    /// Applications by position (as text, the row's id).
+    type Slice = Table<u32>;
 
     fn wants(_: StreamType, _: &str) -> bool {
         true
     }
 
     fn apply(slice: &mut Self::Slice, fact: &Fact<'_>) -> Result<(), String> {
-        *slice.entry(fact.position()).or_default() += 1;
+        *slice.or_default(&fact.position().to_string()) += 1;
         Ok(())
     }
 }
@@ -170,8 +172,9 @@ async fn a_runner_killed_mid_batch_applies_every_event_exactly_once() {
     let counting = Partitioned::<Counting>::load(&store.tree("counting", 1).unwrap(), 64).unwrap();
     let mut marks: BTreeMap<u64, u32> = BTreeMap::new();
     for slice in counting.state().slices.values() {
-        for (position, count) in slice {
-            *marks.entry(*position).or_default() += count;
+        for (position, count) in slice.iter() {
+            let position: u64 = position.parse().unwrap();
+            *marks.entry(position).or_default() += count;
         }
     }
     assert_eq!(marks.len() as u64, head, "some position was skipped");

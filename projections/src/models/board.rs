@@ -2,8 +2,6 @@
 //! and cadence health against the cadence it agreed (or, before an
 //! agreement, its programme's).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 use mentorship_engine::domain::programme::design::Cadence;
 use mentorship_engine::domain::relationship::{EndReason, RelationshipEvent};
@@ -11,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use crate::rows::Table;
 use mentorship_engine::domain::StreamType;
 
 /// The relationship board.
@@ -142,11 +141,15 @@ impl BoardEntry {
 }
 
 /// The board of one programme.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BoardSlice {
     /// Each relationship, by id.
-    pub relationships: BTreeMap<String, BoardEntry>,
+    pub relationships: Table<BoardEntry>,
 }
+
+crate::slice_rows!(BoardSlice {
+    relationships: b'r'
+});
 
 impl ReadModel for Board {
     const NAME: &'static str = Self::NAME_STR;

@@ -1,7 +1,7 @@
 //! Participant directory: per person and programme, the application status,
 //! training progress, current matches and remaining capacity.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use mentorship_engine::domain::participant::{ParticipantEvent, Role};
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use crate::rows::Table;
 use mentorship_engine::domain::StreamType;
 
 /// The participant directory.
@@ -71,13 +72,18 @@ impl DirectoryEntry {
 }
 
 /// The directory of one programme.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectorySlice {
     /// Each person, by id.
-    pub people: BTreeMap<String, DirectoryEntry>,
+    pub people: Table<DirectoryEntry>,
     /// The members of each live match.
-    pub matches: BTreeMap<String, Vec<String>>,
+    pub matches: Table<Vec<String>>,
 }
+
+crate::slice_rows!(DirectorySlice {
+    people: b'p',
+    matches: b'm'
+});
 
 impl DirectorySlice {
     fn free(&mut self, relationship: &str) {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{percent, round2, Mean};
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use crate::rows::{Head, Table};
 use mentorship_engine::domain::StreamType;
 
 /// The smallest group a breakdown shows: smaller groups could identify the
@@ -69,16 +70,13 @@ pub struct RelationshipTally {
     pub satisfaction: (Option<u8>, Option<u8>),
 }
 
-/// The report's raw tallies for one programme, as stored.
+/// The tallies of one programme that are not per person or relationship:
+/// its head row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct OutcomesSlice {
+pub struct OutcomesHead {
     /// Whether the programme is a diversity programme.
     pub diversity: bool,
-    /// Each person.
-    pub people: BTreeMap<String, PersonTally>,
-    /// Each relationship.
-    pub relationships: BTreeMap<String, RelationshipTally>,
-    /// Matches proposed, confirmed and declined.
+    /// Matches proposed.
     pub proposed: u64,
     /// Matches confirmed.
     pub confirmed: u64,
@@ -91,6 +89,23 @@ pub struct OutcomesSlice {
     /// The time of the last event seen.
     pub last_event_at: Option<DateTime<Utc>>,
 }
+
+/// The report's raw tallies for one programme, as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutcomesSlice {
+    /// The programme's own tallies.
+    pub head: Head<OutcomesHead>,
+    /// Each person.
+    pub people: Table<PersonTally>,
+    /// Each relationship.
+    pub relationships: Table<RelationshipTally>,
+}
+
+crate::slice_rows!(OutcomesSlice {
+    head: b'H',
+    people: b'p',
+    relationships: b'r'
+});
 
 /// The figures of the report, for a programme or one group of it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -159,9 +174,10 @@ impl OutcomesSlice {
             }
             meetings += u64::from(tally.meetings);
             minutes += tally.minutes;
-            if let (Some(from), Some(to)) =
-                (tally.in_force_from, tally.closed_at.or(self.last_event_at))
-            {
+            if let (Some(from), Some(to)) = (
+                tally.in_force_from,
+                tally.closed_at.or(self.head.last_event_at),
+            ) {
                 months += super::months_between(from, to);
             }
             if tally.closed_at.is_some() {
@@ -206,8 +222,8 @@ impl OutcomesSlice {
     pub fn view(&self, programme: &str) -> OutcomesReport {
         let everyone: BTreeSet<&str> = self.people.keys().map(String::as_str).collect();
         let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        if self.diversity {
-            for (person, tally) in &self.people {
+        if self.head.diversity {
+            for (person, tally) in self.people.iter() {
                 for group in &tally.groups {
                     groups.entry(group).or_default().insert(person);
                 }
@@ -230,9 +246,12 @@ impl OutcomesSlice {
         OutcomesReport {
             programme: programme.to_owned(),
             overall: self.figures(&everyone),
-            feedback_rating: self.feedback.mean(),
-            survey_rating: self.survey.mean(),
-            match_acceptance_percent: percent(self.confirmed, self.confirmed + self.declined),
+            feedback_rating: self.head.feedback.mean(),
+            survey_rating: self.head.survey.mean(),
+            match_acceptance_percent: percent(
+                self.head.confirmed,
+                self.head.confirmed + self.head.declined,
+            ),
             groups: shown,
             suppressed_groups,
         }
@@ -277,17 +296,17 @@ impl ReadModel for Outcomes {
     fn needs_sealed(slice: Option<&OutcomesSlice>, kind: StreamType, event_type: &str) -> bool {
         kind == StreamType::Participant
             && event_type == "ApplicationSubmitted"
-            && slice.is_some_and(|slice| slice.diversity)
+            && slice.is_some_and(|slice| slice.head.diversity)
     }
 
     fn apply(slice: &mut OutcomesSlice, fact: &Fact<'_>) -> Result<(), String> {
         let at = fact.at();
-        slice.last_event_at = Some(slice.last_event_at.map_or(at, |last| last.max(at)));
+        slice.head.last_event_at = Some(slice.head.last_event_at.map_or(at, |last| last.max(at)));
         match &fact.event {
             Decoded::Programme(event) => apply_programme(slice, at, event),
             Decoded::Participant(event) => {
-                let diversity = slice.diversity;
-                let tally = slice.people.entry(fact.person().to_owned()).or_default();
+                let diversity = slice.head.diversity;
+                let tally = slice.people.or_default(fact.person());
                 match event {
                     ParticipantEvent::ApplicationSubmitted { questionnaire, .. } => {
                         tally.role = Some(questionnaire.role);
@@ -305,10 +324,7 @@ impl ReadModel for Outcomes {
                 }
             }
             Decoded::Relationship(event) => {
-                let tally = slice
-                    .relationships
-                    .entry(fact.stream_id().to_owned())
-                    .or_default();
+                let tally = slice.relationships.or_default(fact.stream_id());
                 match event {
                     RelationshipEvent::RelationshipOpened { terms, .. } => {
                         tally.members = terms
@@ -331,7 +347,7 @@ impl ReadModel for Outcomes {
                         tally.minutes += u64::from(*duration_minutes);
                     }
                     RelationshipEvent::FeedbackGiven { rating, .. } => {
-                        slice.feedback.add(f64::from(*rating));
+                        slice.head.feedback.add(f64::from(*rating));
                     }
                     RelationshipEvent::RelationshipCompleted { outcome }
                     | RelationshipEvent::RelationshipEndedEarly { outcome, .. } => {
@@ -352,19 +368,16 @@ impl ReadModel for Outcomes {
 fn apply_programme(slice: &mut OutcomesSlice, at: DateTime<Utc>, event: &ProgrammeEvent) {
     match event {
         ProgrammeEvent::ProgrammeDesigned { design } => {
-            slice.diversity = design.programme_type == ProgrammeType::Diversity;
+            slice.head.diversity = design.programme_type == ProgrammeType::Diversity;
         }
         ProgrammeEvent::ParticipantRostered { entry } => {
-            let tally = slice
-                .people
-                .entry(entry.person.as_str().to_owned())
-                .or_default();
+            let tally = slice.people.or_default(entry.person.as_str());
             tally.rostered_at.get_or_insert(at);
         }
-        ProgrammeEvent::MatchProposed { .. } => slice.proposed += 1,
-        ProgrammeEvent::MatchDeclined { .. } => slice.declined += 1,
+        ProgrammeEvent::MatchProposed { .. } => slice.head.proposed += 1,
+        ProgrammeEvent::MatchDeclined { .. } => slice.head.declined += 1,
         ProgrammeEvent::MatchConfirmed { terms, .. } => {
-            slice.confirmed += 1;
+            slice.head.confirmed += 1;
             for mentee in &terms.mentees {
                 if let Some(tally) = slice.people.get_mut(mentee.as_str()) {
                     if tally.days_to_match.is_none() {
@@ -378,7 +391,7 @@ fn apply_programme(slice: &mut OutcomesSlice, at: DateTime<Utc>, event: &Program
         }
         ProgrammeEvent::SurveyResponded { answers, .. } => {
             for rating in answers.iter().filter_map(|answer| answer.rating) {
-                slice.survey.add(f64::from(rating));
+                slice.head.survey.add(f64::from(rating));
             }
         }
         _ => {}

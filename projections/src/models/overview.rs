@@ -14,6 +14,7 @@ use super::directory::ApplicationStatus;
 use super::{percent, round2, Mean};
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
+use crate::rows::{Head, Table};
 use mentorship_engine::domain::StreamType;
 
 /// The programme overview.
@@ -58,9 +59,10 @@ pub struct RelationshipTally {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// The overview of one programme, as stored.
+/// The figures of one programme that are not per person or relationship:
+/// its head row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct OverviewSlice {
+pub struct OverviewHead {
     /// The programme's name.
     pub name: String,
     /// Its step.
@@ -75,21 +77,35 @@ pub struct OverviewSlice {
     pub targets: KpiTargets,
     /// The ROI inputs, once designed.
     pub costs: Option<CostInputs>,
-    /// Each person's role and status.
-    pub people: BTreeMap<String, (Role, ApplicationStatus)>,
-    /// People ever onboarded, and those of them who later withdrew.
+    /// People ever onboarded.
     pub onboarded_ever: u64,
     /// Onboarded people who withdrew.
     pub withdrawn_after_onboarding: u64,
-    /// Each match's state.
-    pub matches: BTreeMap<String, MatchState>,
-    /// Each relationship's tally.
-    pub relationships: BTreeMap<String, RelationshipTally>,
     /// Satisfaction ratings given at closure (both sides).
     pub satisfaction: Mean,
     /// The time of the last event seen.
     pub last_event_at: Option<DateTime<Utc>>,
 }
+
+/// The overview of one programme, as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OverviewSlice {
+    /// The programme's own figures.
+    pub head: Head<OverviewHead>,
+    /// Each person's role and status.
+    pub people: Table<(Role, ApplicationStatus)>,
+    /// Each match's state.
+    pub matches: Table<MatchState>,
+    /// Each relationship's tally.
+    pub relationships: Table<RelationshipTally>,
+}
+
+crate::slice_rows!(OverviewSlice {
+    head: b'H',
+    people: b'p',
+    matches: b'm',
+    relationships: b'r'
+});
 
 /// One KPI against its target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,9 +193,10 @@ impl OverviewSlice {
             )
         });
         let retained = self
+            .head
             .onboarded_ever
-            .saturating_sub(self.withdrawn_after_onboarding);
-        let now = self.last_event_at;
+            .saturating_sub(self.head.withdrawn_after_onboarding);
+        let now = self.head.last_event_at;
         let mut months = 0.0;
         let mut meetings = 0_u64;
         let mut minutes = 0_u64;
@@ -194,31 +211,31 @@ impl OverviewSlice {
         let kpis = vec![
             kpi(
                 "satisfaction",
-                self.targets.min_satisfaction,
-                self.satisfaction.mean(),
+                self.head.targets.min_satisfaction,
+                self.head.satisfaction.mean(),
             ),
             kpi(
                 "goals_reached_percent",
-                self.targets.goals_reached_percent,
+                self.head.targets.goals_reached_percent,
                 percent(reached, goals),
             ),
             kpi(
                 "retention_percent",
-                self.targets.retention_percent,
-                percent(retained, self.onboarded_ever),
+                self.head.targets.retention_percent,
+                percent(retained, self.head.onboarded_ever),
             ),
             kpi(
                 "meetings_per_month",
-                self.targets.meetings_per_month,
+                self.head.targets.meetings_per_month,
                 meetings_per_month,
             ),
         ];
-        let roi = self.costs.as_ref().map(|costs| {
+        let roi = self.head.costs.as_ref().map(|costs| {
             let cost = minutes as f64 / 60.0 * costs.mentor_hour_cost
                 + costs.planned_admin_hours * costs.admin_hour_cost;
             let expected_leavers =
-                self.onboarded_ever as f64 * costs.baseline_attrition_percent / 100.0;
-            let avoided = (expected_leavers - self.withdrawn_after_onboarding as f64).max(0.0);
+                self.head.onboarded_ever as f64 * costs.baseline_attrition_percent / 100.0;
+            let avoided = (expected_leavers - self.head.withdrawn_after_onboarding as f64).max(0.0);
             let benefit = avoided * costs.replacement_cost_per_leaver;
             Roi {
                 currency: costs.currency.clone(),
@@ -229,9 +246,9 @@ impl OverviewSlice {
         });
         ProgrammeOverview {
             programme: programme.to_owned(),
-            name: self.name.clone(),
-            step: self.step,
-            programme_type: self.programme_type,
+            name: self.head.name.clone(),
+            step: self.head.step,
+            programme_type: self.head.programme_type,
             participants,
             matches,
             kpis,
@@ -262,8 +279,9 @@ impl ReadModel for Overview {
     }
 
     fn apply(slice: &mut OverviewSlice, fact: &Fact<'_>) -> Result<(), String> {
-        slice.last_event_at = Some(
+        slice.head.last_event_at = Some(
             slice
+                .head
                 .last_event_at
                 .map_or(fact.at(), |last| last.max(fact.at())),
         );
@@ -279,22 +297,22 @@ impl ReadModel for Overview {
 fn apply_programme(slice: &mut OverviewSlice, event: &ProgrammeEvent) {
     match event {
         ProgrammeEvent::ProgrammeDefined { charter, .. } => {
-            slice.name = charter.name.clone();
-            slice.targets = charter.kpis.clone();
-            slice.step = Step::Defined;
+            slice.head.name = charter.name.clone();
+            slice.head.targets = charter.kpis.clone();
+            slice.head.step = Step::Defined;
         }
         ProgrammeEvent::ProgrammeDesigned { design } => {
-            slice.programme_type = Some(design.programme_type);
-            slice.starts_on = Some(design.starts_on);
-            slice.duration_weeks = design.duration_weeks;
-            slice.costs = Some(design.costs.clone());
-            slice.step = Step::Designed;
+            slice.head.programme_type = Some(design.programme_type);
+            slice.head.starts_on = Some(design.starts_on);
+            slice.head.duration_weeks = design.duration_weeks;
+            slice.head.costs = Some(design.costs.clone());
+            slice.head.step = Step::Designed;
         }
-        ProgrammeEvent::OnboardingOpened => slice.step = Step::Onboarding,
-        ProgrammeEvent::MatchingStarted => slice.step = Step::Matching,
-        ProgrammeEvent::MomentumStarted => slice.step = Step::Momentum,
-        ProgrammeEvent::MeasurementStarted => slice.step = Step::Measurement,
-        ProgrammeEvent::ProgrammeClosed => slice.step = Step::Closed,
+        ProgrammeEvent::OnboardingOpened => slice.head.step = Step::Onboarding,
+        ProgrammeEvent::MatchingStarted => slice.head.step = Step::Matching,
+        ProgrammeEvent::MomentumStarted => slice.head.step = Step::Momentum,
+        ProgrammeEvent::MeasurementStarted => slice.head.step = Step::Measurement,
+        ProgrammeEvent::ProgrammeClosed => slice.head.step = Step::Closed,
         ProgrammeEvent::MatchProposed { relationship, .. } => {
             slice
                 .matches
@@ -343,11 +361,11 @@ fn apply_participant(slice: &mut OverviewSlice, person: &str, event: &Participan
         ParticipantEvent::ApplicationRejected => *status = ApplicationStatus::Rejected,
         ParticipantEvent::ParticipantOnboarded => {
             *status = ApplicationStatus::Onboarded;
-            slice.onboarded_ever += 1;
+            slice.head.onboarded_ever += 1;
         }
         ParticipantEvent::ParticipantWithdrawn => {
             if *status == ApplicationStatus::Onboarded {
-                slice.withdrawn_after_onboarding += 1;
+                slice.head.withdrawn_after_onboarding += 1;
             }
             *status = ApplicationStatus::Withdrawn;
         }
@@ -356,7 +374,7 @@ fn apply_participant(slice: &mut OverviewSlice, person: &str, event: &Participan
 }
 
 fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipEvent) {
-    let tally = slice.relationships.entry(id.to_owned()).or_default();
+    let tally = slice.relationships.or_default(id);
     match event {
         RelationshipEvent::AgreementDrafted { draft, .. } => {
             tally.goals = u32::try_from(draft.goals.len()).unwrap_or(u32::MAX);
@@ -377,9 +395,9 @@ fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipE
                 .into_iter()
                 .flatten()
             {
-                slice.satisfaction.add(f64::from(rating));
+                slice.head.satisfaction.add(f64::from(rating));
             }
-            tally.closed_at = slice.last_event_at;
+            tally.closed_at = slice.head.last_event_at;
         }
         _ => {}
     }
