@@ -36,6 +36,7 @@ use mentorship_projections::models::directory::Directory;
 use mentorship_projections::models::outcomes::Outcomes;
 use mentorship_projections::models::overview::Overview;
 use mentorship_projections::partitioned::{Partitioned, ReadModel};
+use mentorship_projections::registry::{Projections, Settings};
 use mentorship_projections::runner::{self, Live, RunnerConfig};
 use mentorship_projections::{Projection, ReadStore};
 use tokio::sync::watch;
@@ -346,6 +347,53 @@ async fn partitioned<M: ReadModel>(log: &Arc<SegmentLog>) -> (f64, Arc<Live<Part
     .await
 }
 
+/// The bytes the files under `path` take on disk (allocated blocks).
+fn disk_usage(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => disk_usage(&entry.path()),
+            Ok(meta) => meta.blocks() * 512,
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Every read model built at once from position 0, as the server runs
+/// them, into a store on disk: the rate, and the store's size beside the
+/// log's.
+async fn every_model_on_disk(log: &Arc<SegmentLog>, log_dir: &Path, store_dir: &Path) {
+    let _ = std::fs::remove_dir_all(store_dir);
+    let head = log.head();
+    let started = Instant::now();
+    let projections = Projections::open(
+        Arc::clone(log),
+        ReadStore::open(store_dir).unwrap(),
+        Settings::default(),
+    )
+    .unwrap();
+    projections.start();
+    projections
+        .wait_for_all(head, Instant::now() + Duration::from_secs(3_600))
+        .await
+        .unwrap();
+    let rate = head as f64 / started.elapsed().as_secs_f64();
+    projections.shutdown().await;
+    drop(projections);
+    println!("rebuild every read model at once, on disk: {rate:>10.0} events/s");
+    let (store, log_size) = (disk_usage(store_dir), disk_usage(log_dir));
+    println!(
+        "read-model store on disk: {:.1} MB; the log: {:.1} MB; store/log = {:.2}",
+        store as f64 / 1e6,
+        log_size as f64 / 1e6,
+        store as f64 / log_size as f64
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
@@ -400,6 +448,9 @@ fn main() {
         }
         let read_rate = head as f64 / started.elapsed().as_secs_f64();
         println!("read_all_raw alone: {read_rate:>10.0} events/s");
+
+        let store_dir = dir.with_file_name(format!("bench-projections-{events}-read-models"));
+        every_model_on_disk(&log, &dir, &store_dir).await;
 
         let (rate, overview) = partitioned::<Overview>(&log).await;
         println!("rebuild overview: {rate:>10.0} events/s");

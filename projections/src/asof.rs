@@ -103,7 +103,7 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
     programme: Option<&str>,
     position: Option<u64>,
 ) -> Result<Answer<BTreeMap<String, M::Slice>>> {
-    let (now, interval, routes, programmes) = {
+    let (now, interval, programmes) = {
         let guard = live.read();
         let wanted = position.unwrap_or(guard.position);
         let state = guard.state.state();
@@ -132,20 +132,12 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
             Some(p) => vec![p.to_owned()],
             None => state.slices.keys().cloned().collect(),
         };
-        (
-            guard.position,
-            guard.state.history_interval(),
-            state.routes.clone(),
-            programmes,
-        )
+        (guard.position, guard.state.history_interval(), programmes)
     };
     let wanted = position.unwrap_or(now);
     let checkpoint = store::checkpoint(live.tree())?;
     let boundary = wanted.min(checkpoint) / interval * interval;
-    let mut state = State::<M> {
-        slices: BTreeMap::new(),
-        routes,
-    };
+    let mut state = State::<M>::default();
     if boundary > 0 {
         for id in &programmes {
             if let Some(slice) = slice_at::<M>(live.tree(), id, boundary)? {
@@ -162,6 +154,7 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
         let Some(last) = events.last().map(|event| event.position) else {
             break;
         };
+        take_routes(live, &mut state, &events)?;
         apply_events(log, &mut state, &events, programme).await?;
         next = last + 1;
     }
@@ -174,6 +167,36 @@ pub async fn slices_as_of<L: EventLog, M: ReadModel>(
         position: wanted,
         value,
     })
+}
+
+/// Copies from `live` the routes of the relationships `events` name that
+/// `state` does not know yet: an as-of answer takes the routes of its tail
+/// of events, not every route of the organisation.
+fn take_routes<M: ReadModel>(
+    live: &Live<Partitioned<M>>,
+    state: &mut State<M>,
+    events: &[RawEvent],
+) -> Result<()> {
+    let mut missing = Vec::new();
+    for event in events {
+        let fields = event.decode()?;
+        if fact::programme_stream_type(fields.stream_type) == Some(StreamType::Relationship)
+            && !state.routes.contains_key(fields.stream_id)
+        {
+            missing.push(fields.stream_id.to_owned());
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let guard = live.read();
+    let routes = &guard.state.state().routes;
+    for relationship in missing {
+        if let Some(programme) = routes.get(&relationship) {
+            state.routes.insert(relationship, programme.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Programme `programme`'s slice as it was at history boundary `boundary`

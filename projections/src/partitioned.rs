@@ -32,7 +32,7 @@ use crate::error::{ProjectionError, Result};
 use crate::fact::{self, Decoded, Event, Fact};
 use crate::projection::Projection;
 use crate::rows::{Change, Rows};
-use crate::store::{self, FORMAT, INTERVAL, ROW_FORMAT};
+use crate::store::{self, INTERVAL, ROW_FORMAT};
 use mentorship_engine::domain::relationship::RelationshipEvent;
 use mentorship_engine::domain::StreamType;
 use mentorship_engine::store::canonical::Decoded as Fields;
@@ -211,16 +211,7 @@ impl<M: ReadModel> Partitioned<M> {
     /// used only then. A tree written in a format from before rows is
     /// cleared, so that the runner rebuilds it from the log.
     pub fn load(tree: &sled::Tree, history_interval: u64) -> Result<Self> {
-        if tree.get(FORMAT)?.as_deref() != Some(ROW_FORMAT) {
-            if !tree.is_empty() {
-                tracing::warn!(
-                    projection = M::NAME,
-                    "the read model is stored in an older format; rebuilding it from the log"
-                );
-                tree.clear()?;
-            }
-            tree.insert(FORMAT, ROW_FORMAT)?;
-        }
+        store::ensure_format(tree, ROW_FORMAT, M::NAME)?;
         let history_interval = match tree.get(INTERVAL)? {
             Some(value) => store::be_u64(&value).max(1),
             None => {

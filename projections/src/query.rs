@@ -160,6 +160,36 @@ impl<L: EventLog> Projections<L> {
         })
     }
 
+    /// The audit entries of the events at `positions` (ascending), read
+    /// from the log a run of consecutive positions at a time.
+    async fn entries_at(&self, positions: &[u64]) -> Result<Vec<AuditEntry>> {
+        let mut entries = Vec::with_capacity(positions.len());
+        let mut rest = positions;
+        while let Some(&first) = rest.first() {
+            let run = rest
+                .iter()
+                .zip(first..)
+                .take_while(|(position, expected)| **position == *expected)
+                .count()
+                .min(4_096);
+            let events = self.log().read_all_raw(first, run).await?;
+            for (position, event) in rest[..run].iter().zip(&events) {
+                if event.position != *position {
+                    break;
+                }
+                entries.push(AuditEntry::of(&event.decode()?));
+            }
+            if entries.len() != positions.len() - rest.len() + run {
+                return Err(ProjectionError::Damaged {
+                    key: format!("audit position {first}"),
+                    reason: "the log did not return an event the audit trail indexes".into(),
+                });
+            }
+            rest = &rest[run..];
+        }
+        Ok(entries)
+    }
+
     /// The audit trail of one actor or one subject (`stream_type/stream_id`).
     pub async fn audit_trail(
         &self,
@@ -169,15 +199,19 @@ impl<L: EventLog> Projections<L> {
     ) -> Result<Answer<Vec<AuditEntry>>> {
         let position = as_of.position(&**self.log()).await?;
         let live = self.audit.current();
-        let guard = live.read();
-        let wanted = position.unwrap_or(guard.position);
-        if wanted > guard.position {
-            return Err(ProjectionError::NotYet {
-                wanted,
-                reached: guard.position,
-            });
-        }
-        let entries = guard.state.entries(live.tree(), index, key, wanted)?;
+        let (wanted, positions) = {
+            let guard = live.read();
+            let wanted = position.unwrap_or(guard.position);
+            if wanted > guard.position {
+                return Err(ProjectionError::NotYet {
+                    wanted,
+                    reached: guard.position,
+                });
+            }
+            let positions = guard.state.positions(live.tree(), index, key, wanted)?;
+            (wanted, positions)
+        };
+        let entries = self.entries_at(&positions).await?;
         Ok(Answer {
             position: wanted,
             value: entries,

@@ -188,8 +188,8 @@ fn partitioned<M: ReadModel>(tree: &sled::Tree, settings: &Settings) -> Result<P
     Partitioned::load(tree, settings.history_interval)
 }
 
-fn audit(_: &sled::Tree, _: &Settings) -> Result<AuditTrail> {
-    Ok(AuditTrail::default())
+fn audit(tree: &sled::Tree, _: &Settings) -> Result<AuditTrail> {
+    AuditTrail::load(tree)
 }
 
 /// Every projection of the system.

@@ -9,8 +9,9 @@
 //!                                  h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version
 //!                                                → JSON row as of that version (empty: removed)
 //!                                  r ‖ relationship → programme
-//!                                  a ‖ actor ‖ 0x00 ‖ u64 first → JSON audit entries (audit trail)
-//!                                  t ‖ subject ‖ 0x00 ‖ u64 first → JSON audit entries (audit trail)
+//! tree `audit#<generation>`        c, f          as above (format `positions/1`)
+//!                                  a ‖ actor ‖ 0x00 ‖ u64 first → positions (LEB128 deltas)
+//!                                  t ‖ subject ‖ 0x00 ‖ u64 first → positions (LEB128 deltas)
 //! ```
 //!
 //! A row is one entry of a slice's table (see [`crate::rows`]): a person, a
@@ -125,6 +126,24 @@ impl ReadStore {
 
 fn active_key(name: &str) -> Vec<u8> {
     format!("active/{name}").into_bytes()
+}
+
+/// Makes sure `tree` holds `format`: a tree of another format (or of
+/// none, from before formats were recorded) is cleared, so that its runner
+/// rebuilds it from position 0.
+pub fn ensure_format(tree: &sled::Tree, format: &[u8], name: &str) -> Result<()> {
+    if tree.get(FORMAT)?.as_deref() == Some(format) {
+        return Ok(());
+    }
+    if !tree.is_empty() {
+        tracing::warn!(
+            projection = name,
+            "the read model is stored in another format; rebuilding it from the log"
+        );
+        tree.clear()?;
+    }
+    tree.insert(FORMAT, format)?;
+    Ok(())
 }
 
 /// The checkpoint stored in `tree` (0 when none).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use mentorship_engine::store::{EventLog, MemoryLog};
 use mentorship_projections::asof::{self, slices_as_of};
-use mentorship_projections::models::audit::AuditIndex;
+use mentorship_projections::models::audit::{AuditEntry, AuditIndex};
 use mentorship_projections::models::board::Board;
 use mentorship_projections::models::directory::Directory;
 use mentorship_projections::models::outcomes::Outcomes;
@@ -175,6 +175,23 @@ async fn as_of_answers_survive_flushes_within_an_interval_and_a_restart() {
     second.start();
     second.wait_for_all(head, deadline()).await.unwrap();
     every_answer_equals_a_replay(&log, &second).await;
+    let from_the_log: Vec<AuditEntry> = log
+        .read_all_raw(1, usize::MAX)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| AuditEntry::of(&event.decode().unwrap()))
+        .filter(|entry| entry.actor == "admin")
+        .collect();
+    assert!(from_the_log.len() > 10);
+    let trail = second
+        .audit_trail(AuditIndex::Actor, "admin", AsOf::Latest)
+        .await
+        .unwrap();
+    assert_eq!(
+        trail.value, from_the_log,
+        "the trail, from both runs' chunks"
+    );
     second.shutdown().await;
 }
 
