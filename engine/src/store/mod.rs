@@ -58,6 +58,7 @@ pub mod canonical;
 pub mod checkpoint;
 pub mod cqrs;
 pub mod error;
+mod index_checkpoint;
 pub mod log;
 pub mod memory;
 pub mod model;
@@ -77,4 +78,4 @@ pub use model::{
     Snapshot, StreamRef, Verification,
 };
 pub use seal::{EventSchema, OpenSchema};
-pub use segment_log::{SegmentLog, WriteStats};
+pub use segment_log::{IndexMemory, IndexOrigin, SegmentLog, WriteStats};
