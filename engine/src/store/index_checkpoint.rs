@@ -58,13 +58,15 @@
 //!                        ‖ n × u64 offset of each event's record
 //! ‖ u64 streams, each:   u32 length ‖ stream type ‖ u32 length ‖ stream id
 //!                        ‖ u64 events n ‖ n × u64 position
-//! ‖ u64 commands, each:  u32 length ‖ command id ‖ u64 first position
-//!                        ‖ u64 last position ‖ u64 revision
+//! ‖ u64 commands n ‖ u64 bytes b ‖ every command id end to end[b]
+//!                        ‖ n × (u64 end of its id ‖ u64 first position
+//!                               ‖ u64 last position ‖ u64 revision)
 //! ‖ u32 CRC32C of every byte before it
 //! ```
 //!
-//! Integers are little-endian, so that the runs of offsets and positions
-//! load as plain runs of `u64`. Every count and length is checked against
+//! Integers are little-endian, so that the runs of offsets, positions and
+//! command entries load as plain runs of `u64`; the commands are laid out
+//! as [`super::commands`] holds them in memory. Every count and length is checked against
 //! the bytes left in the file before anything is allocated for it, so a
 //! garbled file costs at most its own size in memory. The CRC guards
 //! against accidents, not against a forger; a forged checkpoint can make an
@@ -74,14 +76,15 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::canonical::{self, GENESIS};
+use super::commands::{Commands, STRIDE};
 use super::error::StoreError;
-use super::model::{AppendOutcome, StreamRef};
+use super::model::StreamRef;
 use super::segment::{self, Frame, COMMIT, EVENT, OVERHEAD};
 use super::segment_log::{Segment, State};
 
@@ -118,12 +121,15 @@ pub(crate) struct Loaded {
     pub(crate) resume: Resume,
 }
 
-/// The last segment a checkpoint names: read whole, its recorded prefix
-/// checked, and ready to be scanned on from `len`.
+/// The last segment a checkpoint names, its recorded prefix checked: what
+/// the scan goes on with.
 pub(crate) struct Resume {
+    /// The offsets of the events of the prefix.
     pub(crate) offsets: Vec<u64>,
+    /// The length of the prefix: where the scan goes on.
     pub(crate) len: u64,
-    pub(crate) bytes: Vec<u8>,
+    /// The bytes after the prefix.
+    pub(crate) rest: Vec<u8>,
 }
 
 /// Writes a checkpoint of `state` into `dir`, atomically and durably;
@@ -178,13 +184,11 @@ fn write_to(path: &Path, state: &State) -> Result<u64, StoreError> {
         out.u64(positions.len() as u64)?;
         out.u64s(positions)?;
     }
+    let (ids, entries) = state.commands.parts();
     out.u64(state.commands.len() as u64)?;
-    for (id, outcome) in &state.commands {
-        out.text(id)?;
-        out.u64(outcome.first_position)?;
-        out.u64(outcome.last_position)?;
-        out.u64(outcome.revision)?;
-    }
+    out.u64(ids.len() as u64)?;
+    out.put(ids)?;
+    out.u64s(entries)?;
     let crc = out.crc;
     out.put(&crc.to_le_bytes())?;
     let len = out.len;
@@ -237,7 +241,7 @@ impl Output {
 }
 
 /// A checkpoint file read front to back through one buffer, keeping the
-/// CRC32C of every byte consumed.
+/// CRC32C of every byte read but the last four (the stored CRC).
 struct Input {
     file: File,
     buf: Vec<u8>,
@@ -245,6 +249,8 @@ struct Input {
     end: usize,
     /// Bytes of the file not read into `buf` yet.
     unread: u64,
+    /// Of those, how many the CRC covers.
+    covered: u64,
     crc: u32,
 }
 
@@ -281,6 +287,9 @@ impl Input {
         self.file
             .read_exact(slot)
             .map_err(|error| format!("it cannot be read: {error}"))?;
+        let covered = usize::try_from(self.covered.min(want as u64)).unwrap_or(0);
+        self.crc = crc32c::crc32c_append(self.crc, slot.get(..covered).unwrap_or_default());
+        self.covered -= covered as u64;
         self.end += want;
         self.unread -= want as u64;
         Ok(())
@@ -293,7 +302,6 @@ impl Input {
             .buf
             .get(self.at..self.at + n)
             .ok_or("a read past its buffer")?;
-        self.crc = crc32c::crc32c_append(self.crc, bytes);
         self.at += n;
         Ok(bytes)
     }
@@ -332,6 +340,27 @@ impl Input {
             .map_err(|_| "a name is not UTF-8".to_owned())
     }
 
+    /// `n` bytes, appended to `out`.
+    fn bytes(&mut self, n: usize, out: &mut Vec<u8>) -> Result<(), String> {
+        if n as u64 > self.remaining() {
+            return Err(format!("a run of {n} bytes runs past its end"));
+        }
+        out.reserve_exact(n);
+        let mut left = n;
+        while left > 0 {
+            self.fill(1)?;
+            let k = self.available().min(left);
+            let bytes = self
+                .buf
+                .get(self.at..self.at + k)
+                .ok_or("a read past its buffer")?;
+            out.extend_from_slice(bytes);
+            self.at += k;
+            left -= k;
+        }
+        Ok(())
+    }
+
     /// `n` values of a run of `u64`, appended to `out`.
     fn u64s(&mut self, n: usize, out: &mut Vec<u64>) -> Result<(), String> {
         if (n as u64).saturating_mul(8) > self.remaining() {
@@ -346,7 +375,6 @@ impl Input {
                 .buf
                 .get(self.at..self.at + k * 8)
                 .ok_or("a read past its buffer")?;
-            self.crc = crc32c::crc32c_append(self.crc, bytes);
             out.extend(
                 bytes
                     .chunks_exact(8)
@@ -386,6 +414,7 @@ pub(crate) fn load(dir: &Path, listed: &[(u64, PathBuf)]) -> Result<Option<Loade
         at: 0,
         end: 0,
         unread,
+        covered: unread.saturating_sub(4),
         crc: 0,
     };
     if input.take(MAGIC.len()).map_err(|_| "it is empty or cut")? != MAGIC {
@@ -435,35 +464,19 @@ pub(crate) fn load(dir: &Path, listed: &[(u64, PathBuf)]) -> Result<Option<Loade
         }
         streams.insert(StreamRef::new(stream_type, stream_id), positions);
     }
-    let count = input.count(28, "commands")?;
-    let mut commands = HashMap::with_capacity(count);
-    for _ in 0..count {
-        let id = input.text()?;
-        let first_position = input.u64()?;
-        let last_position = input.u64()?;
-        let revision = input.u64()?;
-        if last_position > head || first_position > last_position {
-            return Err(format!(
-                "a command holds positions {first_position} to {last_position}, not within its head {head}"
-            ));
-        }
-        commands.insert(
-            id,
-            AppendOutcome {
-                first_position,
-                last_position,
-                revision,
-                duplicate: false,
-            },
-        );
+    let count = input.count(STRIDE as u64 * 8, "commands")?;
+    let id_bytes = input.count(1, "bytes of command ids")?;
+    let mut ids = Vec::new();
+    input.bytes(id_bytes, &mut ids)?;
+    let mut entries = Vec::new();
+    input.u64s(count.saturating_mul(STRIDE), &mut entries)?;
+    let commands = Commands::from_parts(ids, entries, head)?;
+    if input.remaining() != 4 {
+        return Err("it does not end with its checksum where its contents end".into());
     }
-    let computed = input.crc;
     let stored = input.u32()?;
-    if stored != computed {
+    if stored != input.crc {
         return Err("its checksum does not match".into());
-    }
-    if input.remaining() != 0 {
-        return Err("it has bytes after its checksum".into());
     }
 
     let Some(resume) = named.pop() else {
@@ -473,14 +486,19 @@ pub(crate) fn load(dir: &Path, listed: &[(u64, PathBuf)]) -> Result<Option<Loade
         .get(named.len())
         .map(|(_, path)| path)
         .ok_or("its last segment is missing")?;
-    let bytes = std::fs::read(path).map_err(|error| {
+    let unreadable = |error: std::io::Error| {
         format!(
             "segment {} cannot be read: {error}",
             segment::name(resume.first)
         )
-    })?;
+    };
+    let mut file = File::open(path).map_err(unreadable)?;
     let previous = named.last().map_or(GENESIS, |s| s.last_hash);
-    check_prefix(&bytes, &resume, previous, head, &head_hash)?;
+    check_prefix(&file, &resume, previous, head, &head_hash)?;
+    let mut rest = Vec::new();
+    file.seek(SeekFrom::Start(resume.len))
+        .and_then(|_| file.read_to_end(&mut rest))
+        .map_err(unreadable)?;
     let mut segments = Vec::with_capacity(named.len());
     for (segment, (_, path)) in named.into_iter().zip(listed) {
         segments.push(open_sealed(segment, path)?);
@@ -498,7 +516,7 @@ pub(crate) fn load(dir: &Path, listed: &[(u64, PathBuf)]) -> Result<Option<Loade
         resume: Resume {
             offsets: resume.offsets,
             len: resume.len,
-            bytes,
+            rest,
         },
     }))
 }
@@ -602,37 +620,36 @@ fn open_sealed(named: Named, path: &Path) -> Result<Segment, String> {
     })
 }
 
-/// Re-reads the recorded prefix of the last named segment: whole records,
-/// an unbroken chain from `previous`, the recorded offsets, and a last
-/// commit record naming `head` and `head_hash`.
+/// Re-reads the recorded prefix of the last named segment, a few MiB at a
+/// time: whole records, an unbroken chain from `previous`, the recorded
+/// offsets, and a last commit record naming `head` and `head_hash`.
 fn check_prefix(
-    bytes: &[u8],
+    file: &File,
     named: &Named,
     previous: [u8; 32],
     head: u64,
     head_hash: &[u8; 32],
 ) -> Result<(), String> {
     let name = segment::name(named.first);
-    let prefix = usize::try_from(named.len)
-        .ok()
-        .and_then(|len| bytes.get(..len))
-        .ok_or_else(|| format!("segment {name} is shorter than recorded"))?;
+    let mut buf = vec![0u8; 4 * CHUNK];
+    // `buf[..filled]` holds the bytes from offset `start` of the segment.
+    let mut start = 0u64;
+    let mut filled = 0usize;
+    let mut at = 0usize;
     let mut hash = previous;
     let mut position = named.first - 1;
-    let mut committed = 0;
-    let mut at = 0;
+    let mut committed = 0u64;
     let mut offsets = named.offsets.iter();
-    loop {
-        match segment::frame(prefix, at) {
-            Frame::End => break,
-            Frame::Bad(detail) => return Err(format!("segment {name}: {detail}")),
+    while start + (at as u64) < named.len {
+        let window = buf.get(..filled).unwrap_or_default();
+        match segment::frame(window, at) {
             Frame::Record {
                 kind: EVENT,
                 body,
                 next,
             } => {
                 position += 1;
-                if offsets.next() != Some(&(at as u64)) {
+                if offsets.next() != Some(&(start + at as u64)) {
                     return Err(format!(
                         "segment {name}: position {position} is not at its recorded offset"
                     ));
@@ -658,15 +675,37 @@ fn check_prefix(
                         "segment {name}: the commit record after position {position} does not match"
                     ));
                 }
-                committed = next;
                 at = next;
+                committed = start + at as u64;
             }
             Frame::Record { .. } => {
                 return Err(format!("segment {name}: a content record among the events"))
             }
+            Frame::End | Frame::Bad(_) if start + (filled as u64) < named.len => {
+                // The record runs past what is read: read on.
+                buf.copy_within(at..filled, 0);
+                start += at as u64;
+                filled -= at;
+                at = 0;
+                if filled == buf.len() {
+                    buf.resize(buf.len() * 2, 0);
+                }
+                let want = usize::try_from(named.len - start)
+                    .unwrap_or(usize::MAX)
+                    .min(buf.len())
+                    - filled;
+                let slot = buf
+                    .get_mut(filled..filled + want)
+                    .ok_or("a read past its buffer")?;
+                file.read_exact_at(slot, start + filled as u64)
+                    .map_err(|error| format!("segment {name} cannot be read: {error}"))?;
+                filled += want;
+            }
+            Frame::End => break,
+            Frame::Bad(detail) => return Err(format!("segment {name}: {detail}")),
         }
     }
-    if offsets.next().is_some() || committed != prefix.len() {
+    if offsets.next().is_some() || committed != named.len {
         return Err(format!(
             "segment {name} does not end with a commit record where recorded"
         ));
@@ -702,16 +741,9 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let mut streams = HashMap::new();
         streams.insert(StreamRef::new("thing", "a"), vec![1, 2]);
-        let mut commands = HashMap::new();
-        commands.insert(
-            "c1".to_owned(),
-            AppendOutcome {
-                first_position: 1,
-                last_position: 2,
-                revision: 2,
-                duplicate: false,
-            },
-        );
+        let mut commands = Commands::default();
+        commands.record("c1", 1, 1);
+        commands.record("c1", 2, 2);
         State {
             head: 2,
             head_hash: hash,
@@ -742,7 +774,7 @@ mod tests {
         assert_eq!(loaded.state.head, 2);
         assert_eq!(loaded.state.head_hash, state.head_hash);
         assert_eq!(loaded.state.streams, state.streams);
-        assert_eq!(loaded.state.commands, state.commands);
+        assert_eq!(loaded.state.commands.parts(), state.commands.parts());
         assert!(loaded.state.segments.is_empty());
         assert_eq!(loaded.resume.offsets, state.segments[0].offsets);
         assert_eq!(loaded.resume.len, state.segments[0].len);

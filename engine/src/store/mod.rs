@@ -56,6 +56,7 @@
 
 pub mod canonical;
 pub mod checkpoint;
+mod commands;
 pub mod cqrs;
 pub mod error;
 mod index_checkpoint;

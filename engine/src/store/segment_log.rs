@@ -95,6 +95,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, watch};
 
 use super::canonical::{self, GENESIS};
+use super::commands::Commands;
 use super::error::StoreError;
 use super::index_checkpoint;
 use super::log::{EventLog, LogConfig};
@@ -152,7 +153,7 @@ pub(crate) struct State {
     pub(crate) head_hash: [u8; 32],
     pub(crate) segments: Vec<Segment>,
     pub(crate) streams: HashMap<StreamRef, Vec<u64>>,
-    pub(crate) commands: HashMap<String, AppendOutcome>,
+    pub(crate) commands: Commands,
     pub(crate) contents: HashMap<[u8; 32], Held>,
     /// Streams missing an event to damage, with the position it was found
     /// at: reading them fails rather than returning a short stream.
@@ -165,7 +166,7 @@ impl Index for State {
     }
 
     fn command(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
-        Ok(self.commands.get(command_id).copied())
+        Ok(self.commands.get(command_id))
     }
 }
 
@@ -185,7 +186,7 @@ impl State {
             head_hash: GENESIS,
             segments: Vec::new(),
             streams: HashMap::new(),
-            commands: HashMap::new(),
+            commands: Commands::default(),
             contents: HashMap::new(),
             damaged_streams: HashMap::new(),
         }
@@ -210,14 +211,7 @@ impl State {
                     .iter()
                     .map(|(stream, positions)| strings(stream) + positions.capacity() as u64 * 8)
                     .sum::<u64>(),
-            commands: table_bytes(
-                self.commands.capacity(),
-                size_of::<(String, AppendOutcome)>(),
-            ) + self
-                .commands
-                .keys()
-                .map(|id| id.capacity() as u64)
-                .sum::<u64>(),
+            commands: self.commands.memory(),
             contents: table_bytes(self.contents.capacity(), size_of::<([u8; 32], Held)>())
                 + self
                     .contents
@@ -1132,8 +1126,8 @@ fn recover(
         let name = segment::name(first);
         // The last segment the checkpoint names: its recorded prefix was
         // checked and is indexed; scan on from where the checkpoint ended.
-        let (bytes, from, offsets) = match resume.take() {
-            Some(resume) => (resume.bytes, resume.len as usize, resume.offsets),
+        let (bytes, base, offsets) = match resume.take() {
+            Some(resume) => (resume.rest, resume.len, resume.offsets),
             None => {
                 if first <= state.head {
                     return Err(StoreError::corrupt(
@@ -1167,10 +1161,10 @@ fn recover(
                 (std::fs::read(&path)?, 0, Vec::new())
             }
         };
-        let (offsets, committed) =
-            scan(&mut state, &mut damage, &bytes, from, offsets, last, &name)?;
-        if last && committed < bytes.len() {
-            let dropped = bytes.len() - committed;
+        let (offsets, scanned) = scan(&mut state, &mut damage, &bytes, base, offsets, last, &name)?;
+        let committed = base + scanned as u64;
+        if last && scanned < bytes.len() {
+            let dropped = bytes.len() - scanned;
             if writable {
                 tracing::warn!(
                     segment = %path.display(),
@@ -1178,7 +1172,7 @@ fn recover(
                     head = state.head,
                     "setting aside the unacknowledged tail of the event log"
                 );
-                truncate(&path, committed as u64)?;
+                truncate(&path, committed)?;
             } else {
                 notes.push(format!(
                     "event segment {name}: {dropped} bytes after offset {committed} were never acknowledged; opening for writing sets them aside"
@@ -1189,7 +1183,7 @@ fn recover(
             first,
             file: Arc::new(File::open(&path)?),
             offsets,
-            len: committed as u64,
+            len: committed,
             last_hash: state.head_hash,
         });
         if last {
@@ -1245,15 +1239,16 @@ fn truncate(path: &Path, len: u64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Scans one event segment from offset `from` (0, or where an index
-/// checkpoint ended, with the `offsets` of the events before it): indexes
-/// its committed events, checks the chain when `last`, and returns the
-/// offsets of its events and the end of its last commit record.
+/// Scans one event segment, whose `bytes` start at offset `base` (0, or
+/// where an index checkpoint ended, with the `offsets` of the events before
+/// it): indexes its committed events, checks the chain when `last`, and
+/// returns the offsets of its events and the end of its last commit record
+/// in `bytes`.
 fn scan(
     state: &mut State,
     damage: &mut Damage,
     bytes: &[u8],
-    from: usize,
+    base: u64,
     mut offsets: Vec<u64>,
     last: bool,
     name: &str,
@@ -1262,8 +1257,8 @@ fn scan(
     let mut pending_damage: Damage = None;
     let mut previous = state.head_hash;
     let mut link_unknown = false;
-    let mut at = from;
-    let mut committed = from;
+    let mut at = 0;
+    let mut committed = 0;
     loop {
         let next_position = state.head + pending.len() as u64 + 1;
         match segment::frame(bytes, at) {
@@ -1285,7 +1280,7 @@ fn scan(
                     break;
                 };
                 let missing = state.head + pending.len() as u64 + 1;
-                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                index_pending(state, &mut pending, base, &mut offsets, &mut pending_damage);
                 let claimed = match segment::frame(bytes, resume) {
                     Frame::Record { body, .. } => record::claimed_position(body),
                     _ => None,
@@ -1293,7 +1288,7 @@ fn scan(
                 .filter(|claimed| *claimed >= missing)
                 .unwrap_or(missing);
                 for position in missing..claimed {
-                    offsets.push(at as u64);
+                    offsets.push(base + at as u64);
                     state.head = position;
                 }
                 damage.get_or_insert((
@@ -1304,7 +1299,7 @@ fn scan(
                     ),
                 ));
                 if claimed == missing {
-                    offsets.push(at as u64);
+                    offsets.push(base + at as u64);
                     state.head = missing;
                 }
                 link_unknown = true;
@@ -1343,7 +1338,7 @@ fn scan(
                 body,
                 next,
             } => {
-                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                index_pending(state, &mut pending, base, &mut offsets, &mut pending_damage);
                 let hash = state.head_hash;
                 if segment::read_commit(body) != Some((state.head, hash)) {
                     pending_damage.get_or_insert((
@@ -1382,12 +1377,13 @@ fn scan(
 fn index_pending(
     state: &mut State,
     pending: &mut Vec<(usize, &[u8])>,
+    base: u64,
     offsets: &mut Vec<u64>,
     pending_damage: &mut Damage,
 ) {
     for (offset, body) in pending.drain(..) {
         let position = state.head + 1;
-        offsets.push(offset as u64);
+        offsets.push(base + offset as u64);
         if let Err(detail) = index(state, position, body) {
             pending_damage.get_or_insert((position, detail));
         }
@@ -1416,23 +1412,9 @@ fn index(state: &mut State, position: u64, body: &[u8]) -> Result<(), String> {
         ));
     }
     positions.push(position);
-    match state.commands.get_mut(decoded.command_id) {
-        Some(outcome) => {
-            outcome.last_position = position;
-            outcome.revision = decoded.revision;
-        }
-        None => {
-            state.commands.insert(
-                decoded.command_id.to_owned(),
-                AppendOutcome {
-                    first_position: position,
-                    last_position: position,
-                    revision: decoded.revision,
-                    duplicate: false,
-                },
-            );
-        }
-    }
+    state
+        .commands
+        .record(decoded.command_id, position, decoded.revision);
     Ok(())
 }
 

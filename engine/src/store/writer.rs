@@ -362,7 +362,9 @@ impl Writer {
                 .or_default()
                 .push(event.position);
         }
-        state.commands.extend(batch.commands);
+        for (id, outcome) in &batch.commands {
+            state.commands.insert(id, outcome);
+        }
         for (position, sealed) in batch.contents {
             state.contents.insert(
                 sealed.digest,
