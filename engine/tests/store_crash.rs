@@ -18,7 +18,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mentorship_engine::store::{canonical, EventLog, ExpectedRevision, SegmentLog, Verification};
+use mentorship_engine::store::{
+    canonical, EventLog, ExpectedRevision, IndexOrigin, SegmentLog, Verification,
+};
 use serde_json::{json, Value};
 use store_support::*;
 
@@ -126,6 +128,16 @@ async fn check(dir: &Path, acks: &[Ack], checked: &mut Checked, cycle: usize, fu
     let log = SegmentLog::open(dir, config())
         .unwrap_or_else(|e| panic!("cycle {cycle}: the log does not reopen: {e}"));
     let head = log.head();
+    // The last check closed the log cleanly, and a killed writer writes no
+    // index checkpoint: the open starts from the one of that close.
+    let origin = if cycle == 0 {
+        IndexOrigin::FullScan
+    } else {
+        IndexOrigin::Checkpoint {
+            position: checked.position,
+        }
+    };
+    assert_eq!(log.index_origin(), &origin, "cycle {cycle}");
     assert!(
         head >= checked.position,
         "cycle {cycle}: head {head} is before {}, checked earlier",

@@ -56,8 +56,10 @@
 
 pub mod canonical;
 pub mod checkpoint;
+mod commands;
 pub mod cqrs;
 pub mod error;
+mod index_checkpoint;
 pub mod log;
 pub mod memory;
 pub mod model;
@@ -77,4 +79,4 @@ pub use model::{
     Snapshot, StreamRef, Verification,
 };
 pub use seal::{EventSchema, OpenSchema};
-pub use segment_log::{SegmentLog, WriteStats};
+pub use segment_log::{IndexMemory, IndexOrigin, SegmentLog, WriteStats};

@@ -8,6 +8,7 @@
 //! <dir>/segments/<first position>.log event records, a commit record per group
 //! <dir>/contents/<first position>.log sealed values, one record each
 //! <dir>/snapshots/<sha256(stream)>.json the latest snapshot of each stream
+//! <dir>/index.ckpt                    the indexes at one head (index checkpoint)
 //! ```
 //!
 //! The framing of the files is in [`super::segment`]. An event record holds
@@ -30,10 +31,19 @@
 //! # Indexes
 //!
 //! Stream → positions, command id → outcome, position → (segment, offset)
-//! and digest → sealed content are held in memory and rebuilt on every open
-//! by one sequential scan of the segments (no JSON is parsed). Snapshots are
-//! files: a cache, written without `fsync`; an unreadable one is ignored.
-//! Nothing on disk but the segments is needed to recover every event.
+//! and digest → sealed content are held in memory
+//! ([`SegmentLog::index_memory`] says how much). The first three are saved
+//! in an index checkpoint ([`super::index_checkpoint`]) at a clean close
+//! and now and then after a segment rolls; an open loads the newest one,
+//! checks it cheaply against the segments, and scans only the events after
+//! its head. Without a checkpoint that agrees with the segments (none,
+//! garbled, cut, from another history, a segment missing or of another
+//! length), the open warns and rebuilds them by one sequential scan of every
+//! segment (no JSON is parsed); it never fails for a checkpoint.
+//! [`SegmentLog::index_origin`] says which it was. Sealed values are
+//! reloaded from the content segments on every open. Snapshots are files: a
+//! cache, written without `fsync`; an unreadable one is ignored. Nothing on
+//! disk but the segments is needed to recover every event.
 //!
 //! # Recovery on open
 //!
@@ -45,7 +55,19 @@
 //! data, and `open` fails with [`StoreError::Corrupt`] rather than drop it.
 //! The hash chain is re-verified over the last segment, the only one a crash
 //! can have touched. Sealed values whose event lies past the recovered head
-//! are truncated likewise. Records that frame correctly but whose content is
+//! are truncated likewise.
+//!
+//! From an index checkpoint, all of this holds for the events after its
+//! head, and the last segment it names is re-read whole (CRCs, chain,
+//! offsets and its head's hash) before it is trusted. What is no longer
+//! checked at open is the bytes of the earlier, sealed segments: only their
+//! lengths and their last commit records. Damage inside them (a bit flipped
+//! on the disk) is then found by the read that meets it, which fails with
+//! `Corrupt` naming the position (every record's CRC is checked on every
+//! read), and by `verify`, which reads and checks every record and does not
+//! rely on the checkpoint; the log is not made read-only by it until an open
+//! without the checkpoint. That is the trade for an open that does not read
+//! the whole log. Records that frame correctly but whose content is
 //! wrong (an edited event, a broken link) do not stop the open: the log opens
 //! read-only, reads of the damaged event fail with `Corrupt`, `verify` names
 //! it, and appends are refused with `Corrupt`.
@@ -73,7 +95,9 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, watch};
 
 use super::canonical::{self, GENESIS};
+use super::commands::Commands;
 use super::error::StoreError;
+use super::index_checkpoint;
 use super::log::{EventLog, LogConfig};
 use super::model::{
     AppendOutcome, AppendRequest, RawEvent, RecordedEvent, Snapshot, StreamRef, Verification,
@@ -108,6 +132,10 @@ pub(crate) struct Segment {
     pub(crate) offsets: Vec<u64>,
     /// The committed length; nothing past it is read.
     pub(crate) len: u64,
+    /// The hash of its last event (of the event before it while it holds
+    /// none): what an index checkpoint checks its last commit record
+    /// against.
+    pub(crate) last_hash: [u8; 32],
 }
 
 /// A sealed value and where it lives.
@@ -125,7 +153,7 @@ pub(crate) struct State {
     pub(crate) head_hash: [u8; 32],
     pub(crate) segments: Vec<Segment>,
     pub(crate) streams: HashMap<StreamRef, Vec<u64>>,
-    pub(crate) commands: HashMap<String, AppendOutcome>,
+    pub(crate) commands: Commands,
     pub(crate) contents: HashMap<[u8; 32], Held>,
     /// Streams missing an event to damage, with the position it was found
     /// at: reading them fails rather than returning a short stream.
@@ -138,7 +166,7 @@ impl Index for State {
     }
 
     fn command(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
-        Ok(self.commands.get(command_id).copied())
+        Ok(self.commands.get(command_id))
     }
 }
 
@@ -158,9 +186,47 @@ impl State {
             head_hash: GENESIS,
             segments: Vec::new(),
             streams: HashMap::new(),
-            commands: HashMap::new(),
+            commands: Commands::default(),
             contents: HashMap::new(),
             damaged_streams: HashMap::new(),
+        }
+    }
+
+    /// The bytes the indexes hold: see [`IndexMemory`].
+    fn memory(&self) -> IndexMemory {
+        use std::mem::size_of;
+        let strings = |stream: &StreamRef| {
+            (stream.stream_type.capacity() + stream.stream_id.capacity()) as u64
+        };
+        IndexMemory {
+            offsets: (self.segments.capacity() * size_of::<Segment>()) as u64
+                + self
+                    .segments
+                    .iter()
+                    .map(|s| s.offsets.capacity() as u64 * 8)
+                    .sum::<u64>(),
+            streams: table_bytes(self.streams.capacity(), size_of::<(StreamRef, Vec<u64>)>())
+                + self
+                    .streams
+                    .iter()
+                    .map(|(stream, positions)| strings(stream) + positions.capacity() as u64 * 8)
+                    .sum::<u64>(),
+            commands: self.commands.memory(),
+            contents: table_bytes(self.contents.capacity(), size_of::<([u8; 32], Held)>())
+                + self
+                    .contents
+                    .values()
+                    .map(|held| {
+                        held.content
+                            .held
+                            .as_ref()
+                            .map_or(0, |(_, json)| json.capacity() as u64)
+                    })
+                    .sum::<u64>(),
+            damaged: table_bytes(
+                self.damaged_streams.capacity(),
+                size_of::<(StreamRef, u64)>(),
+            ) + self.damaged_streams.keys().map(strings).sum::<u64>(),
         }
     }
 
@@ -281,6 +347,8 @@ pub(crate) struct WriteCounters {
     pub(crate) events: AtomicU64,
     pub(crate) sync_nanos: AtomicU64,
     pub(crate) refused_full: AtomicU64,
+    pub(crate) index_checkpoints: AtomicU64,
+    pub(crate) index_checkpoint_nanos: AtomicU64,
 }
 
 /// What the writer did since the log was opened: for an operator's
@@ -296,6 +364,59 @@ pub struct WriteStats {
     pub sync_seconds: f64,
     /// Appends refused for a full disk.
     pub refused_full: u64,
+    /// Index checkpoints written (appends wait while one is written).
+    pub index_checkpoints: u64,
+    /// Seconds spent writing them.
+    pub index_checkpoint_seconds: f64,
+}
+
+/// Where an open got its indexes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOrigin {
+    /// From the index checkpoint at `position`; only the events after it
+    /// were scanned.
+    Checkpoint {
+        /// The head the checkpoint was written at.
+        position: u64,
+    },
+    /// From a scan of every segment: there was no index checkpoint.
+    FullScan,
+    /// From a scan of every segment, because the index checkpoint did not
+    /// agree with the segments or could not be read, for `reason`.
+    Refused {
+        /// What did not hold.
+        reason: String,
+    },
+}
+
+/// The bytes the in-memory indexes hold, estimated from the capacities of
+/// their tables and vectors (allocator overhead not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexMemory {
+    /// Position → (segment, offset): one `u64` an event.
+    pub offsets: u64,
+    /// Stream → positions.
+    pub streams: u64,
+    /// Command id → outcome.
+    pub commands: u64,
+    /// Digest → sealed value (the values themselves included).
+    pub contents: u64,
+    /// Streams named damaged.
+    pub damaged: u64,
+}
+
+impl IndexMemory {
+    /// Every index together.
+    pub fn total(&self) -> u64 {
+        self.offsets + self.streams + self.commands + self.contents + self.damaged
+    }
+}
+
+/// The bytes of a hash table of `capacity` entries of `entry` bytes each:
+/// the table allocates about 8/7 of its capacity in buckets, each with a
+/// control byte.
+fn table_bytes(capacity: usize, entry: usize) -> u64 {
+    (capacity as u64 * 8 / 7) * (entry as u64 + 1)
 }
 
 impl Shared {
@@ -407,6 +528,8 @@ pub struct SegmentLog {
     recovery: Vec<String>,
     /// Opened with [`SegmentLog::open_read_only`], or damaged on open.
     read_only: bool,
+    /// Where the indexes came from.
+    origin: IndexOrigin,
 }
 
 /// Whether an open may change the files: recover a torn tail, create what
@@ -444,7 +567,21 @@ impl SegmentLog {
             events: stats.events.load(Ordering::Relaxed),
             sync_seconds: stats.sync_nanos.load(Ordering::Relaxed) as f64 / 1e9,
             refused_full: stats.refused_full.load(Ordering::Relaxed),
+            index_checkpoints: stats.index_checkpoints.load(Ordering::Relaxed),
+            index_checkpoint_seconds: stats.index_checkpoint_nanos.load(Ordering::Relaxed) as f64
+                / 1e9,
         }
+    }
+
+    /// Where this open got its indexes from: an index checkpoint (and at
+    /// which head), or a scan of every segment (and why).
+    pub fn index_origin(&self) -> &IndexOrigin {
+        &self.origin
+    }
+
+    /// The bytes the in-memory indexes hold now.
+    pub fn index_memory(&self) -> Result<IndexMemory, StoreError> {
+        Ok(self.shared.read()?.memory())
     }
 
     /// Whether the log takes no append: opened read-only, or found damaged
@@ -498,8 +635,13 @@ impl SegmentLog {
                 std::fs::remove_file(entry)?;
             }
         }
+        match std::fs::remove_file(path.join(index_checkpoint::TMP)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error.into()),
+        }
         let mut notes = Vec::new();
-        let (state, tail, damage) = recover(&path, access, &mut notes)?;
+        let (state, tail, damage, origin) = recover(&path, access, &mut notes)?;
         let tail = tail.ok_or_else(|| StoreError::invalid("a writable log has a tail"))?;
         let head = state.head;
         let head_hash = state.head_hash;
@@ -516,9 +658,20 @@ impl SegmentLog {
         let shared = Shared::recovered(path.clone(), state, config);
         let (jobs, receiver) = mpsc::channel();
         let writer_shared = Arc::clone(&shared);
+        let checkpointed = match origin {
+            IndexOrigin::Checkpoint { position } => Some(position),
+            _ => None,
+        };
+        let start = writer::Start {
+            tail,
+            head,
+            head_hash,
+            halt,
+            checkpointed,
+        };
         let writer = std::thread::Builder::new()
             .name("event-log-writer".into())
-            .spawn(move || writer::run(writer_shared, receiver, tail, head, head_hash, halt))?;
+            .spawn(move || writer::run(writer_shared, receiver, start))?;
         Ok(Self {
             shared,
             jobs: Some(jobs),
@@ -527,6 +680,7 @@ impl SegmentLog {
             _lock: Some(lock),
             recovery: notes,
             read_only: damaged,
+            origin,
         })
     }
 
@@ -549,7 +703,7 @@ impl SegmentLog {
             Err(_) => None,
         };
         let mut notes = Vec::new();
-        let (state, _, damage) = recover(&path, Access::ReadOnly, &mut notes)?;
+        let (state, _, damage, origin) = recover(&path, Access::ReadOnly, &mut notes)?;
         if let Some((position, detail)) = &damage {
             notes.push(format!("damage at position {position}: {detail}"));
         }
@@ -562,6 +716,7 @@ impl SegmentLog {
             _lock: lock,
             recovery: notes,
             read_only: true,
+            origin,
         })
     }
 
@@ -647,7 +802,19 @@ impl EventLog for SegmentLog {
                 .map(<[u64]>::to_vec)
                 .unwrap_or_default()
         };
-        self.shared.events(&positions)
+        let events = self.shared.events(&positions)?;
+        // The index may come from an index checkpoint: each event must be
+        // the one it promised.
+        let first = from_revision.max(1);
+        for (revision, event) in (first..).zip(&events) {
+            if event.stream != *stream || event.revision != revision {
+                return Err(StoreError::corrupt(
+                    event.position,
+                    format!("the index puts revision {revision} of {stream} here, but the event is revision {} of {}", event.revision, event.stream),
+                ));
+            }
+        }
+        Ok(events)
     }
 
     async fn read_all(
@@ -913,60 +1080,91 @@ fn rewrite_without(dir: &Path, first: u64, targets: &HashSet<[u8; 32]>) -> Resul
 /// The first damage found in records that frame correctly.
 type Damage = Option<(u64, String)>;
 
-/// Rebuilds the indexes from the segments, truncating an unacknowledged
-/// tail.
+/// Rebuilds the indexes, from the index checkpoint when there is one that
+/// agrees with the segments and from the first segment otherwise, and
+/// truncates an unacknowledged tail.
 fn recover(
     dir: &Path,
     access: Access,
     notes: &mut Vec<String>,
-) -> Result<(State, Option<Tail>, Damage), StoreError> {
+) -> Result<(State, Option<Tail>, Damage, IndexOrigin), StoreError> {
     let writable = access == Access::ReadWrite;
     let events_dir = dir.join(EVENTS_DIR);
-    let mut state = State::empty();
     let mut damage: Damage = None;
     let mut listed = segment::list(&events_dir, writable)?;
     if listed.is_empty() {
         if !writable {
-            return Ok((state, None, damage));
+            return Ok((State::empty(), None, damage, IndexOrigin::FullScan));
         }
         let (_, path) = segment::create(&events_dir, 1)?;
         listed.push((1, path));
     }
+    let (mut state, mut resume, origin) = match index_checkpoint::load(dir, &listed) {
+        Ok(Some(loaded)) => {
+            let position = loaded.state.head;
+            (
+                loaded.state,
+                Some(loaded.resume),
+                IndexOrigin::Checkpoint { position },
+            )
+        }
+        Ok(None) => (State::empty(), None, IndexOrigin::FullScan),
+        Err(reason) => {
+            tracing::warn!(
+                log = %dir.display(),
+                %reason,
+                "the index checkpoint is not used: rebuilding the indexes from every segment"
+            );
+            (State::empty(), None, IndexOrigin::Refused { reason })
+        }
+    };
     let count = listed.len();
+    let loaded = state.segments.len();
     let mut tail_path = PathBuf::new();
-    for (i, (first, path)) in listed.into_iter().enumerate() {
+    for (i, (first, path)) in listed.into_iter().enumerate().skip(loaded) {
         let last = i + 1 == count;
         let name = segment::name(first);
-        if first <= state.head {
-            return Err(StoreError::corrupt(
-                first,
-                format!("segment {name} starts at position {first}, inside the segment before it"),
-            ));
-        }
-        if first > state.head + 1 {
-            // Positions no segment holds (a segment deleted, or an older,
-            // shorter copy put back): unreadable, named, and everything
-            // after them is still read.
-            let missing = state.head + 1;
-            damage.get_or_insert((
-                missing,
-                format!(
-                    "positions {missing} to {} are in no segment (a segment before {name} is missing or short)",
-                    first - 1
-                ),
-            ));
-            state.segments.push(Segment {
-                first: missing,
-                file: Arc::new(File::open(&path)?),
-                offsets: vec![0; usize::try_from(first - missing).unwrap_or(0)],
-                len: 0,
-            });
-            state.head = first - 1;
-        }
-        let bytes = std::fs::read(&path)?;
-        let (offsets, committed) = scan(&mut state, &mut damage, &bytes, last, &name)?;
-        if last && committed < bytes.len() {
-            let dropped = bytes.len() - committed;
+        // The last segment the checkpoint names: its recorded prefix was
+        // checked and is indexed; scan on from where the checkpoint ended.
+        let (bytes, base, offsets) = match resume.take() {
+            Some(resume) => (resume.rest, resume.len, resume.offsets),
+            None => {
+                if first <= state.head {
+                    return Err(StoreError::corrupt(
+                        first,
+                        format!(
+                            "segment {name} starts at position {first}, inside the segment before it"
+                        ),
+                    ));
+                }
+                if first > state.head + 1 {
+                    // Positions no segment holds (a segment deleted, or an
+                    // older, shorter copy put back): unreadable, named, and
+                    // everything after them is still read.
+                    let missing = state.head + 1;
+                    damage.get_or_insert((
+                        missing,
+                        format!(
+                            "positions {missing} to {} are in no segment (a segment before {name} is missing or short)",
+                            first - 1
+                        ),
+                    ));
+                    state.segments.push(Segment {
+                        first: missing,
+                        file: Arc::new(File::open(&path)?),
+                        offsets: vec![0; usize::try_from(first - missing).unwrap_or(0)],
+                        len: 0,
+                        last_hash: state.head_hash,
+                    });
+                    state.head = first - 1;
+                }
+                (std::fs::read(&path)?, 0, Vec::new())
+            }
+        };
+        let (offsets, scanned) = scan(&mut state, &mut damage, &bytes, base, offsets, last, &name)?;
+        let committed = base + scanned as u64;
+        if last && scanned < bytes.len() {
+            let dropped = bytes.len() - scanned;
             if writable {
                 tracing::warn!(
                     segment = %path.display(),
@@ -974,7 +1172,7 @@ fn recover(
                     head = state.head,
                     "setting aside the unacknowledged tail of the event log"
                 );
-                truncate(&path, committed as u64)?;
+                truncate(&path, committed)?;
             } else {
                 notes.push(format!(
                     "event segment {name}: {dropped} bytes after offset {committed} were never acknowledged; opening for writing sets them aside"
@@ -985,7 +1183,8 @@ fn recover(
             first,
             file: Arc::new(File::open(&path)?),
             offsets,
-            len: committed as u64,
+            len: committed,
+            last_hash: state.head_hash,
         });
         if last {
             tail_path = path;
@@ -1000,7 +1199,7 @@ fn recover(
         notes,
     )?;
     if !writable {
-        return Ok((state, None, damage));
+        return Ok((state, None, damage, origin));
     }
     let events = OpenOptions::new().append(true).open(&tail_path)?;
     Ok((
@@ -1011,6 +1210,7 @@ fn recover(
             contents,
         }),
         damage,
+        origin,
     ))
 }
 
@@ -1039,17 +1239,20 @@ fn truncate(path: &Path, len: u64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Scans one event segment: indexes its committed events, checks the chain
-/// when `last`, and returns the offsets of its events and the end of its last
-/// commit record.
+/// Scans one event segment, whose `bytes` start at offset `base` (0, or
+/// where an index checkpoint ended, with the `offsets` of the events before
+/// it): indexes its committed events, checks the chain when `last`, and
+/// returns the offsets of its events and the end of its last commit record
+/// in `bytes`.
 fn scan(
     state: &mut State,
     damage: &mut Damage,
     bytes: &[u8],
+    base: u64,
+    mut offsets: Vec<u64>,
     last: bool,
     name: &str,
 ) -> Result<(Vec<u64>, usize), StoreError> {
-    let mut offsets = Vec::new();
     let mut pending: Vec<(usize, &[u8])> = Vec::new();
     let mut pending_damage: Damage = None;
     let mut previous = state.head_hash;
@@ -1077,7 +1280,7 @@ fn scan(
                     break;
                 };
                 let missing = state.head + pending.len() as u64 + 1;
-                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                index_pending(state, &mut pending, base, &mut offsets, &mut pending_damage);
                 let claimed = match segment::frame(bytes, resume) {
                     Frame::Record { body, .. } => record::claimed_position(body),
                     _ => None,
@@ -1085,7 +1288,7 @@ fn scan(
                 .filter(|claimed| *claimed >= missing)
                 .unwrap_or(missing);
                 for position in missing..claimed {
-                    offsets.push(at as u64);
+                    offsets.push(base + at as u64);
                     state.head = position;
                 }
                 damage.get_or_insert((
@@ -1096,7 +1299,7 @@ fn scan(
                     ),
                 ));
                 if claimed == missing {
-                    offsets.push(at as u64);
+                    offsets.push(base + at as u64);
                     state.head = missing;
                 }
                 link_unknown = true;
@@ -1135,7 +1338,7 @@ fn scan(
                 body,
                 next,
             } => {
-                index_pending(state, &mut pending, &mut offsets, &mut pending_damage);
+                index_pending(state, &mut pending, base, &mut offsets, &mut pending_damage);
                 let hash = state.head_hash;
                 if segment::read_commit(body) != Some((state.head, hash)) {
                     pending_damage.get_or_insert((
@@ -1174,12 +1377,13 @@ fn scan(
 fn index_pending(
     state: &mut State,
     pending: &mut Vec<(usize, &[u8])>,
+    base: u64,
     offsets: &mut Vec<u64>,
     pending_damage: &mut Damage,
 ) {
     for (offset, body) in pending.drain(..) {
         let position = state.head + 1;
-        offsets.push(offset as u64);
+        offsets.push(base + offset as u64);
         if let Err(detail) = index(state, position, body) {
             pending_damage.get_or_insert((position, detail));
         }
@@ -1208,23 +1412,9 @@ fn index(state: &mut State, position: u64, body: &[u8]) -> Result<(), String> {
         ));
     }
     positions.push(position);
-    match state.commands.get_mut(decoded.command_id) {
-        Some(outcome) => {
-            outcome.last_position = position;
-            outcome.revision = decoded.revision;
-        }
-        None => {
-            state.commands.insert(
-                decoded.command_id.to_owned(),
-                AppendOutcome {
-                    first_position: position,
-                    last_position: position,
-                    revision: decoded.revision,
-                    duplicate: false,
-                },
-            );
-        }
-    }
+    state
+        .commands
+        .record(decoded.command_id, position, decoded.revision);
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::error::StoreError;
+use super::index_checkpoint;
 use super::model::{AppendOutcome, AppendRequest, StreamRef};
 use super::plan::Batch;
 use super::segment::{self, COMMIT, CONTENT, EVENT, OVERHEAD};
@@ -73,6 +74,17 @@ type Appends = Vec<(
     oneshot::Sender<Result<AppendOutcome, StoreError>>,
 )>;
 
+/// What the writer starts from: the log as recovered.
+pub(crate) struct Start {
+    pub(crate) tail: Tail,
+    pub(crate) head: u64,
+    pub(crate) head_hash: [u8; 32],
+    pub(crate) halt: Option<Halt>,
+    /// The head of the index checkpoint on disk that agrees with the log,
+    /// if there is one.
+    pub(crate) checkpointed: Option<u64>,
+}
+
 /// The writer's state between groups.
 struct Writer {
     shared: Arc<Shared>,
@@ -80,23 +92,22 @@ struct Writer {
     head: u64,
     head_hash: [u8; 32],
     halt: Option<Halt>,
+    checkpointed: Option<u64>,
+    /// A segment rolled since the last look at whether a checkpoint is due.
+    rolled: bool,
 }
 
-/// Runs the writer until every sender is gone.
-pub(crate) fn run(
-    shared: Arc<Shared>,
-    jobs: Receiver<Job>,
-    tail: Tail,
-    head: u64,
-    head_hash: [u8; 32],
-    halt: Option<Halt>,
-) {
+/// Runs the writer until every sender is gone, then writes an index
+/// checkpoint.
+pub(crate) fn run(shared: Arc<Shared>, jobs: Receiver<Job>, start: Start) {
     let mut writer = Writer {
         shared,
-        tail,
-        head,
-        head_hash,
-        halt,
+        tail: start.tail,
+        head: start.head,
+        head_hash: start.head_hash,
+        halt: start.halt,
+        checkpointed: start.checkpointed,
+        rolled: false,
     };
     while let Ok(first) = jobs.recv() {
         let mut queued = vec![first];
@@ -123,10 +134,54 @@ pub(crate) fn run(
             }
         }
         writer.group(appends);
+        if std::mem::take(&mut writer.rolled) {
+            let since = writer.head - writer.checkpointed.unwrap_or(0);
+            if since >= (writer.head / index_checkpoint::FRACTION).max(1) {
+                writer.checkpoint();
+            }
+        }
     }
+    writer.checkpoint();
 }
 
 impl Writer {
+    /// Writes an index checkpoint of the committed state, unless the one on
+    /// disk is already at the head, or the log is halted (a damaged log, or
+    /// one whose last write failed, is scanned whole on its next open). A
+    /// checkpoint that cannot be written costs only a longer next open.
+    fn checkpoint(&mut self) {
+        if self.halt.is_some() || self.checkpointed == Some(self.head) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let written = self
+            .shared
+            .read()
+            .and_then(|state| index_checkpoint::write(&self.shared.dir, &state));
+        match written {
+            Ok(bytes) => {
+                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let stats = &self.shared.stats;
+                stats
+                    .index_checkpoints
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                stats
+                    .index_checkpoint_nanos
+                    .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+                tracing::debug!(
+                    head = self.head,
+                    bytes,
+                    seconds = nanos as f64 / 1e9,
+                    "wrote an index checkpoint"
+                );
+                self.checkpointed = Some(self.head);
+            }
+            Err(error) => {
+                tracing::warn!(%error, head = self.head, "could not write an index checkpoint; the next open scans further");
+            }
+        }
+    }
+
     /// Plans, writes and answers one group of appends.
     fn group(&mut self, appends: Appends) {
         if appends.is_empty() {
@@ -252,6 +307,7 @@ impl Writer {
                 file: Arc::new(File::open(&path)?),
                 offsets: Vec::new(),
                 len: 0,
+                last_hash: self.head_hash,
             };
             previous_tail = Some((
                 std::mem::replace(&mut self.tail.events, file),
@@ -291,11 +347,13 @@ impl Writer {
         let mut state = self.shared.write()?;
         if let Some(segment) = new_segment {
             state.segments.push(segment);
+            self.rolled = true;
         }
         let len = self.tail.events_len;
         if let Some(segment) = state.segments.last_mut() {
             segment.offsets.extend(offsets.iter().map(|o| base + o));
             segment.len = len;
+            segment.last_hash = batch.head_hash;
         }
         for event in batch.events {
             state
@@ -304,7 +362,9 @@ impl Writer {
                 .or_default()
                 .push(event.position);
         }
-        state.commands.extend(batch.commands);
+        for (id, outcome) in &batch.commands {
+            state.commands.insert(id, outcome);
+        }
         for (position, sealed) in batch.contents {
             state.contents.insert(
                 sealed.digest,
