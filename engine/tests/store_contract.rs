@@ -348,6 +348,23 @@ async fn read_all_from_any_position(h: &mut impl Harness) {
     }
 }
 
+async fn read_stream_from_any_revision(h: &mut impl Harness) {
+    append_each(h.log(), "a", 3, |i| json!({"i": i})).await;
+    let stream = stream("a");
+    for from in [0, 1, 2, 3, 4, u64::MAX - 1, u64::MAX] {
+        let revisions: Vec<u64> = h
+            .log()
+            .read_stream(&stream, from)
+            .await
+            .unwrap()
+            .iter()
+            .map(|event| event.revision)
+            .collect();
+        let expected: Vec<u64> = (from.max(1)..=3).collect();
+        assert_eq!(revisions, expected, "from revision {from}");
+    }
+}
+
 async fn reopening_after_a_clean_shutdown_keeps_everything(h: &mut impl Harness) {
     append_each(h.log(), "a", 5, |i| json!({"i": i})).await;
     let before = h.log().read_all(1, 100).await.unwrap();
@@ -584,6 +601,10 @@ macro_rules! contract {
             #[tokio::test]
             async fn read_all_from_any_position() {
                 super::read_all_from_any_position(&mut $harness).await;
+            }
+            #[tokio::test]
+            async fn read_stream_from_any_revision() {
+                super::read_stream_from_any_revision(&mut $harness).await;
             }
             #[tokio::test]
             async fn reopening_after_a_clean_shutdown_keeps_everything() {

@@ -806,7 +806,8 @@ impl EventLog for SegmentLog {
         // The index may come from an index checkpoint: each event must be
         // the one it promised.
         let first = from_revision.max(1);
-        for (revision, event) in (first..).zip(&events) {
+        for (offset, event) in (0_u64..).zip(&events) {
+            let revision = first.saturating_add(offset);
             if event.stream != *stream || event.revision != revision {
                 return Err(StoreError::corrupt(
                     event.position,
