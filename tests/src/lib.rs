@@ -251,6 +251,12 @@ impl Server {
         self.address
     }
 
+    /// The server's process id, for benchmarks that read its CPU time from
+    /// `/proc/<pid>/stat`.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server is running").id()
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")
