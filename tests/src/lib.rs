@@ -81,7 +81,29 @@ fn build(profile_dir: &Path) {
         Some(other) => other.to_owned(),
     };
     let target_dir = profile_dir.parent().expect("target/<profile>");
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // Cargo runs a test or bench with variables describing its package
+    // (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME`, ...). Passed on, they differ
+    // from a build started in a shell, and build scripts that watch them
+    // (ring's watches `CARGO_MANIFEST_DIR`) would then be rerun, with every
+    // crate above them rebuilt, by each build in turn.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_NAME",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+        ]
+        .contains(&name.as_ref())
+            || name.starts_with("CARGO_PKG_")
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command
         .args(["build", "-p", "mentorship-server", "--bin", "mentorship"])
         .args(["--profile", &profile])
         .arg("--target-dir")
@@ -227,6 +249,12 @@ impl Server {
     /// Where the server listens.
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The server's process id, for benchmarks that read its CPU time from
+    /// `/proc/<pid>/stat`.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server is running").id()
     }
 
     /// The data directory.
