@@ -860,8 +860,36 @@ async fn main() {
         b_tail.as_millis()
     ));
 
+    let data = server.data_dir();
+    let (store, log) = (
+        disk_usage(&data.join("projections")),
+        disk_usage(&data.join("log")),
+    );
+    report.push(format!(
+        "   read-model store {:.1} MB on disk, the log {:.1} MB: store/log = {:.2} (target: at most 1)",
+        store as f64 / 1e6,
+        log as f64 / 1e6,
+        store as f64 / log.max(1) as f64
+    ));
+
     println!();
     for line in report {
         println!("{line}");
     }
+}
+
+/// The bytes the files under `path` take on disk (allocated blocks).
+fn disk_usage(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => disk_usage(&entry.path()),
+            Ok(meta) => meta.blocks() * 512,
+            Err(_) => 0,
+        })
+        .sum()
 }
