@@ -209,8 +209,11 @@ fn slice_at<M: ReadModel>(
 ) -> Result<Option<M::Slice>> {
     let prefix = store::versioned_prefix(b'h', programme);
     let mut slice: Option<M::Slice> = None;
-    let mut latest: Option<(Vec<u8>, sled::IVec)> = None;
-    let restore = |slice: &mut Option<M::Slice>, row: &[u8], value: &[u8], key: &[u8]| {
+    // The latest version at or before `boundary` of the row being read:
+    // its key, the row (`table ‖ id`) and its value.
+    let mut latest: Option<(sled::IVec, Vec<u8>, sled::IVec)> = None;
+    let restore = |slice: &mut Option<M::Slice>,
+                   (key, row, value): (sled::IVec, Vec<u8>, sled::IVec)| {
         let Some((&table, id)) = row.split_first() else {
             return Ok(());
         };
@@ -219,11 +222,11 @@ fn slice_at<M: ReadModel>(
             return Ok(());
         }
         let damaged = |reason: String| ProjectionError::Damaged {
-            key: String::from_utf8_lossy(key).into_owned(),
+            key: String::from_utf8_lossy(&key).into_owned(),
             reason,
         };
         let id = std::str::from_utf8(id).map_err(|error| damaged(error.to_string()))?;
-        slice.restore(table, id, value).map_err(damaged)
+        slice.restore(table, id, &value).map_err(damaged)
     };
     for entry in tree.scan_prefix(&prefix) {
         let (key, value) = entry?;
@@ -231,15 +234,13 @@ fn slice_at<M: ReadModel>(
         if version > boundary {
             continue;
         }
-        if let Some((previous, previous_value)) = &latest {
-            if *previous != row {
-                restore(&mut slice, previous, previous_value, &key)?;
-            }
+        if let Some(previous) = latest.take_if(|(_, previous, _)| *previous != row) {
+            restore(&mut slice, previous)?;
         }
-        latest = Some((row, value));
+        latest = Some((key, row, value));
     }
-    if let Some((row, value)) = &latest {
-        restore(&mut slice, row, value, &prefix)?;
+    if let Some(last) = latest {
+        restore(&mut slice, last)?;
     }
     Ok(slice)
 }
