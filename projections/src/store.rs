@@ -4,10 +4,10 @@
 //! tree `meta`                      active/<name> → u64 generation
 //! tree `<name>#<generation>`       c             → u64 checkpoint (last position applied)
 //!                                  k             → u64 history interval K
-//!                                  f             → the row format (`rows/1`)
-//!                                  s ‖ programme ‖ 0x00 ‖ table ‖ id → JSON row (current state)
+//!                                  f             → the row format (`rows/2`: postcard rows)
+//!                                  s ‖ programme ‖ 0x00 ‖ table ‖ id → row (current state)
 //!                                  h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version
-//!                                                → JSON row as of that version (empty: removed)
+//!                                                → row as of that version (empty: removed)
 //!                                  r ‖ relationship → programme
 //! tree `audit#<generation>`        c, f          as above (format `positions/1`)
 //!                                  a ‖ actor ‖ 0x00 ‖ u64 first → positions (LEB128 deltas)
@@ -33,7 +33,7 @@ pub const INTERVAL: &[u8] = b"k";
 /// and is rebuilt.
 pub const FORMAT: &[u8] = b"f";
 /// The row format this release writes.
-pub const ROW_FORMAT: &[u8] = b"rows/1";
+pub const ROW_FORMAT: &[u8] = b"rows/2";
 
 /// The read-model database.
 #[derive(Clone, Debug)]
@@ -240,21 +240,5 @@ pub fn id_of(key: &[u8]) -> Result<&str> {
             key: format!("{key:?}"),
             reason: error.to_string(),
         }
-    })
-}
-
-/// Decodes a JSON row.
-pub fn decode_row<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T> {
-    serde_json::from_slice(value).map_err(|error| ProjectionError::Damaged {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: error.to_string(),
-    })
-}
-
-/// Encodes a JSON row.
-pub fn encode_row<T: serde::Serialize>(key: &[u8], value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|error| ProjectionError::Damaged {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: error.to_string(),
     })
 }
