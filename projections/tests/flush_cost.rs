@@ -1,0 +1,88 @@
+//! What a flush writes for one more applicant does not depend on how many
+//! people the programme already holds: read models write the rows an event
+//! changed, not the programme's whole slice.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+
+use mentorship_engine::domain::participant::Role;
+use mentorship_engine::domain::programme::design::ProgrammeType;
+use mentorship_engine::store::{EventLog, MemoryLog};
+use mentorship_projections::fact::Event;
+use mentorship_projections::models::directory::Directory;
+use mentorship_projections::models::outcomes::Outcomes;
+use mentorship_projections::models::overview::Overview;
+use mentorship_projections::partitioned::{Partitioned, ReadModel};
+use mentorship_projections::{Projection, ReadStore};
+
+/// Applies the events of `log` from `from` to `model`.
+async fn apply_from<M: ReadModel>(log: &MemoryLog, model: &mut Partitioned<M>, from: u64) {
+    for event in log.read_all_raw(from, usize::MAX).await.unwrap() {
+        model.apply(&Event::raw(event.decode().unwrap())).unwrap();
+    }
+}
+
+/// The bytes (keys and values) one flush writes after one more person
+/// enrols in a programme of `people`.
+async fn bytes_flushed_for_one_more<M: ReadModel>(people: usize) -> usize {
+    let log = support::memory_log();
+    let mut script = support::Script::new(Arc::clone(&log), "");
+    script.setup("p", "Grow", ProgrammeType::OneToOne).await;
+    for n in 0..people {
+        script
+            .enrol("p", &format!("u{n:05}"), Role::Mentee, 3, &[])
+            .await;
+    }
+    let store = ReadStore::temporary().unwrap();
+    let tree = store.tree(M::NAME, 1).unwrap();
+    let mut model = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
+    apply_from(&log, &mut model, 1).await;
+    let mut batch = sled::Batch::default();
+    model.drain(&mut batch).unwrap();
+    tree.apply_batch(batch).unwrap();
+
+    let before = log.head();
+    script.enrol("p", "u99999", Role::Mentee, 3, &[]).await;
+    apply_from(&log, &mut model, before + 1).await;
+    let written = store.tree("written", 1).unwrap();
+    let mut batch = sled::Batch::default();
+    model.drain(&mut batch).unwrap();
+    written.apply_batch(batch).unwrap();
+    written
+        .iter()
+        .map(|row| {
+            let (key, value) = row.unwrap();
+            key.len() + value.len()
+        })
+        .sum()
+}
+
+async fn the_same_for_10_and_1000_people<M: ReadModel>() {
+    let small = bytes_flushed_for_one_more::<M>(10).await;
+    let large = bytes_flushed_for_one_more::<M>(1_000).await;
+    assert!(small > 0, "{}: the flush wrote nothing", M::NAME);
+    assert!(
+        large <= small + small / 10,
+        "{}: one more applicant wrote {large} bytes in a programme of 1,000, \
+         {small} in a programme of 10",
+        M::NAME
+    );
+}
+
+#[tokio::test]
+async fn one_more_applicant_costs_the_directory_the_same_in_any_programme() {
+    the_same_for_10_and_1000_people::<Directory>().await;
+}
+
+#[tokio::test]
+async fn one_more_applicant_costs_the_overview_the_same_in_any_programme() {
+    the_same_for_10_and_1000_people::<Overview>().await;
+}
+
+#[tokio::test]
+async fn one_more_applicant_costs_the_outcomes_the_same_in_any_programme() {
+    the_same_for_10_and_1000_people::<Outcomes>().await;
+}
