@@ -29,10 +29,11 @@
 //! events at a time with `read_all_raw` (canonical bytes, no JSON parsed,
 //! nothing unsealed; see [`crate::fact`]) and applies them as fast as it can
 //! (catch-up), flushing in large batches (`catch_up_flush_events`,
-//! `catch_up_flush_interval`). Once it reaches the head it
-//! flushes and waits on the log's head notification (`subscribe_head`); each
-//! new durable head wakes it, it reads the new events, applies and flushes
-//! them (live). Queries read the in-memory state under a read lock, together
+//! `catch_up_flush_interval`). Once it reaches the head it waits on the log's
+//! head notification (`subscribe_head`); each new durable head wakes it, it
+//! reads the new events and applies them (live), and flushes what it applied
+//! `flush_interval` after the oldest of it, or after `flush_events` events,
+//! whichever comes first, also while it waits. Queries read the in-memory state under a read lock, together
 //! with the position it reflects, so an answer is always the state after
 //! exactly one position.
 //!
@@ -328,15 +329,26 @@ async fn follow<L: EventLog, P: Projection>(
         let notified = *heads.borrow_and_update();
         let head = notified.max(log.head());
         if position >= head {
-            if unflushed > 0 {
-                live.flush()?;
-                unflushed = 0;
-                oldest_unflushed = None;
-            }
             live.status.send_replace(Status::Live);
+            // At the head, unflushed work waits for its interval rather than
+            // being written now: a busy log reaches the head after every
+            // group commit, and a sled flush (a write and an fsync) per
+            // group would cost more than the commands themselves.
+            let due = oldest_unflushed.map(|oldest| oldest + config.flush_interval);
+            let flush_due = async {
+                match due {
+                    Some(due) => tokio::time::sleep_until(due.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 changed = heads.changed() => if changed.is_err() { return Ok(position) },
                 changed = stop.changed() => if changed.is_err() { return Ok(position) },
+                () = flush_due => {
+                    live.flush()?;
+                    unflushed = 0;
+                    oldest_unflushed = None;
+                }
             }
             continue;
         }
