@@ -184,7 +184,8 @@ impl<M: ReadModel> State<M> {
 
 /// The table tag of the row that says a programme's slice exists, so that
 /// a slice with no other row (a directory before anyone applied) is still
-/// restored and answered as it was.
+/// restored and answered as it was. A slice whose first rows include a head
+/// row (never removed) has no need of it and is stored without it.
 pub const EXISTS: u8 = b'.';
 
 /// A partitioned read model as the runner drives it: its state, which
@@ -277,16 +278,25 @@ impl<M: ReadModel> Partitioned<M> {
             let Some(slice) = self.state.slices.get_mut(&programme) else {
                 continue;
             };
+            slice.take_changes(&mut changes)?;
             if !self.recorded.contains(&programme) {
-                changes.push(Change {
-                    table: EXISTS,
-                    id: String::new(),
-                    value: Some(b"1".to_vec()),
-                });
+                // A head row is never removed, so it keeps the slice alive
+                // on reload by itself; only a slice without one needs the
+                // existence row (one sled key less for most new slices).
+                if !changes.iter().any(|change| change.lasting) {
+                    changes.push(Change {
+                        table: EXISTS,
+                        id: String::new(),
+                        value: Some(b"1".to_vec()),
+                        lasting: true,
+                    });
+                }
                 self.recorded.insert(programme.clone());
             }
-            slice.take_changes(&mut changes)?;
-            for Change { table, id, value } in changes.drain(..) {
+            for Change {
+                table, id, value, ..
+            } in changes.drain(..)
+            {
                 let history = store::history_key(&programme, table, &id, version);
                 self.staged
                     .push((history, Some(value.clone().unwrap_or_default())));

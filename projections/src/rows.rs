@@ -28,6 +28,9 @@ pub struct Change {
     pub id: String,
     /// The row as stored, or `None` when it is gone.
     pub value: Option<Vec<u8>>,
+    /// The row is never removed once written (a head row): its presence
+    /// alone records that its slice exists.
+    pub lasting: bool,
 }
 
 /// A slice made of rows: it hands over the rows that changed and takes
@@ -157,7 +160,12 @@ impl<V: Serialize + DeserializeOwned> Stored for Table<V> {
     fn take_changes(&mut self, table: u8, out: &mut Vec<Change>) -> Result<(), String> {
         for id in std::mem::take(&mut self.changed) {
             let value = self.rows.get(&id).map(encode).transpose()?;
-            out.push(Change { table, id, value });
+            out.push(Change {
+                table,
+                id,
+                value,
+                lasting: false,
+            });
         }
         Ok(())
     }
@@ -213,6 +221,7 @@ impl<T: Serialize + DeserializeOwned> Stored for Head<T> {
                 table,
                 id: String::new(),
                 value: Some(encode(&self.value)?),
+                lasting: true,
             });
         }
         Ok(())
@@ -306,17 +315,20 @@ mod tests {
                 Change {
                     table: b'H',
                     id: String::new(),
-                    value: Some(encode(&1_u32).unwrap())
+                    value: Some(encode(&1_u32).unwrap()),
+                    lasting: true,
                 },
                 Change {
                     table: b'p',
                     id: "p7".into(),
-                    value: Some(encode(&"v7!").unwrap())
+                    value: Some(encode(&"v7!").unwrap()),
+                    lasting: false,
                 },
                 Change {
                     table: b'p',
                     id: "p8".into(),
-                    value: None
+                    value: None,
+                    lasting: false,
                 },
             ]
         );

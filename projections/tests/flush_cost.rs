@@ -86,3 +86,44 @@ async fn one_more_applicant_costs_the_overview_the_same_in_any_programme() {
 async fn one_more_applicant_costs_the_outcomes_the_same_in_any_programme() {
     the_same_for_10_and_1000_people::<Outcomes>().await;
 }
+
+/// The tables of the rows a model writes for a programme just defined with
+/// one applicant; the model reloaded from them must equal it.
+async fn tables_written_for_a_new_programme<M: ReadModel>() -> Vec<u8> {
+    let log = support::memory_log();
+    let mut script = support::Script::new(Arc::clone(&log), "");
+    script.setup("p", "New", ProgrammeType::OneToOne).await;
+    script.enrol("p", "u1", Role::Mentee, 3, &[]).await;
+    let store = ReadStore::temporary().unwrap();
+    let tree = store.tree(M::NAME, 1).unwrap();
+    let mut model = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
+    apply_from(&log, &mut model, 1).await;
+    let mut batch = sled::Batch::default();
+    model.drain(&mut batch).unwrap();
+    tree.apply_batch(batch).unwrap();
+    let reloaded = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
+    assert_eq!(reloaded.state().slices, model.state().slices);
+    assert_eq!(reloaded.state().slices.len(), 1, "{}", M::NAME);
+    tree.scan_prefix(b"s")
+        .map(|row| {
+            let (key, _) = row.unwrap();
+            mentorship_projections::store::split_row_key(&key)
+                .unwrap()
+                .1
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_slice_with_a_head_row_is_stored_without_an_existence_row() {
+    let exists = mentorship_projections::partitioned::EXISTS;
+    let overview = tables_written_for_a_new_programme::<Overview>().await;
+    assert!(overview.contains(&b'H'), "{overview:?}");
+    assert!(!overview.contains(&exists), "{overview:?}");
+    let outcomes = tables_written_for_a_new_programme::<Outcomes>().await;
+    assert!(!outcomes.contains(&exists), "{outcomes:?}");
+    // The directory has no head row: its programmes keep their existence
+    // row, so that one whose people all left is still there on reload.
+    let directory = tables_written_for_a_new_programme::<Directory>().await;
+    assert!(directory.contains(&exists), "{directory:?}");
+}

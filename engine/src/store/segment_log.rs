@@ -924,6 +924,13 @@ impl EventLog for SegmentLog {
     }
 
     async fn snapshot(&self, stream: &StreamRef) -> Result<Option<Snapshot>, StoreError> {
+        // A stream with no event has no snapshot. Answering that from the
+        // index spares every command that starts a stream a failed `open`
+        // (a path lookup in the kernel: 3 % of the server's CPU on new
+        // streams).
+        if self.shared.read()?.stream_revision(stream)? == 0 {
+            return Ok(None);
+        }
         let path = self.shared.snapshot_path(stream);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
