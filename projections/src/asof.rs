@@ -177,23 +177,30 @@ fn take_routes<M: ReadModel>(
     state: &mut State<M>,
     events: &[RawEvent],
 ) -> Result<()> {
+    // Borrowed ids, deduplicated before anything is allocated: a tail holds
+    // thousands of events of a few hundred relationships, and an owned id
+    // per event was thousands of small allocations per query.
     let mut missing = Vec::new();
     for event in events {
         let fields = event.decode()?;
         if fact::programme_stream_type(fields.stream_type) == Some(StreamType::Relationship)
             && !state.routes.contains_key(fields.stream_id)
         {
-            missing.push(fields.stream_id.to_owned());
+            missing.push(fields.stream_id);
         }
     }
     if missing.is_empty() {
         return Ok(());
     }
+    missing.sort_unstable();
+    missing.dedup();
     let guard = live.read();
     let routes = &guard.state.state().routes;
     for relationship in missing {
-        if let Some(programme) = routes.get(&relationship) {
-            state.routes.insert(relationship, programme.clone());
+        if let Some(programme) = routes.get(relationship) {
+            state
+                .routes
+                .insert(relationship.to_owned(), programme.clone());
         }
     }
     Ok(())
