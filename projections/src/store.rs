@@ -4,7 +4,8 @@
 //! tree `meta`                      active/<name> → u64 generation
 //! tree `<name>#<generation>`       c             → u64 checkpoint (last position applied)
 //!                                  k             → u64 history interval K
-//!                                  f             → the row format (`rows/2`: postcard rows)
+//!                                  f             → the row format (`rows/3`: postcard rows,
+//!                                                  retention standings; older trees are rebuilt)
 //!                                  s ‖ programme ‖ 0x00 ‖ table ‖ id → row (current state)
 //!                                  h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version
 //!                                                → row as of that version (empty: removed)
@@ -33,7 +34,7 @@ pub const INTERVAL: &[u8] = b"k";
 /// and is rebuilt.
 pub const FORMAT: &[u8] = b"f";
 /// The row format this release writes.
-pub const ROW_FORMAT: &[u8] = b"rows/2";
+pub const ROW_FORMAT: &[u8] = b"rows/3";
 
 /// The read-model database.
 #[derive(Clone, Debug)]

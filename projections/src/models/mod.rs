@@ -10,6 +10,7 @@ pub mod board;
 pub mod directory;
 pub mod outcomes;
 pub mod overview;
+pub mod retention;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,7 @@ use mentorship_engine::domain::programme::ProgrammeEvent;
 use mentorship_engine::domain::relationship::RelationshipEvent;
 use serde::{Deserialize, Serialize};
 
+use super::retention::{Retention, Standing};
 use super::{percent, round2, Mean};
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
@@ -41,10 +42,8 @@ pub struct PersonTally {
     pub groups: Vec<String>,
     /// When they joined the roster.
     pub rostered_at: Option<DateTime<Utc>>,
-    /// Whether they were ever onboarded.
-    pub onboarded: bool,
-    /// Whether they withdrew after onboarding.
-    pub left: bool,
+    /// What retention counts of them (`super::retention`).
+    pub standing: Standing,
     /// Days from the roster to their first confirmed match.
     pub days_to_match: Option<f64>,
 }
@@ -122,7 +121,7 @@ pub struct Figures {
     pub meetings_per_month: Option<f64>,
     /// Average meeting length in minutes.
     pub average_meeting_minutes: Option<f64>,
-    /// Onboarded people who did not withdraw, in percent.
+    /// Retention in percent, as `super::retention` defines it.
     pub retention_percent: Option<f64>,
     /// Average days from the roster to a confirmed match.
     pub days_to_match: Option<f64>,
@@ -191,19 +190,14 @@ impl OutcomesSlice {
                 }
             }
         }
-        let mut onboarded = 0;
-        let mut retained = 0;
+        let tallies: Vec<&PersonTally> = people
+            .iter()
+            .filter_map(|person| self.people.get(*person))
+            .collect();
+        let retention = Retention::of(tallies.iter().map(|tally| &tally.standing));
         let mut to_match = Mean::default();
-        for person in people {
-            if let Some(tally) = self.people.get(*person) {
-                if tally.onboarded {
-                    onboarded += 1;
-                    retained += u64::from(!tally.left);
-                }
-                if let Some(days) = tally.days_to_match {
-                    to_match.add(days);
-                }
-            }
+        for days in tallies.iter().filter_map(|tally| tally.days_to_match) {
+            to_match.add(days);
         }
         Figures {
             participants: people.len() as u64,
@@ -213,7 +207,7 @@ impl OutcomesSlice {
             meetings_per_month: (months > 0.0).then(|| round2(meetings as f64 / months)),
             average_meeting_minutes: (meetings > 0)
                 .then(|| round2(minutes as f64 / meetings as f64)),
-            retention_percent: percent(retained, onboarded),
+            retention_percent: retention.percent(),
             days_to_match: to_match.mean(),
         }
     }
@@ -318,8 +312,8 @@ impl ReadModel for Outcomes {
                                 .collect();
                         }
                     }
-                    ParticipantEvent::ParticipantOnboarded => tally.onboarded = true,
-                    ParticipantEvent::ParticipantWithdrawn => tally.left = tally.onboarded,
+                    ParticipantEvent::ParticipantOnboarded => tally.standing.onboard(),
+                    ParticipantEvent::ParticipantWithdrawn => tally.standing.withdraw(),
                     _ => {}
                 }
             }
@@ -333,6 +327,10 @@ impl ReadModel for Outcomes {
                             .chain(&terms.mentees)
                             .map(|p| p.as_str().to_owned())
                             .collect();
+                        let members = tally.members.clone();
+                        for member in members {
+                            slice.people.or_default(&member).standing.join();
+                        }
                     }
                     RelationshipEvent::AgreementDrafted { draft, .. } => {
                         tally.goals = u32::try_from(draft.goals.len()).unwrap_or(u32::MAX);
@@ -356,6 +354,12 @@ impl ReadModel for Outcomes {
                         tally.satisfaction =
                             (outcome.mentor_satisfaction, outcome.mentee_satisfaction);
                         tally.closed_at = Some(at);
+                        if matches!(event, RelationshipEvent::RelationshipEndedEarly { .. }) {
+                            let members = tally.members.clone();
+                            for member in members {
+                                slice.people.or_default(&member).standing.end_early();
+                            }
+                        }
                     }
                     _ => {}
                 }

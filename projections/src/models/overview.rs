@@ -11,6 +11,7 @@ use mentorship_engine::domain::relationship::RelationshipEvent;
 use serde::{Deserialize, Serialize};
 
 use super::directory::ApplicationStatus;
+use super::retention::{Retention, Standing};
 use super::{percent, round2, Mean};
 use crate::fact::{Decoded, Fact};
 use crate::partitioned::ReadModel;
@@ -45,6 +46,8 @@ pub enum MatchState {
 /// What the overview tracks of one relationship, for the KPIs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RelationshipTally {
+    /// Everyone in it.
+    pub members: Vec<String>,
     /// Goals in the agreement in force.
     pub goals: u32,
     /// Goals reached at closure.
@@ -77,10 +80,6 @@ pub struct OverviewHead {
     pub targets: KpiTargets,
     /// The ROI inputs, once designed.
     pub costs: Option<CostInputs>,
-    /// People ever onboarded.
-    pub onboarded_ever: u64,
-    /// Onboarded people who withdrew.
-    pub withdrawn_after_onboarding: u64,
     /// Satisfaction ratings given at closure (both sides).
     pub satisfaction: Mean,
     /// The time of the last event seen.
@@ -98,13 +97,16 @@ pub struct OverviewSlice {
     pub matches: Table<MatchState>,
     /// Each relationship's tally.
     pub relationships: Table<RelationshipTally>,
+    /// What retention counts of each person (`super::retention`).
+    pub standings: Table<Standing>,
 }
 
 crate::slice_rows!(OverviewSlice {
     head: b'H',
     people: b'p',
     matches: b'm',
-    relationships: b'r'
+    relationships: b'r',
+    standings: b's'
 });
 
 /// One KPI against its target.
@@ -192,10 +194,7 @@ impl OverviewSlice {
                 reached + u64::from(r.goals_reached),
             )
         });
-        let retained = self
-            .head
-            .onboarded_ever
-            .saturating_sub(self.head.withdrawn_after_onboarding);
+        let retention = Retention::of(self.standings.values());
         let now = self.head.last_event_at;
         let mut months = 0.0;
         let mut meetings = 0_u64;
@@ -222,7 +221,7 @@ impl OverviewSlice {
             kpi(
                 "retention_percent",
                 self.head.targets.retention_percent,
-                percent(retained, self.head.onboarded_ever),
+                retention.percent(),
             ),
             kpi(
                 "meetings_per_month",
@@ -234,8 +233,8 @@ impl OverviewSlice {
             let cost = minutes as f64 / 60.0 * costs.mentor_hour_cost
                 + costs.planned_admin_hours * costs.admin_hour_cost;
             let expected_leavers =
-                self.head.onboarded_ever as f64 * costs.baseline_attrition_percent / 100.0;
-            let avoided = (expected_leavers - self.head.withdrawn_after_onboarding as f64).max(0.0);
+                retention.onboarded as f64 * costs.baseline_attrition_percent / 100.0;
+            let avoided = (expected_leavers - retention.lost as f64).max(0.0);
             let benefit = avoided * costs.replacement_cost_per_leaver;
             Roi {
                 currency: costs.currency.clone(),
@@ -361,13 +360,13 @@ fn apply_participant(slice: &mut OverviewSlice, person: &str, event: &Participan
         ParticipantEvent::ApplicationRejected => *status = ApplicationStatus::Rejected,
         ParticipantEvent::ParticipantOnboarded => {
             *status = ApplicationStatus::Onboarded;
-            slice.head.onboarded_ever += 1;
+            slice.standings.or_default(person).onboard();
         }
         ParticipantEvent::ParticipantWithdrawn => {
-            if *status == ApplicationStatus::Onboarded {
-                slice.head.withdrawn_after_onboarding += 1;
-            }
             *status = ApplicationStatus::Withdrawn;
+            if let Some(standing) = slice.standings.get_mut(person) {
+                standing.withdraw();
+            }
         }
         _ => {}
     }
@@ -376,6 +375,18 @@ fn apply_participant(slice: &mut OverviewSlice, person: &str, event: &Participan
 fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipEvent) {
     let tally = slice.relationships.or_default(id);
     match event {
+        RelationshipEvent::RelationshipOpened { terms, .. } => {
+            tally.members = terms
+                .mentors
+                .iter()
+                .chain(&terms.mentees)
+                .map(|person| person.as_str().to_owned())
+                .collect();
+            let members = tally.members.clone();
+            for member in members {
+                slice.standings.or_default(&member).join();
+            }
+        }
         RelationshipEvent::AgreementDrafted { draft, .. } => {
             tally.goals = u32::try_from(draft.goals.len()).unwrap_or(u32::MAX);
         }
@@ -398,6 +409,12 @@ fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipE
                 slice.head.satisfaction.add(f64::from(rating));
             }
             tally.closed_at = slice.head.last_event_at;
+            if matches!(event, RelationshipEvent::RelationshipEndedEarly { .. }) {
+                let members = tally.members.clone();
+                for member in members {
+                    slice.standings.or_default(&member).end_early();
+                }
+            }
         }
         _ => {}
     }
