@@ -137,6 +137,31 @@ pub struct Roi {
     pub roi_percent: Option<f64>,
 }
 
+impl Roi {
+    /// The ROI of a programme whose meetings took `meeting_minutes` in all,
+    /// with `retention` (the definition is ARCHITECTURE.md's "KPIs and ROI"):
+    ///
+    /// ```text
+    /// cost    = meeting_minutes / 60 × mentor_hour_cost + planned_admin_hours × admin_hour_cost
+    /// benefit = max(0, onboarded × baseline_attrition_percent / 100 − lost) × replacement_cost_per_leaver
+    /// roi %   = (benefit − cost) / cost × 100           (none when cost is 0)
+    /// ```
+    pub fn of(costs: &CostInputs, meeting_minutes: u64, retention: Retention) -> Self {
+        let cost = meeting_minutes as f64 / 60.0 * costs.mentor_hour_cost
+            + costs.planned_admin_hours * costs.admin_hour_cost;
+        let expected_leavers =
+            retention.onboarded as f64 * costs.baseline_attrition_percent / 100.0;
+        let avoided = (expected_leavers - retention.lost as f64).max(0.0);
+        let benefit = avoided * costs.replacement_cost_per_leaver;
+        Self {
+            currency: costs.currency.clone(),
+            cost: round2(cost),
+            benefit: round2(benefit),
+            roi_percent: (cost > 0.0).then(|| round2((benefit - cost) / cost * 100.0)),
+        }
+    }
+}
+
 /// The overview of one programme, as queries return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgrammeOverview {
@@ -229,20 +254,11 @@ impl OverviewSlice {
                 meetings_per_month,
             ),
         ];
-        let roi = self.head.costs.as_ref().map(|costs| {
-            let cost = minutes as f64 / 60.0 * costs.mentor_hour_cost
-                + costs.planned_admin_hours * costs.admin_hour_cost;
-            let expected_leavers =
-                retention.onboarded as f64 * costs.baseline_attrition_percent / 100.0;
-            let avoided = (expected_leavers - retention.lost as f64).max(0.0);
-            let benefit = avoided * costs.replacement_cost_per_leaver;
-            Roi {
-                currency: costs.currency.clone(),
-                cost: round2(cost),
-                benefit: round2(benefit),
-                roi_percent: (cost > 0.0).then(|| round2((benefit - cost) / cost * 100.0)),
-            }
-        });
+        let roi = self
+            .head
+            .costs
+            .as_ref()
+            .map(|costs| Roi::of(costs, minutes, retention));
         ProgrammeOverview {
             programme: programme.to_owned(),
             name: self.head.name.clone(),
