@@ -127,6 +127,7 @@ pub fn agreement() -> pb::AgreementDraft {
         boundaries: "Work topics".to_owned(),
         ground_rules: "Come prepared".to_owned(),
         confidentiality: "Chatham House".to_owned(),
+        effective_from: None,
     }
 }
 
@@ -391,6 +392,20 @@ impl<'a> Relationship<'a> {
 
     /// `who` drafts [`agreement`].
     pub async fn draft(&self, who: &str) -> Reply {
+        self.draft_effective_from(who, None).await
+    }
+
+    /// `who` drafts [`agreement`], in effect from `effective_from` when
+    /// given (a pair who agreed before recording it).
+    pub async fn draft_effective_from(
+        &self,
+        who: &str,
+        effective_from: Option<std::time::SystemTime>,
+    ) -> Reply {
+        let draft = pb::AgreementDraft {
+            effective_from: effective_from.map(prost_types::Timestamp::from),
+            ..agreement()
+        };
         reply(
             self.server
                 .relationships()
@@ -399,7 +414,7 @@ impl<'a> Relationship<'a> {
                     pb::DraftAgreementRequest {
                         options: options(),
                         relationship_id: self.id.clone(),
-                        draft: Some(agreement()),
+                        draft: Some(draft),
                     },
                 ))
                 .await,

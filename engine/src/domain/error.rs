@@ -128,7 +128,11 @@ pub enum Rule {
     OnlyMembers,
     /// Every SMART goal is due inside the programme.
     GoalDueInsideProgramme,
-    /// Meetings are logged only after the agreement was signed.
+    /// An agreement takes effect no later than when it is drafted, and not
+    /// before the programme's first day.
+    AgreementEffectiveDate,
+    /// Meetings are logged only under an agreement in force: signed, and
+    /// held after it took effect.
     MeetingAfterAgreement,
     /// Meetings are not logged in the future.
     MeetingNotInFuture,

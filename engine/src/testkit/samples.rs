@@ -260,6 +260,7 @@ pub fn agreement() -> AgreementDraft {
         boundaries: "Career topics only; no performance reviews".into(),
         ground_rules: "Cancel at least a day ahead".into(),
         confidentiality: "What is said stays between us".into(),
+        effective_from: None,
     }
 }
 

@@ -8,7 +8,7 @@ use mentorship_engine::domain::relationship::{
 use mentorship_proto::v1 as pb;
 use tonic::Status;
 
-use super::common::{date, id, narrow, required};
+use super::common::{date, id, narrow, required, timestamp};
 
 /// The draft of `DraftAgreement`.
 pub fn draft(value: Option<&pb::AgreementDraft>) -> Result<AgreementDraft, Status> {
@@ -36,6 +36,11 @@ pub fn draft(value: Option<&pb::AgreementDraft>) -> Result<AgreementDraft, Statu
         boundaries: draft.boundaries.clone(),
         ground_rules: draft.ground_rules.clone(),
         confidentiality: draft.confidentiality.clone(),
+        effective_from: draft
+            .effective_from
+            .as_ref()
+            .map(|at| timestamp("draft.effective_from", Some(at)))
+            .transpose()?,
     })
 }
 

@@ -107,6 +107,26 @@ async fn a_zero_minute_meeting_is_invalid_argument_naming_duration_minutes() {
 }
 
 #[tokio::test]
+async fn an_agreement_effective_in_the_future_is_refused_by_its_rule() {
+    let server = Server::start().await;
+    let programme = Programme::matching(&server, "p-effective", &["m1"], &["e1"]).await;
+    programme.match_pair("r1", "m1", "e1").await;
+    let relationship = Relationship::new(&server, "r1");
+    relationship
+        .start_negotiation("e1")
+        .await
+        .expect("negotiating");
+    let head = server.head().await;
+
+    let tomorrow = std::time::SystemTime::now() + std::time::Duration::from_secs(86_400);
+    let draft = relationship
+        .draft_effective_from("e1", Some(tomorrow))
+        .await;
+    let status = refused(&server, head, Code::FailedPrecondition, draft).await;
+    assert_eq!(rule(&status).as_deref(), Some("agreement_effective_date"));
+}
+
+#[tokio::test]
 async fn a_wrong_step_is_failed_precondition_of_type_state() {
     let server = Server::start().await;
     let programme = Programme::new(&server, "p-state");

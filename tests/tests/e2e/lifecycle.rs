@@ -121,15 +121,25 @@ async fn match_pair(
     );
 }
 
-/// Negotiates, drafts and signs: the second signature concludes.
-async fn agree(ledger: &mut Ledger, relationship: &Relationship<'_>, mentor: &str, mentee: &str) {
+/// Negotiates, drafts (in effect from `effective_from`, as a pair who
+/// agreed on paper first) and signs: the second signature concludes.
+async fn agree(
+    ledger: &mut Ledger,
+    relationship: &Relationship<'_>,
+    mentor: &str,
+    mentee: &str,
+    effective_from: SystemTime,
+) {
     let stream = ("relationship", relationship.id.as_str());
     let reply = relationship
         .start_negotiation(mentee)
         .await
         .expect("negotiating");
     ledger.check(&reply, stream, 1);
-    let reply = relationship.draft(mentee).await.expect("drafted");
+    let reply = relationship
+        .draft_effective_from(mentee, Some(effective_from))
+        .await
+        .expect("drafted");
     ledger.check(&reply, stream, 1);
     let reply = relationship.sign(mentor, 1).await.expect("mentor signs");
     ledger.check(&reply, stream, 1);
@@ -220,8 +230,11 @@ async fn a_programme_runs_from_definition_to_closure_over_grpc() {
     ledger.check(&reply, programme_stream(), 1);
     let r1 = Relationship::new(&server, "r1");
     let r2 = Relationship::new(&server, "r2");
-    agree(&mut ledger, &r1, "m1", "e1").await;
-    agree(&mut ledger, &r2, "m2", "e2").await;
+    // The pairs agreed on paper two hours ago and record it now, so that
+    // the meetings they held since can be logged at once.
+    let agreed_on_paper = SystemTime::now() - Duration::from_secs(2 * 3_600);
+    agree(&mut ledger, &r1, "m1", "e1", agreed_on_paper).await;
+    agree(&mut ledger, &r2, "m2", "e2", agreed_on_paper).await;
 
     // r2 ends early; its release reaches the programme; e2 is re-matched.
     let reply = server
@@ -254,20 +267,23 @@ async fn a_programme_runs_from_definition_to_closure_over_grpc() {
     );
     match_pair(&server, &programme, &mut ledger, "r3", "m1", "e2").await;
     let r3 = Relationship::new(&server, "r3");
-    agree(&mut ledger, &r3, "m1", "e2").await;
-
-    // Meetings are held once an agreement is in force and logged when over;
-    // the shortest lasts a minute of the server's clock.
-    let r1_from = r1.in_force_from().await + Duration::from_millis(10);
-    let r3_from = r3.in_force_from().await + Duration::from_millis(10);
-    let over = r3_from + Duration::from_secs(60) + Duration::from_millis(200);
-    if let Ok(wait) = over.duration_since(SystemTime::now()) {
-        tokio::time::sleep(wait).await;
+    agree(&mut ledger, &r3, "m1", "e2", agreed_on_paper).await;
+    for relationship in [&r1, &r3] {
+        assert_eq!(
+            concluded_in_force_from(&server, &relationship.id).await,
+            prost_types::Timestamp::from(agreed_on_paper),
+            "{} is in force from the date agreed on paper",
+            relationship.id
+        );
     }
+
+    // Meetings held under an agreement in force, and over, are logged: here
+    // an hour ago, before anything was signed on the server.
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3_600);
     for (relationship, by, held_at) in [
-        (&r1, "e1", r1_from),
-        (&r1, "m1", r1_from),
-        (&r3, "e2", r3_from),
+        (&r1, "e1", an_hour_ago),
+        (&r1, "m1", an_hour_ago),
+        (&r3, "e2", an_hour_ago),
     ] {
         let reply = relationship
             .log_meeting(by, held_at, 1, "We talked about delegation")
@@ -437,4 +453,23 @@ async fn rule_relationship_id_per_programme_refuses_another_programmes_relations
     assert_eq!(server.head().await, head, "the refusal writes nothing");
     // D, with an id of its own, matches and can close as usual.
     d.match_pair("r-d", "dm", "de").await;
+}
+
+/// The `in_force_from` of relationship `id`'s `AgreementConcluded` event.
+async fn concluded_in_force_from(server: &Server, id: &str) -> prost_types::Timestamp {
+    let events = server.read_stream("relationship", id).await;
+    let concluded = events
+        .iter()
+        .find(|event| event.event_type == "AgreementConcluded")
+        .expect("the agreement was concluded");
+    let payload: serde_json::Value =
+        serde_json::from_slice(&concluded.payload_json).expect("a JSON payload");
+    let at = payload["event"]["AgreementConcluded"]["in_force_from"]
+        .as_str()
+        .unwrap_or_else(|| panic!("in_force_from in {payload}"));
+    let at = chrono::DateTime::parse_from_rfc3339(at).expect("an RFC 3339 time");
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).expect("nanos"),
+    }
 }

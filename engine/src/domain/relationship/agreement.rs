@@ -1,6 +1,6 @@
 //! The mentoring agreement and the other values a relationship records.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::error::{DomainError, Rule};
@@ -37,12 +37,44 @@ pub struct AgreementDraft {
     pub ground_rules: String,
     /// What stays between them.
     pub confidentiality: String,
+    /// When the agreement took effect, for a pair who agreed before it was
+    /// recorded here (on paper, or in another tool): meetings from then on
+    /// can be logged. Not after the draft is recorded, not before the
+    /// programme's first day. Without it the agreement takes effect when
+    /// its last member signs. Absent from the stored event when not given,
+    /// so that drafts recorded before it existed keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<DateTime<Utc>>,
 }
 
 impl AgreementDraft {
-    /// Checks the draft; every goal must fall due between `starts_on` and
-    /// `ends_on`, the programme's first and last days.
-    pub fn validate(&self, starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), DomainError> {
+    /// Checks the draft, recorded at `now`; every goal must fall due between
+    /// `starts_on` and `ends_on`, the programme's first and last days, and
+    /// an effective date must lie between the first day and `now`.
+    pub fn validate(
+        &self,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        if let Some(effective_from) = self.effective_from {
+            if effective_from > now {
+                return Err(DomainError::rule(
+                    Rule::AgreementEffectiveDate,
+                    format!(
+                        "the agreement cannot take effect at {effective_from}, after now ({now})"
+                    ),
+                ));
+            }
+            if effective_from.date_naive() < starts_on {
+                return Err(DomainError::rule(
+                    Rule::AgreementEffectiveDate,
+                    format!(
+                        "the agreement cannot take effect at {effective_from}, before the programme starts on {starts_on}"
+                    ),
+                ));
+            }
+        }
         if self.goals.is_empty() {
             return Err(DomainError::invalid("goals", "must hold at least one goal"));
         }

@@ -61,7 +61,7 @@ impl Decider for Relationship {
                 self.require_phase(&[Phase::Negotiating])?;
                 self.require_member(&actor)?;
                 let terms = self.opened_terms()?;
-                draft.validate(terms.starts_on, terms.ends_on)?;
+                draft.validate(terms.starts_on, terms.ends_on, audit.at)?;
                 let version = self
                     .draft
                     .as_ref()
@@ -283,7 +283,7 @@ impl Relationship {
     fn sign(&self, audit: &Audit, signer: PersonId, version: u32) -> Decision {
         self.require_phase(&[Phase::Negotiating])?;
         self.require_member(&signer)?;
-        let Some((current, _)) = &self.draft else {
+        let Some((current, draft)) = &self.draft else {
             return Err(DomainError::wrong_state(
                 "agreement",
                 "not drafted",
@@ -313,7 +313,7 @@ impl Relationship {
         if everyone_signed {
             events.push(RelationshipEvent::AgreementConcluded {
                 version,
-                in_force_from: audit.at,
+                in_force_from: draft.effective_from.unwrap_or(audit.at),
             });
         }
         Ok(events)

@@ -644,6 +644,71 @@ fn end_early_for_another_reason_with_the_reason_given() {
         )]);
 }
 
+/// When the sample pair agreed on paper: a month before [`now`], inside
+/// the programme (which starts on 2026-01-05).
+fn agreed_on_paper() -> DateTime<Utc> {
+    now() - Duration::days(28)
+}
+
+/// Draft 1 of the sample agreement, effective from [`agreed_on_paper`],
+/// signed by the mentor.
+fn drafted_on_paper_and_signed_by_the_mentor() -> Vec<RelationshipRecorded> {
+    let mut history = negotiating();
+    let draft = AgreementDraft {
+        effective_from: Some(agreed_on_paper()),
+        ..agreement()
+    };
+    history.push(recorded(MENTEE, drafted_event(1, draft)));
+    history.push(recorded(MENTOR, signed_event(1, MENTOR)));
+    history
+}
+
+#[test]
+fn a_draft_with_an_effective_date_concludes_in_force_from_that_date() {
+    given(drafted_on_paper_and_signed_by_the_mentor())
+        .when(by(
+            MENTEE,
+            RelationshipCommand::SignAgreement { version: 1 },
+        ))
+        .then_expect_events(vec![
+            recorded(MENTEE, signed_event(1, MENTEE)),
+            recorded(
+                MENTEE,
+                RelationshipEvent::AgreementConcluded {
+                    version: 1,
+                    in_force_from: agreed_on_paper(),
+                },
+            ),
+        ]);
+}
+
+#[test]
+fn a_meeting_held_under_an_agreement_recorded_later_is_logged() {
+    let mut history = drafted_on_paper_and_signed_by_the_mentor();
+    history.push(recorded(MENTEE, signed_event(1, MENTEE)));
+    history.push(recorded(
+        MENTEE,
+        RelationshipEvent::AgreementConcluded {
+            version: 1,
+            in_force_from: agreed_on_paper(),
+        },
+    ));
+    // Two weeks before anyone signed here, after they agreed on paper.
+    let held_at = now() - Duration::days(14);
+    given(history)
+        .when(by(MENTOR, meeting_at(held_at, 60)))
+        .then_expect_events(vec![recorded(
+            MENTOR,
+            RelationshipEvent::MeetingLogged {
+                by: person(MENTOR),
+                held_at,
+                duration_minutes: 60,
+                mode: MeetingMode::Video,
+                notes: "Talked through the design review".into(),
+            },
+        )]);
+}
+
 // ---------------------------------------------------------------------------
 // 2. Rules that refuse
 // ---------------------------------------------------------------------------
@@ -878,6 +943,48 @@ fn rule_goal_due_inside_programme_refuses_goal_due_after_the_programme_ends() {
             format!(
                 "goal g2 is due {due}, outside the programme ({} to {})",
                 terms.starts_on, terms.ends_on
+            ),
+        ));
+}
+
+#[test]
+fn rule_agreement_effective_date_refuses_a_date_after_the_draft_is_recorded() {
+    let effective_from = now() + Duration::minutes(1);
+    let draft = AgreementDraft {
+        effective_from: Some(effective_from),
+        ..agreement()
+    };
+    given(negotiating())
+        .when(by(MENTOR, RelationshipCommand::DraftAgreement(draft)))
+        .then_expect_error(DomainError::rule(
+            Rule::AgreementEffectiveDate,
+            format!(
+                "the agreement cannot take effect at {effective_from}, after now ({})",
+                now()
+            ),
+        ));
+}
+
+#[test]
+fn rule_agreement_effective_date_refuses_a_date_before_the_programme_starts() {
+    let terms = one_to_one();
+    let effective_from = terms
+        .starts_on
+        .pred_opt()
+        .and_then(|day| day.and_hms_opt(12, 0, 0))
+        .expect("noon the day before the start")
+        .and_utc();
+    let draft = AgreementDraft {
+        effective_from: Some(effective_from),
+        ..agreement()
+    };
+    given(negotiating())
+        .when(by(MENTOR, RelationshipCommand::DraftAgreement(draft)))
+        .then_expect_error(DomainError::rule(
+            Rule::AgreementEffectiveDate,
+            format!(
+                "the agreement cannot take effect at {effective_from}, before the programme starts on {}",
+                terms.starts_on
             ),
         ));
 }

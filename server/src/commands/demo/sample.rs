@@ -528,6 +528,7 @@ impl Sample {
             boundaries: "Work and career topics; performance reviews stay with the manager.".into(),
             ground_rules: "Cancel at least a day ahead; the mentee sets the agenda.".into(),
             confidentiality: "What is said in a meeting stays between us.".into(),
+            effective_from: None,
         })
     }
 
