@@ -194,6 +194,15 @@ impl<'a> Programme<'a> {
 
     /// `DesignProgramme` with [`design`].
     pub async fn design(&self) -> Reply {
+        self.design_as(pb::ProgrammeType::OneToOne).await
+    }
+
+    /// `DesignProgramme` with [`design`] for a programme of another type.
+    pub async fn design_as(&self, programme_type: pb::ProgrammeType) -> Reply {
+        let design = pb::Design {
+            programme_type: programme_type as i32,
+            ..design()
+        };
         reply(
             self.server
                 .programmes()
@@ -202,7 +211,7 @@ impl<'a> Programme<'a> {
                     pb::DesignProgrammeRequest {
                         options: options(),
                         programme_id: self.id.clone(),
-                        design: Some(design()),
+                        design: Some(design),
                     },
                 ))
                 .await,
@@ -534,6 +543,34 @@ impl<'a> Relationship<'a> {
                         duration_minutes,
                         mode: pb::MeetingMode::Video as i32,
                         notes: notes.to_owned(),
+                    },
+                ))
+                .await,
+        )
+    }
+
+    /// `by` completes a relationship that had no goals (a flash session),
+    /// with the members' satisfaction.
+    pub async fn complete_without_goals(
+        &self,
+        by: &str,
+        mentor_satisfaction: u32,
+        mentee_satisfaction: u32,
+    ) -> Reply {
+        reply(
+            self.server
+                .relationships()
+                .complete_relationship(as_actor(
+                    by,
+                    pb::CompleteRelationshipRequest {
+                        options: options(),
+                        relationship_id: self.id.clone(),
+                        outcome: Some(pb::Outcome {
+                            goals_reached: Vec::new(),
+                            mentor_satisfaction: Some(mentor_satisfaction),
+                            mentee_satisfaction: Some(mentee_satisfaction),
+                            learnt: "A new way to run reviews".to_owned(),
+                        }),
                     },
                 ))
                 .await,

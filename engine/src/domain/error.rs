@@ -149,6 +149,14 @@ pub enum Rule {
     MatchingNeedsOnboardedPeople,
     /// A relationship completes only when its agreement is in force.
     CompleteOnlyAfterGrowth,
+    /// A flash relationship has no agreement: no negotiation, draft,
+    /// signature, goals, check-ins or mid-point review.
+    FlashHasNoAgreement,
+    /// A flash relationship holds one session.
+    FlashOneSession,
+    /// Feedback on a flash relationship, and its completion, come after its
+    /// session.
+    FlashFeedbackAfterSession,
     /// A relationship records one mid-point review.
     OneMidpointReview,
     /// Nobody approves or rejects their own application.

@@ -3,7 +3,7 @@
 //! agreement, its programme's).
 
 use chrono::{DateTime, Duration, Utc};
-use mentorship_engine::domain::programme::design::Cadence;
+use mentorship_engine::domain::programme::design::{Cadence, ProgrammeType};
 use mentorship_engine::domain::relationship::{EndReason, RelationshipEvent};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,9 @@ pub struct BoardEntry {
     pub opened_at: DateTime<Utc>,
     /// The programme's cadence, copied at the match.
     pub programme_cadence: Cadence,
+    /// A flash programme's relationship: one session, no agreement, no
+    /// cadence.
+    pub flash: bool,
     /// The agreement, once drafted.
     pub agreement: Option<AgreementState>,
     /// Meetings held.
@@ -104,6 +107,8 @@ pub enum CadenceHealth {
     Lapsed,
     /// Closed: cadence no longer applies.
     Closed,
+    /// A flash relationship: one session, no cadence to keep.
+    NotTracked,
 }
 
 impl BoardEntry {
@@ -122,6 +127,9 @@ impl BoardEntry {
     pub fn health(&self, now: DateTime<Utc>) -> CadenceHealth {
         if self.phase.is_closed() {
             return CadenceHealth::Closed;
+        }
+        if self.flash {
+            return CadenceHealth::NotTracked;
         }
         let per_month = i64::from(self.cadence().meetings_per_month.max(1));
         let interval = Duration::minutes(30 * 24 * 60 / per_month);
@@ -181,6 +189,7 @@ impl ReadModel for Board {
                     phase: Phase::Preparation,
                     opened_at: fact.at(),
                     programme_cadence: terms.cadence,
+                    flash: terms.programme_type == ProgrammeType::Flash,
                     agreement: None,
                     meetings: 0,
                     meeting_minutes: 0,
@@ -224,6 +233,9 @@ impl ReadModel for Board {
                 duration_minutes,
                 ..
             } => {
+                if entry.flash && entry.phase == Phase::Preparation {
+                    entry.phase = Phase::EnablingGrowth;
+                }
                 entry.meetings += 1;
                 entry.meeting_minutes += u64::from(*duration_minutes);
                 entry.last_meeting_at = Some(

@@ -166,6 +166,9 @@ impl OutcomesSlice {
         let mut mentor = Mean::default();
         let mut mentee = Mean::default();
         let (mut goals, mut reached, mut meetings, mut minutes) = (0, 0, 0, 0);
+        // A flash session is a meeting with no agreement and no cadence:
+        // it counts in the meetings' length, not in meetings per month.
+        let mut meetings_under_agreement = 0;
         let mut months = 0.0;
         for tally in self.relationships.values() {
             if !tally.members.iter().any(|m| people.contains(m.as_str())) {
@@ -177,6 +180,7 @@ impl OutcomesSlice {
                 tally.in_force_from,
                 tally.closed_at.or(self.head.last_event_at),
             ) {
+                meetings_under_agreement += u64::from(tally.meetings);
                 months += super::months_between(from, to);
             }
             if tally.closed_at.is_some() {
@@ -204,7 +208,8 @@ impl OutcomesSlice {
             mentor_satisfaction: mentor.mean(),
             mentee_satisfaction: mentee.mean(),
             goals_reached_percent: percent(reached, goals),
-            meetings_per_month: (months > 0.0).then(|| round2(meetings as f64 / months)),
+            meetings_per_month: (months > 0.0)
+                .then(|| round2(meetings_under_agreement as f64 / months)),
             average_meeting_minutes: (meetings > 0)
                 .then(|| round2(minutes as f64 / meetings as f64)),
             retention_percent: retention.percent(),

@@ -222,12 +222,14 @@ impl OverviewSlice {
         let retention = Retention::of(self.standings.values());
         let now = self.head.last_event_at;
         let mut months = 0.0;
+        // Meetings under an agreement: a flash session has none, and no
+        // cadence to measure.
         let mut meetings = 0_u64;
         let mut minutes = 0_u64;
         for tally in self.relationships.values() {
-            meetings += u64::from(tally.meetings);
             minutes += tally.minutes;
             if let (Some(from), Some(to)) = (tally.in_force_from, tally.closed_at.or(now)) {
+                meetings += u64::from(tally.meetings);
                 months += super::months_between(from, to);
             }
         }

@@ -149,6 +149,7 @@ pub fn health_filter(value: i32) -> Result<Option<CadenceHealth>, Status> {
         pb::CadenceHealth::AtRisk => Some(CadenceHealth::AtRisk),
         pb::CadenceHealth::Lapsed => Some(CadenceHealth::Lapsed),
         pb::CadenceHealth::Closed => Some(CadenceHealth::Closed),
+        pb::CadenceHealth::NotTracked => Some(CadenceHealth::NotTracked),
     })
 }
 
@@ -210,6 +211,7 @@ fn health(health: CadenceHealth) -> pb::CadenceHealth {
         CadenceHealth::AtRisk => pb::CadenceHealth::AtRisk,
         CadenceHealth::Lapsed => pb::CadenceHealth::Lapsed,
         CadenceHealth::Closed => pb::CadenceHealth::Closed,
+        CadenceHealth::NotTracked => pb::CadenceHealth::NotTracked,
     }
 }
 

@@ -1,5 +1,18 @@
 //! The relationship's decisions: every rule that can refuse a relationship
 //! command.
+//!
+//! # Flash relationships
+//!
+//! A flash programme pairs people for one session. Its relationships keep
+//! the rules every relationship has (members only, nothing in the future,
+//! feedback about another member) and have three of their own:
+//! - `flash_has_no_agreement`: no negotiation, draft or signature, and
+//!   nothing that lives under an agreement (goal progress, check-ins, the
+//!   mid-point review);
+//! - `flash_one_session`: the session is logged once; it needs no agreement
+//!   in force, and takes the relationship to enabling growth;
+//! - `flash_feedback_after_session`: feedback and completion come after the
+//!   session (ending early, a no-show, may come at any time).
 
 use super::{
     EndReason, Phase, Relationship, RelationshipCommand, RelationshipEvent, MAX_MEETING_MINUTES,
@@ -25,6 +38,9 @@ impl Decider for Relationship {
     /// Decides what `command` makes happen. Pure.
     fn decide(&self, audit: &Audit, command: RelationshipCommand) -> Decision {
         let actor = audit.actor.as_person();
+        if self.is_flash() {
+            self.check_flash(&command)?;
+        }
         match command {
             RelationshipCommand::Open {
                 relationship,
@@ -75,7 +91,11 @@ impl Decider for Relationship {
                 mode,
                 notes,
             } => {
-                self.require_growth_for_meeting()?;
+                if self.is_flash() {
+                    self.require_phase(&[Phase::Preparation])?;
+                } else {
+                    self.require_growth_for_meeting()?;
+                }
                 self.require_member(&actor)?;
                 validate::in_range("duration_minutes", duration_minutes, 1, MAX_MEETING_MINUTES)?;
                 validate::optional_text("notes", &notes, MAX_LONG_TEXT)?;
@@ -317,6 +337,37 @@ impl Relationship {
             });
         }
         Ok(events)
+    }
+
+    /// The rules of a flash relationship that come before the ordinary ones
+    /// (module documentation, "Flash relationships").
+    fn check_flash(&self, command: &RelationshipCommand) -> Result<(), DomainError> {
+        match command {
+            RelationshipCommand::StartNegotiation
+            | RelationshipCommand::DraftAgreement(_)
+            | RelationshipCommand::SignAgreement { .. }
+            | RelationshipCommand::RecordGoalProgress { .. }
+            | RelationshipCommand::CheckIn { .. }
+            | RelationshipCommand::RecordMidpointReview { .. } => Err(DomainError::rule(
+                Rule::FlashHasNoAgreement,
+                "a flash relationship has no agreement: log its session, then give feedback",
+            )),
+            RelationshipCommand::LogMeeting { .. } if self.phase == Phase::EnablingGrowth => {
+                Err(DomainError::rule(
+                    Rule::FlashOneSession,
+                    "this flash relationship has held its session",
+                ))
+            }
+            RelationshipCommand::GiveFeedback { .. } | RelationshipCommand::Complete(_)
+                if self.phase == Phase::Preparation =>
+            {
+                Err(DomainError::rule(
+                    Rule::FlashFeedbackAfterSession,
+                    "a flash relationship's feedback and completion come after its session",
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     fn opened_terms(&self) -> Result<&RelationshipTerms, DomainError> {

@@ -5,8 +5,16 @@
 //!      └──────────────┴──────────── end early ──────┘
 //! ```
 //!
+//! A flash programme's relationship is one session between people who may
+//! never meet again: it has no agreement, and its one session takes it from
+//! preparation to growth, where feedback and closure follow:
+//!
+//! ```text
+//! preparation ─(the session)→ enabling growth → closed
+//! ```
+//!
 //! The relationship is opened by the engine once its programme confirms the
-//! match, with a copy of the programme facts it needs (dates, cadence,
+//! match, with a copy of the programme facts it needs (type, dates, cadence,
 //! members), so that every decision here reads only this stream. Its closure
 //! is reported back to the programme, which frees the mentors' capacity.
 
@@ -31,6 +39,7 @@ pub use events::RelationshipEvent;
 
 use crate::domain::envelope::Recorded;
 use crate::domain::ids::{PersonId, RelationshipId};
+use crate::domain::programme::design::ProgrammeType;
 use crate::domain::programme::RelationshipTerms;
 
 /// The longest meeting accepted: a working day, in minutes.
@@ -46,11 +55,13 @@ pub enum Phase {
     /// Not opened yet.
     #[default]
     NotOpened,
-    /// The match exists; both sides get ready.
+    /// The match exists; both sides get ready (a flash pair: for their one
+    /// session).
     Preparation,
     /// The agreement is being negotiated.
     Negotiating,
-    /// The agreement is in force: meetings, feedback, progress.
+    /// The agreement is in force: meetings, feedback, progress (a flash
+    /// pair: their session was held; feedback and closure remain).
     EnablingGrowth,
     /// Completed or ended early. Final.
     Closed,
@@ -120,6 +131,14 @@ impl Relationship {
             .flat_map(|terms| terms.mentors.iter().chain(&terms.mentees))
     }
 
+    /// Whether it belongs to a flash programme: one session, no agreement
+    /// (see `decide.rs`, "Flash relationships").
+    pub fn is_flash(&self) -> bool {
+        self.terms
+            .as_ref()
+            .is_some_and(|terms| terms.programme_type == ProgrammeType::Flash)
+    }
+
     /// Whether `person` is a member.
     pub fn is_member(&self, person: &PersonId) -> bool {
         self.members().any(|member| member == person)
@@ -163,6 +182,9 @@ impl Relationship {
                 self.phase = Phase::EnablingGrowth;
             }
             RelationshipEvent::MeetingLogged { held_at, .. } => {
+                if self.is_flash() && self.phase == Phase::Preparation {
+                    self.phase = Phase::EnablingGrowth;
+                }
                 self.meetings = self.meetings.saturating_add(1);
                 self.last_meeting_at = Some(
                     self.last_meeting_at

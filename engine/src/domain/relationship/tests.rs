@@ -1794,3 +1794,154 @@ fn a_midpoint_review_needs_a_summary() {
         ))
         .then_expect_error(DomainError::invalid("summary", "must not be blank"));
 }
+
+// ---------------------------------------------------------------------------
+// Flash relationships: one session, no agreement
+// ---------------------------------------------------------------------------
+
+fn flash_opened() -> Vec<RelationshipRecorded> {
+    let terms = RelationshipTerms {
+        programme_type: crate::domain::programme::design::ProgrammeType::Flash,
+        ..one_to_one()
+    };
+    opened_with(terms)
+}
+
+/// Two hours ago, for 45 minutes: over by now.
+fn the_session() -> RelationshipCommand {
+    meeting_at(now() - Duration::hours(2), 45)
+}
+
+fn flash_held() -> Vec<RelationshipRecorded> {
+    let mut history = flash_opened();
+    history.push(recorded(
+        MENTEE,
+        RelationshipEvent::MeetingLogged {
+            by: person(MENTEE),
+            held_at: now() - Duration::hours(2),
+            duration_minutes: 45,
+            mode: MeetingMode::Video,
+            notes: "Talked through the design review".into(),
+        },
+    ));
+    history
+}
+
+#[test]
+fn a_flash_session_is_logged_without_an_agreement_and_opens_feedback() {
+    given(flash_opened())
+        .when(by(MENTEE, the_session()))
+        .then_expect_events(flash_held().split_off(1));
+    assert_eq!(state_after(flash_held()).phase, Phase::EnablingGrowth);
+}
+
+#[test]
+fn after_its_session_a_flash_pair_gives_feedback_and_completes() {
+    given(flash_held())
+        .when(by(MENTEE, feedback(MENTOR, 5)))
+        .then_expect_events(vec![recorded(
+            MENTEE,
+            RelationshipEvent::FeedbackGiven {
+                by: person(MENTEE),
+                about: person(MENTOR),
+                rating: 5,
+                comment: "Well prepared".into(),
+            },
+        )]);
+    given(flash_held())
+        .when(by(MENTOR, RelationshipCommand::Complete(nothing_reached())))
+        .then_expect_events(vec![recorded(
+            MENTOR,
+            RelationshipEvent::RelationshipCompleted {
+                outcome: nothing_reached(),
+            },
+        )]);
+}
+
+#[test]
+fn a_flash_pair_that_never_met_ends_early() {
+    let end = RelationshipCommand::EndEarly {
+        reason: EndReason::Mismatch,
+        outcome: nothing_reached(),
+    };
+    given(flash_opened())
+        .when(by(MENTOR, end))
+        .then_expect_events(vec![recorded(
+            MENTOR,
+            RelationshipEvent::RelationshipEndedEarly {
+                reason: EndReason::Mismatch,
+                outcome: nothing_reached(),
+            },
+        )]);
+}
+
+#[test]
+fn rule_flash_has_no_agreement_refuses_negotiation_and_what_lives_under_an_agreement() {
+    let commands = [
+        RelationshipCommand::StartNegotiation,
+        RelationshipCommand::DraftAgreement(agreement()),
+        RelationshipCommand::SignAgreement { version: 1 },
+        RelationshipCommand::RecordGoalProgress {
+            goal: goal("g1"),
+            percent: 50,
+            note: String::new(),
+        },
+        RelationshipCommand::CheckIn {
+            note: "How it went".into(),
+        },
+        RelationshipCommand::RecordMidpointReview {
+            on_track: true,
+            summary: "Fine".into(),
+        },
+    ];
+    for history in [flash_opened(), flash_held()] {
+        for command in commands.clone() {
+            given(history.clone())
+                .when(by(MENTEE, command))
+                .then_expect_error(DomainError::rule(
+                    Rule::FlashHasNoAgreement,
+                    "a flash relationship has no agreement: log its session, then give feedback",
+                ));
+        }
+    }
+}
+
+#[test]
+fn rule_flash_one_session_refuses_a_second_session() {
+    given(flash_held())
+        .when(by(MENTOR, the_session()))
+        .then_expect_error(DomainError::rule(
+            Rule::FlashOneSession,
+            "this flash relationship has held its session",
+        ));
+}
+
+#[test]
+fn rule_flash_feedback_after_session_refuses_feedback_and_completion_before_it() {
+    for command in [
+        feedback(MENTOR, 5),
+        RelationshipCommand::Complete(nothing_reached()),
+    ] {
+        given(flash_opened())
+            .when(by(MENTEE, command))
+            .then_expect_error(DomainError::rule(
+                Rule::FlashFeedbackAfterSession,
+                "a flash relationship's feedback and completion come after its session",
+            ));
+    }
+}
+
+#[test]
+fn rule_meeting_not_in_future_holds_for_a_flash_session() {
+    let held_at = now() + Duration::minutes(1);
+    let ends_at = held_at + Duration::minutes(45);
+    given(flash_opened())
+        .when(by(MENTEE, meeting_at(held_at, 45)))
+        .then_expect_error(DomainError::rule(
+            Rule::MeetingNotInFuture,
+            format!(
+                "the meeting at {held_at} ends at {ends_at}, after now ({})",
+                now()
+            ),
+        ));
+}
