@@ -92,7 +92,7 @@ pub enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
-    /// Load a realistic sample (three programmes, 62 people) into an empty
+    /// Load a realistic sample (four programmes, 68 people) into an empty
     /// store, through the engine, so that every rule applies.
     Demo {
         /// Where the store lives; it must hold no event yet.

@@ -137,7 +137,8 @@ async fn demo_writes_every_phase_of_a_relationship_and_all_six_steps_of_a_progra
 async fn demo_meetings_fall_after_their_agreement_and_before_they_are_logged() {
     let (dir, _) = demo();
     let mut in_force: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
-    let mut meetings = 0;
+    let mut flash = BTreeSet::new();
+    let (mut meetings, mut flash_sessions) = (0, 0);
     for event in read_back(dir.path()).await {
         let body = &event.payload["event"][&event.event_type];
         let at = |field: &str| {
@@ -146,21 +147,33 @@ async fn demo_meetings_fall_after_their_agreement_and_before_they_are_logged() {
                 .and_then(|t| t.parse::<DateTime<Utc>>().ok())
                 .unwrap_or_else(|| panic!("{field} in {body}"))
         };
+        let id = event.stream.stream_id.clone();
         match event.event_type.as_str() {
+            "RelationshipOpened" if body["terms"]["programme_type"] == "flash" => {
+                flash.insert(id);
+            }
             "AgreementConcluded" => {
-                in_force.insert(event.stream.stream_id.clone(), at("in_force_from"));
+                in_force.insert(id, at("in_force_from"));
             }
             "MeetingLogged" => {
                 meetings += 1;
                 let held = at("held_at");
                 let minutes = body["duration_minutes"].as_i64().unwrap();
-                assert!(held >= in_force[&event.stream.stream_id], "{body}");
+                match in_force.get(&id) {
+                    Some(from) => assert!(held >= *from, "{body}"),
+                    None => {
+                        // Only a flash session is held without an agreement.
+                        assert!(flash.contains(&id), "{id}: {body}");
+                        flash_sessions += 1;
+                    }
+                }
                 assert!(held + Duration::minutes(minutes) <= event.at, "{body}");
             }
             _ => {}
         }
     }
     assert!(meetings > 100, "{meetings}");
+    assert_eq!(flash_sessions, 2, "the speed-mentoring sessions held");
 }
 
 #[test]

@@ -1,10 +1,11 @@
-//! The sample: three programmes and 62 people, laid out over their months.
+//! The sample: four programmes and 68 people, laid out over their months.
 //!
 //! | programme | type | people | where it stands |
 //! |---|---|---|---|
 //! | `eng-2025` Engineering mentoring 2025 | one-to-one | 8 mentors, 16 mentee applicants | closed: one application rejected, one applicant never finishes training, a declined match, an early ending and a re-match, a renegotiated agreement, monthly meetings, check-ins, goal progress, resources, introductions, feedback both ways, recognition, surveys |
 //! | `reverse-2026` Reverse tech mentoring | reverse (juniors mentor seniors) | 9 mentors, 9 mentees | momentum: one mentee withdraws before training ends; pairs in growth, in negotiation and in preparation |
 //! | `circles-2026` Women in engineering circles | group | 4 mentors, 16 mentees | momentum: circles of one mentor and four mentees; one circle still negotiating |
+//! | `speed-2026` Speed mentoring at the engineering summit | flash | 3 mentors, 3 mentees | momentum: two single sessions held, rated both ways and completed, with no agreement; one mentee never came |
 //!
 //! Everything is fixed: ids, times and every choice (made by a seeded
 //! generator), so two runs write the same commands in the same order.
@@ -30,7 +31,7 @@ use mentorship_engine::domain::DomainError;
 use super::script::{Action, Script};
 
 /// Everyone in the sample, as "Given Family"; ids are "given.family".
-const NAMES: [&str; 62] = [
+const NAMES: [&str; 68] = [
     "Amara Okafor",
     "Ben Whitaker",
     "Chloe Dubois",
@@ -93,6 +94,12 @@ const NAMES: [&str; 62] = [
     "Paula Herrera",
     "Rania Saleh",
     "Sara Lindgren",
+    "Theo Laurent",
+    "Ulla Virtanen",
+    "Vikram Rao",
+    "Wiebke Hansen",
+    "Xavier Moreau",
+    "Yara Haddad",
 ];
 
 /// Who runs each programme, and the training system that records modules.
@@ -177,10 +184,12 @@ pub(crate) fn build() -> Result<(Script, Counts), DomainError> {
         })
         .collect::<Result<Vec<_>, DomainError>>()?;
     let (eng, rest) = people.split_at(24);
-    let (reverse, circles) = rest.split_at(18);
+    let (reverse, rest) = rest.split_at(18);
+    let (circles, speed) = rest.split_at(20);
     sample.engineering(eng)?;
     sample.reverse(reverse)?;
     sample.circles(circles)?;
+    sample.speed(speed)?;
     Ok((sample.script, sample.counts))
 }
 
@@ -1431,6 +1440,112 @@ impl Sample {
         }
         Ok(())
     }
+
+    /// A flash programme: one conversation per pair, no agreement, feedback
+    /// after it; one mentee never comes and the pair is ended.
+    fn speed(&mut self, people: &[Person]) -> Result<(), DomainError> {
+        let (mentors, mentees) = people.split_at(3);
+        let plan = Plan {
+            id: ProgrammeId::parse("programme", "speed-2026")?,
+            admin: person(ADMINS[0])?,
+            charter: Charter {
+                name: "Speed mentoring at the engineering summit 2026".into(),
+                purpose: "One conversation with a senior engineer for anyone who asks.".into(),
+                objectives: vec!["Open senior engineers' time to everyone".into()],
+                kpis: KpiTargets {
+                    min_satisfaction: Some(4.0),
+                    ..KpiTargets::default()
+                },
+            },
+            design: Design {
+                programme_type: ProgrammeType::Flash,
+                matching_mode: MatchingMode::Administrator,
+                starts_on: day(2026, 3, 2)?,
+                duration_weeks: 2,
+                cadence: Cadence {
+                    meetings_per_month: 1,
+                    min_meeting_minutes: 30,
+                },
+                default_mentor_capacity: 1,
+                required_modules: modules(&[(
+                    "speed-briefing",
+                    "How a speed-mentoring session works",
+                )])?,
+                survey: Self::survey("your session")?,
+                costs: costs("EUR"),
+                matching_weights: Default::default(),
+            },
+            define_at: instant(2026, 2, 2, 9, 0)?,
+            apply_from: instant(2026, 2, 16, 10, 0)?,
+            approve_at: instant(2026, 2, 23, 14, 0)?,
+            matching_at: instant(2026, 3, 2, 9, 0)?,
+            mentor_titles: &["Principal engineer", "Engineering director"],
+            mentee_titles: &["Graduate engineer", "Software engineer"],
+            skills: &["system design", "career planning", "public speaking"],
+            goals: &["Choose a specialism", "Prepare a first conference talk"],
+            mentor_seniority: (7, 9),
+            mentee_seniority: (1, 4),
+            mentor_capacity: None,
+            shared_attributes: false,
+        };
+        self.onboard(&plan, mentors, mentees, None, None)?;
+        let mut sessions = Vec::new();
+        for (i, (mentor, mentee)) in mentors.iter().zip(mentees).enumerate() {
+            let id = relationship(format!("speed-2026-s{}", i + 1))?;
+            let at = instant(2026, 3, 2, 10, 0)? + minutes(15 * offset(i));
+            self.matched(&plan, at, &id, &[mentor], &[mentee]);
+            sessions.push((id, mentor, mentee, offset(i)));
+        }
+        self.programme(
+            &plan,
+            instant(2026, 3, 4, 9, 0)?,
+            ProgrammeCommand::StartMomentum,
+        );
+        for (id, mentor, mentee, i) in &sessions {
+            if *i == 2 {
+                self.relate(
+                    instant(2026, 3, 5, 16, 0)?,
+                    &mentor.id,
+                    id,
+                    RelationshipCommand::EndEarly {
+                        reason: EndReason::Withdrawal,
+                        outcome: Outcome {
+                            goals_reached: Vec::new(),
+                            mentor_satisfaction: None,
+                            mentee_satisfaction: None,
+                            learnt: String::new(),
+                        },
+                    },
+                );
+                continue;
+            }
+            self.meet(
+                id,
+                mentee,
+                instant(2026, 3, 5, 10, 0)? + Duration::hours(*i),
+            );
+            self.feedback(
+                instant(2026, 3, 5, 18, 0)? + minutes(*i),
+                id,
+                mentee,
+                mentor,
+            );
+            self.feedback(
+                instant(2026, 3, 5, 18, 30)? + minutes(*i),
+                id,
+                mentor,
+                mentee,
+            );
+            let outcome = self.outcome(0)?;
+            self.relate(
+                instant(2026, 3, 6, 9, 0)? + minutes(*i),
+                &mentee.id,
+                id,
+                RelationshipCommand::Complete(outcome),
+            );
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -1448,9 +1563,9 @@ mod tests {
         assert_eq!(
             counts,
             Counts {
-                programmes: 3,
-                participants: 62,
-                relationships: 27
+                programmes: 4,
+                participants: 68,
+                relationships: 30
             }
         );
     }
