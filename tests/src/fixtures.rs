@@ -326,6 +326,32 @@ impl<'a> Programme<'a> {
         )
     }
 
+    /// The administrator proposes `mentors` and `mentees` as `relationship`
+    /// (a group, in a group programme).
+    pub async fn propose_group(
+        &self,
+        relationship: &str,
+        mentors: &[&str],
+        mentees: &[&str],
+    ) -> Reply {
+        let ids = |people: &[&str]| people.iter().map(|p| (*p).to_owned()).collect();
+        reply(
+            self.server
+                .programmes()
+                .propose_match(as_actor(
+                    ADMIN,
+                    pb::ProposeMatchRequest {
+                        options: options(),
+                        programme_id: self.id.clone(),
+                        relationship_id: relationship.to_owned(),
+                        mentor_ids: ids(mentors),
+                        mentee_ids: ids(mentees),
+                    },
+                ))
+                .await,
+        )
+    }
+
     /// `who` accepts or declines the match `relationship`.
     pub async fn respond(&self, relationship: &str, who: &str, accept: bool) -> Reply {
         reply(

@@ -1,5 +1,7 @@
 //! Programme types driven from definition to closure over gRPC, each by the
-//! rules of its own.
+//! rules of its own: reverse (the junior mentors the senior), peer (equals),
+//! group (one mentor, several mentees, one relationship), flash (one
+//! session, no agreement).
 
 use std::time::{Duration, SystemTime};
 
@@ -123,4 +125,204 @@ async fn board(server: &Server, programme: &Programme<'_>, position: u64) -> pb:
         .expect("ListRelationships")
         .into_inner();
     board.relationships.into_iter().next().expect("the session")
+}
+
+/// One relationship to make: its id, mentors and mentees.
+struct Match<'a> {
+    id: &'a str,
+    mentors: &'a [&'a str],
+    mentees: &'a [&'a str],
+}
+
+/// Designs `programme` as `programme_type`, onboards `people` (id, role,
+/// level), makes `matches` (every member accepts), and starts momentum.
+async fn matched<'a>(
+    server: &'a Server,
+    id: &str,
+    programme_type: pb::ProgrammeType,
+    people: &[(&str, pb::Role, u32)],
+    matches: &[Match<'_>],
+) -> Programme<'a> {
+    let programme = Programme::new(server, id);
+    programme.define().await.expect("defined");
+    programme.design_as(programme_type).await.expect("designed");
+    programme.open_onboarding().await.expect("onboarding");
+    for (person, role, level) in people {
+        programme.enrol(person, *role, *level, None).await;
+    }
+    programme.start_matching().await.expect("matching");
+    for m in matches {
+        programme
+            .propose_group(m.id, m.mentors, m.mentees)
+            .await
+            .expect("proposed");
+        for member in m.mentees.iter().chain(m.mentors) {
+            programme
+                .respond(m.id, member, true)
+                .await
+                .expect("accepted");
+        }
+    }
+    programme.start_momentum().await.expect("momentum");
+    programme
+}
+
+/// Every relationship agrees (on paper two hours ago, every member signs),
+/// meets once, completes; then the programme measures and closes. Returns
+/// the position of the closure.
+async fn to_closure(server: &Server, programme: &Programme<'_>, matches: &[Match<'_>]) -> u64 {
+    let agreed = SystemTime::now() - Duration::from_secs(2 * 3_600);
+    for m in matches {
+        let relationship = Relationship::new(server, m.id);
+        let lead = m.mentees[0];
+        relationship
+            .start_negotiation(lead)
+            .await
+            .expect("negotiating");
+        relationship
+            .draft_effective_from(lead, Some(agreed))
+            .await
+            .expect("drafted");
+        for member in m.mentors.iter().chain(m.mentees) {
+            relationship.sign(member, 1).await.expect("signed");
+        }
+        relationship
+            .log_meeting(
+                m.mentors[0],
+                agreed + Duration::from_secs(3_600),
+                45,
+                "Worked through the first goal",
+            )
+            .await
+            .expect("met");
+        relationship.complete(lead).await.expect("completed");
+    }
+    programme.start_measurement().await.expect("measurement");
+    programme
+        .close_programme()
+        .await
+        .expect("closed")
+        .last_position
+}
+
+/// The outcomes of `programme` once they reflect `position`.
+async fn outcomes(server: &Server, programme: &Programme<'_>, position: u64) -> pb::OutcomesReport {
+    server
+        .queries()
+        .get_outcomes(as_actor(
+            ADMIN,
+            pb::GetOutcomesRequest {
+                programme_id: programme.id.clone(),
+                consistency: after(position),
+            },
+        ))
+        .await
+        .expect("GetOutcomes")
+        .into_inner()
+        .programmes
+        .into_iter()
+        .next()
+        .expect("the programme")
+}
+
+#[tokio::test]
+async fn a_reverse_programme_pairs_a_junior_mentor_with_a_senior_mentee_to_closure() {
+    use pb::Role::{Mentee, Mentor};
+    let server = Server::start().await;
+    let people = [
+        ("jun", Mentor, 3),
+        ("sen", Mentee, 8),
+        ("lead", Mentor, 9),
+        ("sen2", Mentee, 8),
+    ];
+    let matches = [Match {
+        id: "rv1",
+        mentors: &["jun"],
+        mentees: &["sen"],
+    }];
+    let programme = matched(
+        &server,
+        "reverse-1",
+        pb::ProgrammeType::Reverse,
+        &people,
+        &matches,
+    )
+    .await;
+    let refused = programme
+        .propose("rv2", "lead", "sen2")
+        .await
+        .expect_err("a senior mentor in a reverse programme");
+    assert_eq!(rule(&refused).as_deref(), Some("reverse_seniority"));
+    let closed = to_closure(&server, &programme, &matches).await;
+    let report = outcomes(&server, &programme, closed).await;
+    let overall = report.overall.expect("figures");
+    assert_eq!(overall.goals_reached_percent, Some(100.0));
+    assert_eq!(overall.retention_percent, Some(100.0));
+}
+
+#[tokio::test]
+async fn a_peer_programme_pairs_people_of_one_level_to_closure() {
+    use pb::Role::{Mentee, Mentor};
+    let server = Server::start().await;
+    let people = [("p1", Mentor, 5), ("p2", Mentee, 5), ("p3", Mentee, 6)];
+    let matches = [Match {
+        id: "pe1",
+        mentors: &["p1"],
+        mentees: &["p2"],
+    }];
+    let programme = matched(
+        &server,
+        "peer-1",
+        pb::ProgrammeType::Peer,
+        &people,
+        &matches,
+    )
+    .await;
+    let refused = programme
+        .propose("pe2", "p1", "p3")
+        .await
+        .expect_err("peers of different levels");
+    assert_eq!(rule(&refused).as_deref(), Some("peer_seniority"));
+    let closed = to_closure(&server, &programme, &matches).await;
+    let report = outcomes(&server, &programme, closed).await;
+    assert_eq!(report.match_acceptance_percent, Some(100.0));
+}
+
+#[tokio::test]
+async fn a_group_programme_runs_one_relationship_for_a_mentor_and_several_mentees_to_closure() {
+    use pb::Role::{Mentee, Mentor};
+    let server = Server::start().await;
+    let people = [
+        ("g-m", Mentor, 8),
+        ("g-a", Mentee, 3),
+        ("g-b", Mentee, 3),
+        ("g-c", Mentee, 4),
+    ];
+    let matches = [Match {
+        id: "circle-1",
+        mentors: &["g-m"],
+        mentees: &["g-a", "g-b"],
+    }];
+    let programme = matched(
+        &server,
+        "group-1",
+        pb::ProgrammeType::Group,
+        &people,
+        &matches,
+    )
+    .await;
+    let refused = programme
+        .propose("circle-2", "g-m", "g-c")
+        .await
+        .expect_err("a group of one mentee");
+    assert_eq!(rule(&refused).as_deref(), Some("relationship_shape"));
+    let closed = to_closure(&server, &programme, &matches).await;
+    let board = board(&server, &programme, closed).await;
+    assert_eq!(board.mentee_ids, vec!["g-a".to_owned(), "g-b".to_owned()]);
+    assert_eq!(board.phase, pb::RelationshipPhase::Completed as i32);
+    let report = outcomes(&server, &programme, closed).await;
+    assert_eq!(
+        report.overall.expect("figures").retention_percent,
+        Some(100.0)
+    );
 }
