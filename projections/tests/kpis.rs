@@ -105,26 +105,9 @@ async fn retention_counts_a_withdrawal_and_an_early_ending_as_defined() {
     // relationship: 3 of 6 retained. Before retention was defined, the
     // overview and the outcomes report counted only the withdrawal and said
     // 83.33 %.
-    let log = support::memory_log();
-    let mut script = support::Script::new(Arc::clone(&log), "");
-    support::one_to_one(&mut script, "p").await;
-    let head = log.head();
-
-    let overviews = asof::replay::<_, Overview>(&*log, head).await.unwrap();
-    let (programme, overview) = overviews.iter().next().unwrap();
-    let view = overview.view(programme);
-    let retention = view
-        .kpis
-        .iter()
-        .find(|kpi| kpi.name == "retention_percent")
-        .unwrap();
+    let (overview, outcomes) = scenario().await;
+    let retention = kpi(&overview, "retention_percent");
     assert_eq!(retention.actual, Some(50.0));
     assert_eq!(retention.met, Some(false), "the target is 85 %");
-
-    let reports = asof::replay::<_, Outcomes>(&*log, head).await.unwrap();
-    let (programme, outcomes) = reports.iter().next().unwrap();
-    assert_eq!(
-        outcomes.view(programme).overall.retention_percent,
-        Some(50.0)
-    );
+    assert_eq!(outcomes.overall.retention_percent, Some(50.0));
 }

@@ -309,21 +309,7 @@ impl<'a> Programme<'a> {
 
     /// The administrator proposes `mentor` for `mentee` as `relationship`.
     pub async fn propose(&self, relationship: &str, mentor: &str, mentee: &str) -> Reply {
-        reply(
-            self.server
-                .programmes()
-                .propose_match(as_actor(
-                    ADMIN,
-                    pb::ProposeMatchRequest {
-                        options: options(),
-                        programme_id: self.id.clone(),
-                        relationship_id: relationship.to_owned(),
-                        mentor_ids: vec![mentor.to_owned()],
-                        mentee_ids: vec![mentee.to_owned()],
-                    },
-                ))
-                .await,
-        )
+        self.propose_group(relationship, &[mentor], &[mentee]).await
     }
 
     /// The administrator proposes `mentors` and `mentees` as `relationship`

@@ -484,6 +484,15 @@ pub fn command_id() -> String {
     )
 }
 
+/// A query's consistency: the latest state once the projection has applied
+/// `min_position` (a command's `last_position`).
+pub fn after(min_position: u64) -> Option<pb::Consistency> {
+    Some(pb::Consistency {
+        as_of: None,
+        min_position,
+    })
+}
+
 /// Command options with a fresh command id.
 pub fn options() -> Option<pb::CommandOptions> {
     Some(pb::CommandOptions {

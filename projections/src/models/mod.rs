@@ -13,6 +13,7 @@ pub mod overview;
 pub mod retention;
 
 use chrono::{DateTime, Utc};
+use mentorship_engine::domain::programme::RelationshipTerms;
 use serde::{Deserialize, Serialize};
 
 /// The names of every projection, in a stable order.
@@ -61,6 +62,16 @@ pub fn percent(part: u64, whole: u64) -> Option<f64> {
 pub fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     let days = (to - from).num_seconds() as f64 / 86_400.0;
     (days / 30.44).max(1.0)
+}
+
+/// Everyone in a relationship: its mentors, then its mentees.
+pub fn members_of(terms: &RelationshipTerms) -> Vec<String> {
+    terms
+        .mentors
+        .iter()
+        .chain(&terms.mentees)
+        .map(|person| person.as_str().to_owned())
+        .collect()
 }
 
 /// The snake-case name of a serialisable enum value (`"one_to_one"`).

@@ -326,14 +326,8 @@ impl ReadModel for Outcomes {
                 let tally = slice.relationships.or_default(fact.stream_id());
                 match event {
                     RelationshipEvent::RelationshipOpened { terms, .. } => {
-                        tally.members = terms
-                            .mentors
-                            .iter()
-                            .chain(&terms.mentees)
-                            .map(|p| p.as_str().to_owned())
-                            .collect();
-                        let members = tally.members.clone();
-                        for member in members {
+                        tally.members = super::members_of(terms);
+                        for member in super::members_of(terms) {
                             slice.people.or_default(&member).standing.join();
                         }
                     }

@@ -394,14 +394,8 @@ fn apply_relationship(slice: &mut OverviewSlice, id: &str, event: &RelationshipE
     let tally = slice.relationships.or_default(id);
     match event {
         RelationshipEvent::RelationshipOpened { terms, .. } => {
-            tally.members = terms
-                .mentors
-                .iter()
-                .chain(&terms.mentees)
-                .map(|person| person.as_str().to_owned())
-                .collect();
-            let members = tally.members.clone();
-            for member in members {
+            tally.members = super::members_of(terms);
+            for member in super::members_of(terms) {
                 slice.standings.or_default(&member).join();
             }
         }

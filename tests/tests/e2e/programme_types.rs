@@ -7,16 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use mentorship_e2e::details::rule;
 use mentorship_e2e::fixtures::{Programme, Relationship, ADMIN};
-use mentorship_e2e::{as_actor, Server};
+use mentorship_e2e::{after, as_actor, Server};
 use mentorship_proto::v1 as pb;
 use tonic::Code;
-
-fn after(min_position: u64) -> Option<pb::Consistency> {
-    Some(pb::Consistency {
-        as_of: None,
-        min_position,
-    })
-}
 
 /// A flash programme: one session between a mentor and a mentee, no
 /// agreement, feedback after it, counted in the outcomes.

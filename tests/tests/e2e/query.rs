@@ -9,16 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mentorship_e2e::fixtures::{Programme, ADMIN};
-use mentorship_e2e::{as_actor, Server};
+use mentorship_e2e::{after, as_actor, Server};
 use mentorship_proto::v1 as pb;
 use tonic::Code;
-
-fn after(min_position: u64) -> Option<pb::Consistency> {
-    Some(pb::Consistency {
-        as_of: None,
-        min_position,
-    })
-}
 
 fn as_of(position: u64) -> Option<pb::Consistency> {
     Some(pb::Consistency {
