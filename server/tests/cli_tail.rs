@@ -41,7 +41,7 @@ fn tail_filters_by_stream_type_and_event_type() {
         &["events", "tail", "--event-type", "ProgrammeDefined"],
         dir.path(),
     ));
-    assert_eq!(defined.lines().count(), 3, "{defined}");
+    assert_eq!(defined.lines().count(), 4, "{defined}");
     let closed = stdout(&run(
         &[
             "events",

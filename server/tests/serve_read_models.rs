@@ -73,7 +73,7 @@ async fn a_garbled_read_model_store_is_set_aside_and_rebuilt_from_the_log() {
         .expect("the rebuilt read models answer")
         .into_inner();
     assert_eq!(overview.position, events);
-    assert_eq!(overview.programmes.len(), 3, "{overview:?}");
+    assert_eq!(overview.programmes.len(), 4, "{overview:?}");
     child.kill().unwrap();
     let _ = child.wait();
 }
