@@ -426,6 +426,34 @@ proptest! {
         prop_assert!(stable_count >= 1);
     }
 
+    /// Peers rank each other by one pair score, whichever side they applied
+    /// for: their programme has exactly one stable matching, so it does not
+    /// matter which side is asked first, and it is the greedy one.
+    #[test]
+    fn a_peer_programme_has_one_stable_matching_whichever_side_is_asked_first(
+        seed in any::<u64>(), mentors in 0usize..4, mentees in 0usize..6,
+    ) {
+        let input = small(seed, mentors, mentees, 2);
+        prop_assert_eq!(input.programme_type(), ProgrammeType::Peer);
+        let weights = weights_from(seed);
+        let views = Views::of(&input, &weights);
+        for ((mentor, mentee), (score, view)) in &views.pairs {
+            prop_assert_eq!(score, view, "{} and {} rate each other apart", mentor, mentee);
+        }
+        let stable_matchings = views
+            .every_assignment(&input)
+            .into_iter()
+            .filter(|assignment| views.blocking_pair(&input, assignment).is_none())
+            .count();
+        prop_assert_eq!(stable_matchings, 1);
+        let run = run_mode(&input, &weights, MatchingMode::Stable, MatchingConfig::default());
+        let pairs = |proposals: &[mentorship_engine::matching::Proposal]| -> Vec<(PersonId, PersonId)> {
+            proposals.iter().map(|p| (p.mentor.clone(), p.mentee.clone())).collect()
+        };
+        let greedy = greedy_baseline(&input, &weights).unwrap();
+        prop_assert_eq!(pairs(&run.proposals), pairs(&greedy));
+    }
+
     #[test]
     fn no_mode_ever_breaks_a_hard_constraint_and_every_breakdown_adds_up(
         seed in any::<u64>(), mentors in 0usize..8, mentees in 0usize..10, kind in 0usize..6,

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::error::{DomainError, Rule};
 use crate::domain::ids::PersonId;
-use crate::domain::programme::design::MatchingMode;
+use crate::domain::programme::design::{MatchingMode, ProgrammeType};
 
 use super::candidate::MatchingInput;
 use super::constraints::Constraint;
@@ -117,10 +117,14 @@ pub fn explain_pair(
             rank: proposal.rank,
         });
     }
-    // Only a run of this stable algorithm ranked by the mentor's view; an
-    // older stable run is explained by its scores alone.
+    // Only a run of this stable algorithm ranked by the mentor's view (and
+    // the one before it, but for peers); an older stable run is explained
+    // by its scores alone.
+    let algorithm = run.algorithm.split_whitespace().next();
     let two_views = run.mode == MatchingMode::Stable
-        && run.algorithm.split_whitespace().next() == Some(stable::ALGORITHM);
+        && (algorithm == Some(stable::ALGORITHM)
+            || (algorithm == Some(stable::ALGORITHM_BEFORE_PEERS)
+                && input.programme_type() != ProgrammeType::Peer));
     let score = pool.score(a, i);
     let mentee_got = run
         .proposals

@@ -368,7 +368,9 @@ impl<'a> Pool<'a> {
             if total <= 0 {
                 continue;
             }
-            let view = if mentor_view {
+            let view = if mentor_view && self.programme_type == ProgrammeType::Peer {
+                total
+            } else if mentor_view {
                 // As in `mentor_grades`: the same intersections over the
                 // mentor's lists, the mutual grades, the mentor's own wish.
                 let [_, _, _, languages, time_zone, availability, seniority, _] = grades;
@@ -424,6 +426,10 @@ impl<'a> Pool<'a> {
     /// lists; the mutual criteria are the pair score's; preferences are the
     /// mentor's own wish alone.
     pub(crate) fn mentor_grades(&self, a: usize, i: usize) -> [u32; CRITERIA] {
+        if self.programme_type == ProgrammeType::Peer {
+            // Peers rank each other by the one pair score.
+            return self.grades(a, i);
+        }
         let (mentor, mentee) = (&self.mentors[a], &self.mentees[i]);
         [
             score::coverage(&mentor.skills, &mentee.skills),

@@ -49,7 +49,8 @@
 //! each other, the mentor's list length only scales its row; the ranking
 //! follows how much of the mentor is asked for. The mentor view is not a
 //! pair score: it is never summed into a total and never proposed on its
-//! own. It is versioned with the stable algorithm
+//! own. In a peer programme there is no mentor's view: both sides rank by
+//! the pair score. It is versioned with the stable algorithm
 //! ([`stable::ALGORITHM`](super::stable::ALGORITHM)), not with
 //! [`SCORING_VERSION`], because only stable mode reads it.
 

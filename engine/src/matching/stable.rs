@@ -35,6 +35,13 @@
 //! mentor least), and it does not depend on the order in which proposals
 //! are processed.
 //!
+//! # Peers
+//!
+//! In a peer programme which side a person applied for says nothing about
+//! who gives and who takes, so both rank each other by the pair score: one
+//! common ranking of pairs, hence exactly one stable matching, the greedy
+//! one. It is the same whichever side is asked first.
+//!
 //! # What it buys, and what it costs
 //!
 //! With one common ranking of pairs (both sides using the pair score, as in
@@ -62,8 +69,13 @@ use super::pool::Pool;
 use super::ranked::Ranked;
 
 /// The version of this algorithm and of the mentor's view it reads,
-/// recorded in each run. `stable-da/1` ranked both sides by the pair score.
-pub const ALGORITHM: &str = "stable-da/2";
+/// recorded in each run. `stable-da/1` ranked both sides by the pair score;
+/// `stable-da/2` ranked a peer programme's mentor side by the mentor's view.
+pub const ALGORITHM: &str = "stable-da/3";
+
+/// The version before peers ranked each other by the pair score: its runs
+/// of other programme types read the same two views as [`ALGORITHM`].
+pub(crate) const ALGORITHM_BEFORE_PEERS: &str = "stable-da/2";
 
 /// One mentee a mentor holds.
 #[derive(Debug, Clone, Copy)]

@@ -353,7 +353,7 @@ fn stable_mode_lets_a_mentor_prefer_the_mentee_who_asks_for_more_of_it() {
         7,
     )
     .unwrap();
-    assert_eq!(stable.algorithm, "stable-da/2 score/1");
+    assert_eq!(stable.algorithm, "stable-da/3 score/1");
     assert_eq!(
         pairs(&stable.proposals),
         vec![
