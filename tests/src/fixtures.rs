@@ -236,6 +236,12 @@ impl<'a> Programme<'a> {
         seniority: u32,
         manager: Option<&str>,
     ) -> Reply {
+        self.apply_with(person, questionnaire(role, person, seniority, manager))
+            .await
+    }
+
+    /// `person` applies with `answers`.
+    pub async fn apply_with(&self, person: &str, answers: pb::Questionnaire) -> Reply {
         reply(
             self.server
                 .participants()
@@ -245,7 +251,7 @@ impl<'a> Programme<'a> {
                         options: options(),
                         programme_id: self.id.clone(),
                         person_id: person.to_owned(),
-                        questionnaire: Some(questionnaire(role, person, seniority, manager)),
+                        questionnaire: Some(answers),
                     },
                 ))
                 .await,
@@ -296,9 +302,13 @@ impl<'a> Programme<'a> {
         seniority: u32,
         manager: Option<&str>,
     ) -> pb::CommandReply {
-        self.apply(person, role, seniority, manager)
+        self.enrol_with(person, questionnaire(role, person, seniority, manager))
             .await
-            .expect("applied");
+    }
+
+    /// [`Programme::enrol`] with `answers`.
+    pub async fn enrol_with(&self, person: &str, answers: pb::Questionnaire) -> pb::CommandReply {
+        self.apply_with(person, answers).await.expect("applied");
         self.approve(person).await.expect("approved");
         let mut last = None;
         for module in MODULES {

@@ -1,12 +1,13 @@
 //! Programme types driven from definition to closure over gRPC, each by the
 //! rules of its own: reverse (the junior mentors the senior), peer (equals),
-//! group (one mentor, several mentees, one relationship), flash (one
+//! group (one mentor, several mentees, one relationship), diversity
+//! (outcomes broken down by what people chose to share), flash (one
 //! session, no agreement).
 
 use std::time::{Duration, SystemTime};
 
 use mentorship_e2e::details::rule;
-use mentorship_e2e::fixtures::{Programme, Relationship, ADMIN};
+use mentorship_e2e::fixtures::{questionnaire, Programme, Relationship, ADMIN};
 use mentorship_e2e::{after, as_actor, Server};
 use mentorship_proto::v1 as pb;
 use tonic::Code;
@@ -318,4 +319,61 @@ async fn a_group_programme_runs_one_relationship_for_a_mentor_and_several_mentee
         report.overall.expect("figures").retention_percent,
         Some(100.0)
     );
+}
+
+#[tokio::test]
+async fn a_diversity_programme_reports_outcomes_by_shared_attribute_to_closure() {
+    use pb::Role::{Mentee, Mentor};
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "diversity-1");
+    programme.define().await.expect("defined");
+    programme
+        .design_as(pb::ProgrammeType::Diversity)
+        .await
+        .expect("designed");
+    programme.open_onboarding().await.expect("onboarding");
+    // Five mentees share region=emea, one shares region=apac: the apac
+    // group is too small to show, and its value is not named.
+    let mut matches = Vec::new();
+    for n in 0..6 {
+        let (mentor, mentee) = (format!("dm{n}"), format!("de{n}"));
+        programme.enrol(&mentor, Mentor, 8, None).await;
+        let mut answers = questionnaire(Mentee, &mentee, 3, None);
+        let region = if n < 5 { "emea" } else { "apac" };
+        answers
+            .shared_attributes
+            .insert("region".to_owned(), region.to_owned());
+        programme.enrol_with(&mentee, answers).await;
+        matches.push((format!("dr{n}"), mentor, mentee));
+    }
+    programme.start_matching().await.expect("matching");
+    for (id, mentor, mentee) in &matches {
+        programme.match_pair(id, mentor, mentee).await;
+    }
+    programme.start_momentum().await.expect("momentum");
+    let made: Vec<(&str, [&str; 1], [&str; 1])> = matches
+        .iter()
+        .map(|(id, mentor, mentee)| (id.as_str(), [mentor.as_str()], [mentee.as_str()]))
+        .collect();
+    let made: Vec<Match<'_>> = made
+        .iter()
+        .map(|(id, mentors, mentees)| Match {
+            id,
+            mentors,
+            mentees,
+        })
+        .collect();
+    let closed = to_closure(&server, &programme, &made).await;
+
+    let report = outcomes(&server, &programme, closed).await;
+    assert_eq!(report.groups.len(), 1, "{:?}", report.groups);
+    let emea = &report.groups[0];
+    assert_eq!(
+        (emea.attribute.as_str(), emea.value.as_str()),
+        ("region", "emea")
+    );
+    let figures = emea.figures.as_ref().expect("figures");
+    assert_eq!(figures.participants, 5);
+    assert_eq!(figures.goals_reached_percent, Some(100.0));
+    assert_eq!(report.suppressed_groups, 1);
 }
