@@ -16,6 +16,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use mentorship_engine::store::{
     StreamRef,
 };
 use serde_json::json;
+use support::{dir_size, median};
 
 /// Concurrent appenders while the log is built: enough for group commits
 /// of many appends.
@@ -116,26 +119,6 @@ async fn build(log: &Arc<SegmentLog>, events: u64, batch: u64, per_stream: u64) 
     for task in tasks {
         task.await.unwrap();
     }
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .unwrap()
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                dir_size(&entry.path())
-            } else {
-                meta.len()
-            }
-        })
-        .sum()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 fn ms(duration: Duration) -> f64 {

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use mentorship_engine::store::{
 const LARGE_LOG: u64 = 1_000_000;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use support::{dir_size, median};
 
 fn payload(i: u64) -> Value {
     json!({
@@ -174,23 +177,7 @@ async fn load_time(repo: &LogRepository<SegmentLog>, id: &str) -> Duration {
         *sample = started.elapsed();
         assert!(goals.count > 0);
     }
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .unwrap()
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                dir_size(&entry.path())
-            } else {
-                meta.len()
-            }
-        })
-        .sum()
+    median(samples)
 }
 
 fn main() {

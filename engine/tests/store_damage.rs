@@ -170,22 +170,6 @@ async fn a_torn_content_tail_is_cut_and_set_aside_not_deleted() {
         .expect("a torn tail does not stop appends");
 }
 
-/// Every file below `dir` with its bytes.
-fn snapshot_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(snapshot_of(&path));
-        } else {
-            let bytes = std::fs::read(&path).unwrap();
-            files.push((path, bytes));
-        }
-    }
-    files.sort();
-    files
-}
-
 #[tokio::test]
 async fn a_read_only_open_changes_nothing_and_says_what_recovery_would_do() {
     let mut h = SegmentHarness::new();
@@ -197,7 +181,7 @@ async fn a_read_only_open_changes_nothing_and_says_what_recovery_would_do() {
     bytes.extend_from_slice(b"\x00\x00\x01\x00\x01torn");
     std::fs::write(&segment, bytes).unwrap();
     std::fs::write(path.join("snapshots").join("leftover.tmp"), b"x").unwrap();
-    let before = snapshot_of(&path);
+    let before = files_of(&path);
 
     let log = mentorship_engine::store::SegmentLog::open_read_only(&path, config()).unwrap();
     assert_eq!(log.head(), 10);
@@ -225,7 +209,7 @@ async fn a_read_only_open_changes_nothing_and_says_what_recovery_would_do() {
         .await;
     assert!(refused.is_err(), "a read-only log takes no append");
     drop(log);
-    assert_eq!(snapshot_of(&path), before, "a read-only open wrote");
+    assert_eq!(files_of(&path), before, "a read-only open wrote");
 }
 
 #[tokio::test]

@@ -454,22 +454,6 @@ async fn damage_in_a_sealed_segment_under_a_checkpoint_is_found_by_reads_and_ver
     assert!(log.is_read_only());
 }
 
-/// Every file below `dir` with its bytes.
-fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_of(&path));
-        } else {
-            let bytes = std::fs::read(&path).unwrap();
-            files.push((path, bytes));
-        }
-    }
-    files.sort();
-    files
-}
-
 #[tokio::test]
 async fn a_read_only_open_writes_no_checkpoint() {
     let (_dir, path, streams, commands, before) = closed_log().await;

@@ -25,6 +25,13 @@ async fn apply_from<M: ReadModel>(log: &MemoryLog, model: &mut Partitioned<M>, f
     }
 }
 
+/// Writes what `model` has pending into `tree`, as a flush does.
+fn drain_into<M: ReadModel>(model: &mut Partitioned<M>, tree: &sled::Tree) {
+    let mut batch = sled::Batch::default();
+    model.drain(&mut batch).unwrap();
+    tree.apply_batch(batch).unwrap();
+}
+
 /// The bytes (keys and values) one flush writes after one more person
 /// enrols in a programme of `people`.
 async fn bytes_flushed_for_one_more<M: ReadModel>(people: usize) -> usize {
@@ -40,17 +47,13 @@ async fn bytes_flushed_for_one_more<M: ReadModel>(people: usize) -> usize {
     let tree = store.tree(M::NAME, 1).unwrap();
     let mut model = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
     apply_from(&log, &mut model, 1).await;
-    let mut batch = sled::Batch::default();
-    model.drain(&mut batch).unwrap();
-    tree.apply_batch(batch).unwrap();
+    drain_into(&mut model, &tree);
 
     let before = log.head();
     script.enrol("p", "u99999", Role::Mentee, 3, &[]).await;
     apply_from(&log, &mut model, before + 1).await;
     let written = store.tree("written", 1).unwrap();
-    let mut batch = sled::Batch::default();
-    model.drain(&mut batch).unwrap();
-    written.apply_batch(batch).unwrap();
+    drain_into(&mut model, &written);
     written
         .iter()
         .map(|row| {
@@ -98,9 +101,7 @@ async fn tables_written_for_a_new_programme<M: ReadModel>() -> Vec<u8> {
     let tree = store.tree(M::NAME, 1).unwrap();
     let mut model = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
     apply_from(&log, &mut model, 1).await;
-    let mut batch = sled::Batch::default();
-    model.drain(&mut batch).unwrap();
-    tree.apply_batch(batch).unwrap();
+    drain_into(&mut model, &tree);
     let reloaded = Partitioned::<M>::load(&tree, 1 << 20).unwrap();
     assert_eq!(reloaded.state().slices, model.state().slices);
     assert_eq!(reloaded.state().slices.len(), 1, "{}", M::NAME);

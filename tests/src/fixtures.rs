@@ -579,28 +579,34 @@ impl<'a> Relationship<'a> {
         mentor_satisfaction: u32,
         mentee_satisfaction: u32,
     ) -> Reply {
-        reply(
-            self.server
-                .relationships()
-                .complete_relationship(as_actor(
-                    by,
-                    pb::CompleteRelationshipRequest {
-                        options: options(),
-                        relationship_id: self.id.clone(),
-                        outcome: Some(pb::Outcome {
-                            goals_reached: Vec::new(),
-                            mentor_satisfaction: Some(mentor_satisfaction),
-                            mentee_satisfaction: Some(mentee_satisfaction),
-                            learnt: "A new way to run reviews".to_owned(),
-                        }),
-                    },
-                ))
-                .await,
+        self.complete_with(
+            by,
+            pb::Outcome {
+                goals_reached: Vec::new(),
+                mentor_satisfaction: Some(mentor_satisfaction),
+                mentee_satisfaction: Some(mentee_satisfaction),
+                learnt: "A new way to run reviews".to_owned(),
+            },
         )
+        .await
     }
 
     /// `by` completes the relationship with every goal reached.
     pub async fn complete(&self, by: &str) -> Reply {
+        self.complete_with(
+            by,
+            pb::Outcome {
+                goals_reached: vec![GOAL.to_owned()],
+                mentor_satisfaction: Some(5),
+                mentee_satisfaction: Some(4),
+                learnt: "Delegation".to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// `by` completes the relationship with `outcome`.
+    async fn complete_with(&self, by: &str, outcome: pb::Outcome) -> Reply {
         reply(
             self.server
                 .relationships()
@@ -609,12 +615,7 @@ impl<'a> Relationship<'a> {
                     pb::CompleteRelationshipRequest {
                         options: options(),
                         relationship_id: self.id.clone(),
-                        outcome: Some(pb::Outcome {
-                            goals_reached: vec![GOAL.to_owned()],
-                            mentor_satisfaction: Some(5),
-                            mentee_satisfaction: Some(4),
-                            learnt: "Delegation".to_owned(),
-                        }),
+                        outcome: Some(outcome),
                     },
                 ))
                 .await,

@@ -197,6 +197,22 @@ pub fn records(bytes: &[u8]) -> Vec<(usize, u8, Vec<u8>)> {
     out
 }
 
+/// Every file below `dir` with its bytes, to tell that nothing was written.
+pub fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_of(&path));
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            files.push((path, bytes));
+        }
+    }
+    files.sort();
+    files
+}
+
 /// The event segment files of a log directory, in position order.
 pub fn segment_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("segments"))
