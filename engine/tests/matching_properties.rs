@@ -3,16 +3,20 @@
 //! places), stable mode has no blocking pair by either side's view and is
 //! the mentee-optimal stable matching, no mode ever breaks a hard
 //! constraint, every breakdown adds up, and a run depends only on its input.
+//! Group formation keeps every group within its bounds and of acceptable
+//! pairs, values each member as its definition says (recomputed here from
+//! the raw goals), reaches a grouping that no single move improves (checked
+//! by trying every move), and depends only on its input.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod matching_support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use matching_support::{instance, Rng, Shape};
 use mentorship_engine::domain::ids::PersonId;
-use mentorship_engine::domain::programme::design::{MatchingMode, ProgrammeType};
+use mentorship_engine::domain::programme::design::{GroupSize, MatchingMode, ProgrammeType};
 use mentorship_engine::matching::{
     explain_pair, greedy_baseline, mentor_view, run, Candidate, MatchRun, MatchingConfig,
     MatchingInput, MatchingWeights, PairExplanation,
@@ -80,6 +84,7 @@ fn acceptable_pairs(
     let config = MatchingConfig {
         shortlist_len: 10_000,
         top_k: None,
+        ..MatchingConfig::default()
     };
     run_mode(input, weights, MatchingMode::MenteeChoice, config)
         .proposals
@@ -522,4 +527,338 @@ fn a_run_round_trips_through_json() {
     assert_eq!(back, run);
     assert_eq!(run.log_position, 42);
     assert_eq!(run.algorithm, "optimal-ssp/1 score/1");
+}
+
+// ---- group formation -----------------------------------------------------
+
+/// A group programme's instance, with capacities that can hold a group.
+fn group_instance(seed: u64, mentors: usize, mentees: usize) -> MatchingInput {
+    instance(
+        seed,
+        Shape {
+            mentors,
+            mentees,
+            programme_type: ProgrammeType::Group,
+            vocabulary: 6,
+            max_capacity: 6,
+            oddity: 10,
+        },
+    )
+}
+
+fn group_config(min: u32, extra: u32) -> MatchingConfig {
+    MatchingConfig {
+        group_size: Some(GroupSize {
+            min_mentees: min,
+            max_mentees: min + extra,
+        }),
+        ..MatchingConfig::default()
+    }
+}
+
+/// The value of groups, computed from the definition alone: each member's
+/// pair score with the mentor plus the goals weight times the share of the
+/// member's goals another member names. Independent of the module's code
+/// except for the pair scores, which come from a full shortlist run.
+struct GroupValues<'a> {
+    input: &'a MatchingInput,
+    pairs: BTreeMap<(PersonId, PersonId), i64>,
+    goals_weight: i64,
+}
+
+impl<'a> GroupValues<'a> {
+    fn of(input: &'a MatchingInput, weights: &MatchingWeights) -> Self {
+        Self {
+            input,
+            pairs: acceptable_pairs(input, weights),
+            goals_weight: i64::from(weights.goals),
+        }
+    }
+
+    fn goals(&self, mentee: &PersonId) -> BTreeSet<String> {
+        let index = self.input.mentee_index(mentee).expect("a mentee");
+        self.input.mentees()[index]
+            .goals
+            .iter()
+            .map(|goal| goal.trim().to_lowercase())
+            .collect()
+    }
+
+    /// The shared-goals grade of `member` among `members`.
+    fn shared_grade(&self, member: &PersonId, members: &[PersonId]) -> i64 {
+        let own = self.goals(member);
+        if own.is_empty() {
+            return 0;
+        }
+        let others: BTreeSet<String> = members
+            .iter()
+            .filter(|other| *other != member)
+            .flat_map(|other| self.goals(other))
+            .collect();
+        let shared = own.intersection(&others).count() as i64;
+        shared * 1000 / own.len() as i64
+    }
+
+    /// What a group is worth; `None` when a member is no acceptable pair.
+    fn value(&self, mentor: &PersonId, members: &[PersonId]) -> Option<i64> {
+        let mut total = 0;
+        for member in members {
+            total += self.pairs.get(&(mentor.clone(), member.clone()))?;
+            total += self.goals_weight * self.shared_grade(member, members);
+        }
+        Some(total)
+    }
+}
+
+/// The run's groups: mentor → members.
+fn groups_of(run: &MatchRun) -> BTreeMap<PersonId, Vec<PersonId>> {
+    let mut groups: BTreeMap<PersonId, Vec<PersonId>> = BTreeMap::new();
+    for proposal in &run.proposals {
+        groups
+            .entry(proposal.mentor.clone())
+            .or_default()
+            .push(proposal.mentee.clone());
+    }
+    groups
+}
+
+/// An improving single move, if the grouping has one: open, add, replace,
+/// move or swap (see `matching::groups`).
+fn improving_move(
+    input: &MatchingInput,
+    values: &GroupValues<'_>,
+    groups: &BTreeMap<PersonId, Vec<PersonId>>,
+    min: usize,
+    max: usize,
+) -> Option<String> {
+    let cap = |mentor: &PersonId| {
+        let index = input.mentor_index(mentor).expect("a mentor");
+        (input.mentors()[index].remaining() as usize).min(max)
+    };
+    let value = |mentor: &PersonId, members: &[PersonId]| values.value(mentor, members);
+    let grouped: BTreeSet<&PersonId> = groups.values().flatten().collect();
+    let free: Vec<&PersonId> = input
+        .mentees()
+        .iter()
+        .map(|c| &c.person)
+        .filter(|person| !grouped.contains(person))
+        .collect();
+    let with = |members: &[PersonId], out: Option<&PersonId>, into: Option<&PersonId>| {
+        let mut next: Vec<PersonId> = members
+            .iter()
+            .filter(|m| Some(*m) != out)
+            .cloned()
+            .collect();
+        next.extend(into.cloned());
+        next
+    };
+    for mentor in input.mentors().iter().map(|c| &c.person) {
+        let acceptable = free
+            .iter()
+            .filter(|mentee| {
+                values
+                    .pairs
+                    .contains_key(&((*mentor).clone(), (**mentee).clone()))
+            })
+            .count();
+        if !groups.contains_key(mentor) && cap(mentor) >= min && acceptable >= min {
+            return Some(format!("open a group around {mentor}"));
+        }
+    }
+    for (mentor, members) in groups {
+        let Some(current) = value(mentor, members) else {
+            return Some(format!("{mentor}'s group holds an unacceptable pair"));
+        };
+        for mentee in &free {
+            if members.len() < cap(mentor)
+                && value(mentor, &with(members, None, Some(mentee))) > Some(current)
+            {
+                return Some(format!("add {mentee} to {mentor}"));
+            }
+            for member in members {
+                if value(mentor, &with(members, Some(member), Some(mentee))) > Some(current) {
+                    return Some(format!("replace {member} by {mentee} with {mentor}"));
+                }
+            }
+        }
+        for (other, theirs) in groups {
+            if other == mentor {
+                continue;
+            }
+            let before = current + value(other, theirs).expect("acceptable");
+            for member in members {
+                if members.len() > min && theirs.len() < cap(other) {
+                    let after = value(mentor, &with(members, Some(member), None))
+                        .zip(value(other, &with(theirs, None, Some(member))))
+                        .map(|(x, y)| x + y);
+                    if after > Some(before) {
+                        return Some(format!("move {member} from {mentor} to {other}"));
+                    }
+                }
+                for their in theirs {
+                    let after = value(mentor, &with(members, Some(member), Some(their)))
+                        .zip(value(other, &with(theirs, Some(their), Some(member))))
+                        .map(|(x, y)| x + y);
+                    if after > Some(before) {
+                        return Some(format!("swap {member} ({mentor}) and {their} ({other})"));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn group_formation_forms_groups_within_bounds_of_acceptable_pairs_only(
+        seed in any::<u64>(), mentors in 0usize..6, mentees in 0usize..14,
+        min in 2u32..4, extra in 0u32..3,
+    ) {
+        let input = group_instance(seed, mentors, mentees);
+        let weights = weights_from(seed);
+        let run = run_mode(&input, &weights, MatchingMode::Groups, group_config(min, extra));
+        assert_feasible(&input, &run, true);
+        let values = GroupValues::of(&input, &weights);
+        for (mentor, members) in groups_of(&run) {
+            let remaining = input.mentors()[input.mentor_index(&mentor).unwrap()].remaining();
+            let size = members.len() as u32;
+            prop_assert!(size >= min && size <= (min + extra).min(remaining), "{mentor}: {size}");
+            let proposals = run.proposals.iter().filter(|p| p.mentor == mentor);
+            for p in proposals {
+                let shared = p.shared_goals.expect("a member's shared-goals part");
+                prop_assert_eq!(i64::from(shared.grade), values.shared_grade(&p.mentee, &members));
+                prop_assert_eq!(shared.weight, weights.goals);
+                prop_assert_eq!(shared.points, i64::from(shared.grade) * i64::from(shared.weight));
+                prop_assert_eq!(p.score, p.breakdown.total + shared.points);
+            }
+            let value: i64 = run.proposals.iter().filter(|p| p.mentor == mentor).map(|p| p.score).sum();
+            prop_assert_eq!(Some(value), values.value(&mentor, &members));
+        }
+        prop_assert_eq!(run.total_score, run.proposals.iter().map(|p| p.score).sum::<i64>());
+        prop_assert_eq!(run.group_size, group_config(min, extra).group_size);
+    }
+
+    #[test]
+    fn no_single_move_improves_the_groups_formed(
+        seed in any::<u64>(), mentors in 0usize..6, mentees in 0usize..14,
+        min in 2u32..4, extra in 0u32..3,
+    ) {
+        let input = group_instance(seed, mentors, mentees);
+        let weights = weights_from(seed);
+        let run = run_mode(&input, &weights, MatchingMode::Groups, group_config(min, extra));
+        let values = GroupValues::of(&input, &weights);
+        let better = improving_move(
+            &input, &values, &groups_of(&run), min as usize, (min + extra) as usize,
+        );
+        prop_assert_eq!(better, None);
+    }
+
+    #[test]
+    fn group_formation_gives_the_same_groups_in_any_input_order(
+        seed in any::<u64>(), mentors in 0usize..6, mentees in 0usize..14,
+        min in 2u32..4, extra in 0u32..3,
+    ) {
+        let input = group_instance(seed, mentors, mentees);
+        let other = shuffled(&input, seed.rotate_left(11));
+        let weights = weights_from(seed);
+        let first = run_mode(&input, &weights, MatchingMode::Groups, group_config(min, extra));
+        let again = run_mode(&other, &weights, MatchingMode::Groups, group_config(min, extra));
+        prop_assert_eq!(
+            serde_json::to_string(&first).unwrap(),
+            serde_json::to_string(&again).unwrap()
+        );
+    }
+}
+
+#[test]
+fn group_formation_refuses_a_programme_that_pairs_and_a_missing_group_size() {
+    let pairs = small(3, 3, 6, 0);
+    let weights = MatchingWeights::default();
+    let refused = run(
+        &pairs,
+        &weights,
+        MatchingMode::Groups,
+        &group_config(2, 1),
+        1,
+    )
+    .expect_err("a one-to-one programme forms no groups");
+    assert!(refused.to_string().contains("group programme"), "{refused}");
+    let groups = group_instance(3, 3, 6);
+    let refused = run(
+        &groups,
+        &weights,
+        MatchingMode::Groups,
+        &MatchingConfig::default(),
+        1,
+    )
+    .expect_err("no group size");
+    assert!(refused.to_string().contains("group_size"), "{refused}");
+}
+
+#[test]
+fn a_group_shares_goals_rather_than_scattering_them() {
+    // Two mentors who fit everyone equally; four mentees, two wanting goal
+    // "a" and two wanting goal "b". Groups of two: the shared-goals part
+    // puts the two "a"s together and the two "b"s together.
+    let mut candidates = Vec::new();
+    for (id, goals) in [("m1", vec![]), ("m2", vec![])] {
+        candidates.push(Candidate {
+            goals,
+            ..plain(id, mentorship_engine::domain::participant::Role::Mentor)
+        });
+    }
+    for (id, goal) in [("e1", "a"), ("e2", "b"), ("e3", "a"), ("e4", "b")] {
+        candidates.push(Candidate {
+            goals: vec![goal.to_owned()],
+            ..plain(id, mentorship_engine::domain::participant::Role::Mentee)
+        });
+    }
+    let input = MatchingInput::new(ProgrammeType::Group, candidates, Default::default()).unwrap();
+    let run = run_mode(
+        &input,
+        &MatchingWeights::default(),
+        MatchingMode::Groups,
+        group_config(2, 0),
+    );
+    let groups: Vec<Vec<PersonId>> = groups_of(&run).into_values().collect();
+    let ids = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| matching_support::person(n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(groups.len(), 2, "{run:?}");
+    assert!(groups.contains(&ids(&["e1", "e3"])), "{groups:?}");
+    assert!(groups.contains(&ids(&["e2", "e4"])), "{groups:?}");
+    assert!(run
+        .proposals
+        .iter()
+        .all(|p| p.shared_goals.is_some_and(|s| s.grade == 1000)));
+}
+
+/// An onboarded candidate who speaks English, in UTC, with nothing else.
+fn plain(id: &str, role: mentorship_engine::domain::participant::Role) -> Candidate {
+    Candidate {
+        person: matching_support::person(id),
+        role,
+        onboarded: true,
+        skills: Vec::new(),
+        goals: Vec::new(),
+        interests: Vec::new(),
+        languages: vec!["en".to_owned()],
+        utc_offset_minutes: 0,
+        availability: Vec::new(),
+        department: String::new(),
+        job_title: String::new(),
+        manager: None,
+        seniority: 3,
+        preferences: String::new(),
+        preferred: Vec::new(),
+        avoided: Vec::new(),
+        capacity: 2,
+        load: 0,
+    }
 }

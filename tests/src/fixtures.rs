@@ -78,6 +78,7 @@ pub fn design() -> pb::Design {
             baseline_attrition_percent: 12.0,
         }),
         matching_weights: None,
+        group_size: None,
     }
 }
 

@@ -93,8 +93,12 @@ impl<L: EventLog> Engine<L> {
             .ok_or_else(|| DomainError::wrong_state("programme", state.step, "designed"))?;
         let mode = mode.unwrap_or(design.matching_mode);
         let weights = design.matching_weights;
+        let config = MatchingConfig {
+            group_size: design.group_size,
+            ..MatchingConfig::default()
+        };
         let run = tokio::task::spawn_blocking(move || {
-            matching::run(&input, &weights, mode, &MatchingConfig::default(), position)
+            matching::run(&input, &weights, mode, &config, position)
         })
         .await
         .map_err(|error| StoreError::Unavailable {
@@ -167,6 +171,7 @@ impl<L: EventLog> Engine<L> {
             shortlist_len: recorded
                 .shortlist_len
                 .map_or(MatchingConfig::default().shortlist_len, |len| len as usize),
+            group_size: recorded.group_size,
             ..MatchingConfig::default()
         };
         let (weights, mode, position) = (recorded.weights, recorded.mode, recorded.log_position);

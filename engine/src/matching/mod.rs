@@ -22,7 +22,8 @@
 //!    failed pairs,      │ hard constraints             ├─ optimal:   max Σ score  (min-cost flow)
 //!    programme type)    │ (constraints.rs)             ├─ stable:    deferred acceptance,
 //!                       │                              │             mentor's view for mentors
-//!                       ▼                              └─ shortlist: top k per mentee
+//!                       │                              ├─ shortlist: top k per mentee
+//!                       ▼                              └─ groups:    local search over groups
 //!                   explain_pair ◀──────────── MatchRun (log position, weights,
 //!                                               algorithm version, proposals)
 //! ```
@@ -37,7 +38,7 @@
 //! **acceptable** if it is eligible and scores above zero: only acceptable
 //! pairs are ever proposed, since a zero pair adds nothing to any objective.
 //!
-//! The three modes, chosen by the programme's design
+//! The four modes, chosen by the programme's design
 //! ([`MatchingMode`](crate::domain::programme::design::MatchingMode)):
 //!
 //! - **Optimal** ([`optimal`]): the set of acceptable pairs, at most one per
@@ -50,6 +51,9 @@
 //!   the stable matching every mentee likes best.
 //! - **Mentee choice** ([`shortlist`]): the `k` best acceptable mentors with a
 //!   free place, per mentee, ranked, each with its breakdown.
+//!
+//! - **Groups** ([`groups`]): groups of mentees around mentors, for group
+//!   programmes; see that module for its objective.
 //!
 //! Administrator mode has no algorithm and is refused by [`run`].
 //!
@@ -69,9 +73,12 @@
 //! decides neither which pairs are acceptable nor any total. See
 //! [`score`] ("The mentor's view") and [`stable`].
 //!
-//! Matching proposes one-to-one pairs. A mentor with capacity `c` may get up
-//! to `c` mentees, each as its own pair; forming groups for a group
-//! programme from those pairs is out of scope here.
+//! The pair modes propose one-to-one pairs: a mentor with capacity `c` may
+//! get up to `c` mentees, each as its own pair. A group programme runs the
+//! fourth mode, **group formation** ([`groups`]): groups of mentees around
+//! mentors, within the design's group size, valued by the pair scores and
+//! by the goals the members share; a local optimum, since that value is not
+//! a sum over pairs.
 //!
 //! # Reproducibility and purity
 //!
@@ -98,6 +105,7 @@ mod candidate;
 pub mod constraints;
 mod explain;
 mod greedy;
+pub mod groups;
 pub mod optimal;
 mod pool;
 mod ranked;
@@ -111,6 +119,7 @@ mod tests;
 pub use candidate::{Candidate, MatchingInput};
 pub use constraints::Constraint;
 pub use explain::{explain_pair, mentor_view, Choice, PairExplanation};
+pub use groups::SharedGoals;
 pub use optimal::SolveStats;
 pub use run::{greedy_baseline, run, run_with_stats, MatchRun, MatchingConfig, Proposal};
 pub use score::{Breakdown, Criterion, MatchingWeights, Part};

@@ -162,6 +162,7 @@ pub fn design(programme_type: ProgrammeType) -> Design {
             baseline_attrition_percent: 15.0,
         },
         matching_weights: Default::default(),
+        group_size: None,
     }
 }
 

@@ -2,8 +2,8 @@
 
 use mentorship_engine::domain::ids::{ModuleId, QuestionId};
 use mentorship_engine::domain::programme::design::{
-    AnswerKind, Cadence, CostInputs, KpiTargets, MatchingMode, ProgrammeType, SurveyQuestion,
-    TrainingModule,
+    AnswerKind, Cadence, CostInputs, GroupSize, KpiTargets, MatchingMode, ProgrammeType,
+    SurveyQuestion, TrainingModule,
 };
 use mentorship_engine::domain::programme::{Charter, Design, SurveyAnswer};
 use mentorship_engine::matching::MatchingWeights;
@@ -48,6 +48,7 @@ fn matching_mode(value: pb::MatchingMode) -> Option<MatchingMode> {
         pb::MatchingMode::Optimal => MatchingMode::Optimal,
         pb::MatchingMode::Stable => MatchingMode::Stable,
         pb::MatchingMode::MenteeChoice => MatchingMode::MenteeChoice,
+        pb::MatchingMode::Groups => MatchingMode::Groups,
     })
 }
 
@@ -159,6 +160,10 @@ pub fn design(design: Option<&pb::Design>) -> Result<Design, Status> {
                 preferences: weights.preferences,
             })
             .unwrap_or_default(),
+        group_size: design.group_size.map(|size| GroupSize {
+            min_mentees: size.min_mentees,
+            max_mentees: size.max_mentees,
+        }),
     })
 }
 

@@ -65,6 +65,7 @@ fn mode(mode: MatchingMode) -> i32 {
         MatchingMode::Optimal => pb::MatchingMode::Optimal,
         MatchingMode::Stable => pb::MatchingMode::Stable,
         MatchingMode::MenteeChoice => pb::MatchingMode::MenteeChoice,
+        MatchingMode::Groups => pb::MatchingMode::Groups,
     }) as i32
 }
 
@@ -91,6 +92,12 @@ fn run(run_number: u32, run: &MatchRun) -> pb::MatchRun {
                 score: proposal.score,
                 rank: proposal.rank,
                 breakdown: Some(breakdown(&proposal.breakdown)),
+                shared_goals: proposal.shared_goals.map(|part| pb::ScorePart {
+                    criterion: "shared_goals".to_owned(),
+                    grade: part.grade,
+                    weight: part.weight,
+                    points: part.points,
+                }),
             })
             .collect(),
         total_score: run.total_score,

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use super::design::{AnswerKind, ProgrammeType};
+use super::design::{AnswerKind, MatchingMode, ProgrammeType};
 use super::events::{RelationshipTerms, RosterEntry, SurveyAnswer};
-use super::{MatchStatus, Programme, ProgrammeCommand, ProgrammeEvent, RosterStatus, Step};
+use super::{
+    MatchStatus, Programme, ProgrammeCommand, ProgrammeEvent, ProposalStatus, RosterStatus, Step,
+};
 use crate::domain::aggregate::Decider;
 use crate::domain::envelope::Audit;
 use crate::domain::error::{DomainError, Rule};
@@ -99,6 +101,7 @@ impl Decider for Programme {
             ProgrammeCommand::RespondToSurvey { answers } => self.respond_to_survey(audit, answers),
             ProgrammeCommand::RecordMatchRun(run) => {
                 self.require_step(&[Step::Matching, Step::Momentum])?;
+                self.check_run_shape(run.mode)?;
                 let run_number = u32::try_from(self.match_runs.len())
                     .unwrap_or(u32::MAX)
                     .saturating_add(1);
@@ -342,6 +345,30 @@ impl Programme {
         ))
     }
 
+    /// A group programme's relationships hold several mentees, so only
+    /// group formation proposes what it can approve; every other programme
+    /// pairs one with one, so group formation proposes nothing it can.
+    fn check_run_shape(&self, mode: MatchingMode) -> Result<(), DomainError> {
+        let design = self
+            .design
+            .as_ref()
+            .ok_or_else(|| DomainError::wrong_state("programme", self.step, "designed"))?;
+        let group = design.programme_type.is_group();
+        let forms_groups = mode == MatchingMode::Groups;
+        if group == forms_groups {
+            return Ok(());
+        }
+        let detail = if group {
+            format!("a Group programme forms groups: run GROUPS, not {mode:?}, or propose by hand")
+        } else {
+            format!(
+                "a {:?} programme pairs one mentor with one mentee: GROUPS forms groups",
+                design.programme_type
+            )
+        };
+        Err(DomainError::rule(Rule::RelationshipShape, detail))
+    }
+
     fn check_matchable(&self, person: &PersonId, side: Role) -> Result<(), DomainError> {
         let rostered = self
             .roster
@@ -539,7 +566,7 @@ impl Programme {
         self.require_step(&[Step::Matching, Step::Momentum])?;
         let run = self.pending_proposal(run_number, &mentor, &mentee)?;
         let actor = audit.actor.as_person();
-        let mentee_choice = run.mode == super::design::MatchingMode::MenteeChoice;
+        let mentee_choice = run.mode == MatchingMode::MenteeChoice;
         if mentee_choice && actor != mentee {
             return Err(DomainError::rule(
                 Rule::OnlyMembers,
@@ -555,13 +582,37 @@ impl Programme {
                 ),
             ));
         }
-        let mut events = vec![ProgrammeEvent::ProposalApproved {
-            run_number,
-            mentor: mentor.clone(),
-            mentee: mentee.clone(),
-            relationship: relationship.clone(),
-        }];
-        events.extend(self.propose_match(relationship, vec![mentor], vec![mentee])?);
+        let members = if run.mode == MatchingMode::Groups {
+            // A group is approved whole: every member its mentor leads in
+            // the run whose proposal is still pending.
+            let members: Vec<PersonId> = run
+                .proposals
+                .iter()
+                .filter(|proposal| {
+                    proposal.mentor == mentor && proposal.status == ProposalStatus::Pending
+                })
+                .map(|proposal| proposal.mentee.clone())
+                .collect();
+            if members.contains(&actor) {
+                return Err(DomainError::rule(
+                    Rule::ProposalApprover,
+                    format!("a group is approved by a manager, not by its member {actor}"),
+                ));
+            }
+            members
+        } else {
+            vec![mentee]
+        };
+        let mut events: Vec<ProgrammeEvent> = members
+            .iter()
+            .map(|member| ProgrammeEvent::ProposalApproved {
+                run_number,
+                mentor: mentor.clone(),
+                mentee: member.clone(),
+                relationship: relationship.clone(),
+            })
+            .collect();
+        events.extend(self.propose_match(relationship, vec![mentor], members)?);
         Ok(events)
     }
 

@@ -116,6 +116,38 @@ pub enum MatchingMode {
     Stable,
     /// Each mentee picks from a ranked shortlist; the mentor accepts.
     MenteeChoice,
+    /// Group programmes only: the engine forms groups of mentees around
+    /// mentors, within the design's group size; an administrator approves
+    /// each group.
+    Groups,
+}
+
+/// How many mentees a group formed by matching holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSize {
+    /// At least this many (2 or more: a group of one is a pair).
+    pub min_mentees: u32,
+    /// At most this many (no more than the mentor's free places either).
+    pub max_mentees: u32,
+}
+
+impl GroupSize {
+    fn validate(&self) -> Result<(), DomainError> {
+        let mut violations = validate::Violations::default();
+        violations.check(validate::in_range(
+            "group_size.min_mentees",
+            self.min_mentees,
+            2,
+            MAX_MENTOR_CAPACITY,
+        ));
+        violations.check(validate::in_range(
+            "group_size.max_mentees",
+            self.max_mentees,
+            self.min_mentees.max(2),
+            MAX_MENTOR_CAPACITY,
+        ));
+        violations.finish()
+    }
 }
 
 /// How often a relationship is expected to meet.
@@ -246,6 +278,11 @@ pub struct Design {
     /// How much each matching criterion weighs; recorded in every match run.
     #[serde(default)]
     pub matching_weights: MatchingWeights,
+    /// The size of the groups that group formation makes; set exactly when
+    /// the matching mode is [`MatchingMode::Groups`]. Left out of the
+    /// stored event when unset, so earlier designs keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_size: Option<GroupSize>,
 }
 
 impl Design {
@@ -299,7 +336,31 @@ impl Design {
                     other => other,
                 }),
         );
+        violations.check(self.validate_groups());
         violations.finish()
+    }
+
+    /// Group formation belongs to group programmes, and needs a group size.
+    fn validate_groups(&self) -> Result<(), DomainError> {
+        let forms_groups = self.matching_mode == MatchingMode::Groups;
+        if forms_groups && !self.programme_type.is_group() {
+            return Err(DomainError::invalid(
+                "matching_mode",
+                "GROUPS forms groups, which only a group programme holds",
+            ));
+        }
+        match (forms_groups, &self.group_size) {
+            (true, None) => Err(DomainError::invalid(
+                "group_size",
+                "required when the matching mode is GROUPS",
+            )),
+            (false, Some(_)) => Err(DomainError::invalid(
+                "group_size",
+                "only the GROUPS matching mode forms groups; leave it unset",
+            )),
+            (true, Some(size)) => size.validate(),
+            (false, None) => Ok(()),
+        }
     }
 
     /// The last day of the programme.

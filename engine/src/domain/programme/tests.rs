@@ -3,7 +3,7 @@
 
 use cqrs_es::test::TestFramework;
 
-use super::design::ProgrammeType;
+use super::design::{MatchingMode, ProgrammeType};
 use super::*;
 use crate::domain::envelope::Envelope;
 use crate::domain::error::DomainError;
@@ -293,6 +293,31 @@ fn design_names_the_invalid_design_field() {
         (
             |d| d.costs.baseline_attrition_percent = 101.0,
             "costs.baseline_attrition_percent",
+        ),
+        (|d| d.matching_mode = MatchingMode::Groups, "matching_mode"),
+        (
+            |d| {
+                d.programme_type = ProgrammeType::Group;
+                d.matching_mode = MatchingMode::Groups;
+            },
+            "group_size",
+        ),
+        (|d| d.group_size = Some(group_size(2, 4)), "group_size"),
+        (
+            |d| {
+                d.programme_type = ProgrammeType::Group;
+                d.matching_mode = MatchingMode::Groups;
+                d.group_size = Some(group_size(1, 4));
+            },
+            "group_size.min_mentees",
+        ),
+        (
+            |d| {
+                d.programme_type = ProgrammeType::Group;
+                d.matching_mode = MatchingMode::Groups;
+                d.group_size = Some(group_size(4, 3));
+            },
+            "group_size.max_mentees",
         ),
     ];
     for (spoil, field) in cases {
@@ -1049,6 +1074,7 @@ fn run_of(mode: super::design::MatchingMode, pairs: &[(&str, &str)]) -> crate::m
         algorithm: "test/1".into(),
         weights,
         shortlist_len: None,
+        group_size: None,
         proposals: pairs
             .iter()
             .map(|(mentor, mentee)| Proposal {
@@ -1057,6 +1083,7 @@ fn run_of(mode: super::design::MatchingMode, pairs: &[(&str, &str)]) -> crate::m
                 score: 0,
                 rank: None,
                 breakdown: Breakdown::new([0; crate::matching::score::CRITERIA], &weights),
+                shared_goals: None,
             })
             .collect(),
         total_score: 0,
@@ -1288,4 +1315,147 @@ fn a_charter_with_three_mistakes_is_told_all_three() {
     };
     let named: Vec<&str> = fields.iter().map(|(field, _)| field.as_str()).collect();
     assert_eq!(named, ["name", "purpose", "objectives"]);
+}
+
+// ---- group formation -----------------------------------------------------
+
+fn group_size(min_mentees: u32, max_mentees: u32) -> super::design::GroupSize {
+    super::design::GroupSize {
+        min_mentees,
+        max_mentees,
+    }
+}
+
+/// A group programme in matching: mentor `m1` (capacity 3), mentees
+/// `e1`–`e3`, and run 1 of group formation proposing them as one group.
+fn group_run() -> Given {
+    let mut given = matching_with(
+        ProgrammeType::Group,
+        vec![
+            roster_entry("m1", Role::Mentor, 3),
+            roster_entry("e1", Role::Mentee, 1),
+            roster_entry("e2", Role::Mentee, 1),
+            roster_entry("e3", Role::Mentee, 1),
+        ],
+    );
+    given.push(recorded_run(
+        MatchingMode::Groups,
+        &[("m1", "e1"), ("m1", "e2"), ("m1", "e3")],
+    ));
+    given
+}
+
+fn approve(actor: &str, mentee: &str) -> Envelope<ProgrammeCommand> {
+    by(
+        actor,
+        ProgrammeCommand::ApproveProposal {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person(mentee),
+            relationship: relationship_id("g1"),
+        },
+    )
+}
+
+fn approved(mentee: &str) -> ProgrammeRecorded {
+    recorded(
+        ADMIN,
+        ProgrammeEvent::ProposalApproved {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person(mentee),
+            relationship: relationship_id("g1"),
+        },
+    )
+}
+
+#[test]
+fn design_accepts_group_formation_for_a_group_programme_with_a_size() {
+    let mut groups = design(ProgrammeType::Group);
+    groups.matching_mode = MatchingMode::Groups;
+    groups.group_size = Some(group_size(2, 4));
+    framework()
+        .given(defined())
+        .when(by(ADMIN, ProgrammeCommand::Design(groups.clone())))
+        .then_expect_events(vec![recorded(
+            ADMIN,
+            ProgrammeEvent::ProgrammeDesigned { design: groups },
+        )]);
+}
+
+#[test]
+fn rule_relationship_shape_refuses_a_pair_run_in_a_group_programme() {
+    let given = matching_with(
+        ProgrammeType::Group,
+        vec![
+            roster_entry("m1", Role::Mentor, 3),
+            roster_entry("e1", Role::Mentee, 1),
+        ],
+    );
+    let run = run_of(MatchingMode::Optimal, &[("m1", "e1")]);
+    expect_rule(
+        given,
+        by(ADMIN, ProgrammeCommand::RecordMatchRun(Box::new(run))),
+        Rule::RelationshipShape,
+    );
+}
+
+#[test]
+fn rule_relationship_shape_refuses_a_group_run_in_a_one_to_one_programme() {
+    let run = run_of(MatchingMode::Groups, &[("m1", "e1"), ("m1", "e2")]);
+    expect_rule(
+        matching(),
+        by(ADMIN, ProgrammeCommand::RecordMatchRun(Box::new(run))),
+        Rule::RelationshipShape,
+    );
+}
+
+#[test]
+fn approving_a_group_proposes_one_group_relationship_of_every_member() {
+    framework()
+        .given(group_run())
+        .when(approve(ADMIN, "e2"))
+        .then_expect_events(vec![
+            approved("e1"),
+            approved("e2"),
+            approved("e3"),
+            proposed("g1", &["m1"], &["e1", "e2", "e3"]),
+        ]);
+}
+
+#[test]
+fn a_declined_member_is_left_out_of_the_approved_group() {
+    let mut given = group_run();
+    given.push(recorded(
+        ADMIN,
+        ProgrammeEvent::ProposalDeclined {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e3"),
+        },
+    ));
+    framework()
+        .given(given.clone())
+        .when(approve(ADMIN, "e1"))
+        .then_expect_events(vec![
+            approved("e1"),
+            approved("e2"),
+            proposed("g1", &["m1"], &["e1", "e2"]),
+        ]);
+    // With a second member declined, one mentee is no group.
+    given.push(recorded(
+        ADMIN,
+        ProgrammeEvent::ProposalDeclined {
+            run_number: 1,
+            mentor: person("m1"),
+            mentee: person("e2"),
+        },
+    ));
+    expect_rule(given, approve(ADMIN, "e1"), Rule::RelationshipShape);
+}
+
+#[test]
+fn rule_proposal_approver_refuses_a_member_approving_their_group() {
+    expect_rule(group_run(), approve("e1", "e2"), Rule::ProposalApprover);
+    expect_rule(group_run(), approve("e2", "e2"), Rule::ProposalApprover);
 }
