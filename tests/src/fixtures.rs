@@ -200,10 +200,15 @@ impl<'a> Programme<'a> {
 
     /// `DesignProgramme` with [`design`] for a programme of another type.
     pub async fn design_as(&self, programme_type: pb::ProgrammeType) -> Reply {
-        let design = pb::Design {
+        self.design_with(pb::Design {
             programme_type: programme_type as i32,
             ..design()
-        };
+        })
+        .await
+    }
+
+    /// `DesignProgramme` with `design`.
+    pub async fn design_with(&self, design: pb::Design) -> Reply {
         reply(
             self.server
                 .programmes()

@@ -25,6 +25,7 @@ use crate::domain::programme::design::{MatchingMode, ProgrammeType};
 
 use super::candidate::MatchingInput;
 use super::constraints::Constraint;
+use super::groups::SharedGoals;
 use super::pool::Pool;
 use super::run::MatchRun;
 use super::score::{Breakdown, MatchingWeights};
@@ -61,6 +62,10 @@ pub enum PairExplanation {
         breakdown: Breakdown,
         /// The place on the mentee's shortlist, in mentee-choice mode.
         rank: Option<u32>,
+        /// In group formation, what the member's group shares of their
+        /// goals (the rest of the proposal's score).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shared_goals: Option<SharedGoals>,
     },
     /// A hard constraint excludes the pair, whatever its score.
     Excluded {
@@ -115,6 +120,7 @@ pub fn explain_pair(
         return Ok(PairExplanation::Proposed {
             breakdown: proposal.breakdown.clone(),
             rank: proposal.rank,
+            shared_goals: proposal.shared_goals,
         });
     }
     // Only a run of this stable algorithm ranked by the mentor's view (and

@@ -219,7 +219,9 @@ fn a_pair_that_lost_is_told_who_took_the_place() {
     assert_eq!(run.log_position, 7);
     let winner = run.proposals[0].score;
     match explain(&input, &run, "ana", "bo") {
-        PairExplanation::Proposed { breakdown, rank } => {
+        PairExplanation::Proposed {
+            breakdown, rank, ..
+        } => {
             assert_eq!(breakdown.total, winner);
             assert_eq!(rank, None);
         }

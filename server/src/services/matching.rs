@@ -3,7 +3,7 @@
 use mentorship_engine::domain::ids::PersonId;
 use mentorship_engine::domain::programme::design::MatchingMode;
 use mentorship_engine::facade::Engine;
-use mentorship_engine::matching::{Breakdown, Choice, MatchRun, PairExplanation};
+use mentorship_engine::matching::{Breakdown, Choice, MatchRun, PairExplanation, SharedGoals};
 use mentorship_engine::store::EventLog;
 use mentorship_proto::v1 as pb;
 use pb::matching_service_server::MatchingService;
@@ -59,6 +59,16 @@ fn breakdown(breakdown: &Breakdown) -> pb::Breakdown {
     }
 }
 
+/// A member's shared-goals part, shown as one more score part.
+fn shared_goals(part: SharedGoals) -> pb::ScorePart {
+    pb::ScorePart {
+        criterion: "shared_goals".to_owned(),
+        grade: part.grade,
+        weight: part.weight,
+        points: part.points,
+    }
+}
+
 fn mode(mode: MatchingMode) -> i32 {
     (match mode {
         MatchingMode::Administrator => pb::MatchingMode::Administrator,
@@ -92,12 +102,7 @@ fn run(run_number: u32, run: &MatchRun) -> pb::MatchRun {
                 score: proposal.score,
                 rank: proposal.rank,
                 breakdown: Some(breakdown(&proposal.breakdown)),
-                shared_goals: proposal.shared_goals.map(|part| pb::ScorePart {
-                    criterion: "shared_goals".to_owned(),
-                    grade: part.grade,
-                    weight: part.weight,
-                    points: part.points,
-                }),
+                shared_goals: proposal.shared_goals.map(shared_goals),
             })
             .collect(),
         total_score: run.total_score,
@@ -122,9 +127,11 @@ fn explanation(explanation: PairExplanation) -> pb::ExplainPairReply {
         PairExplanation::Proposed {
             breakdown: parts,
             rank,
+            shared_goals: shared,
         } => Answer::Proposed(Proposed {
             breakdown: Some(breakdown(&parts)),
             rank,
+            shared_goals: shared.map(shared_goals),
         }),
         PairExplanation::Excluded { constraint, rule } => Answer::Excluded(Excluded {
             constraint: serde_name(&constraint),

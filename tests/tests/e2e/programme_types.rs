@@ -2,7 +2,8 @@
 //! rules of its own: reverse (the junior mentors the senior), peer (equals),
 //! group (one mentor, several mentees, one relationship), diversity
 //! (outcomes broken down by what people chose to share), flash (one
-//! session, no agreement).
+//! session, no agreement), and a group programme whose groups matching
+//! forms.
 
 use std::time::{Duration, SystemTime};
 
@@ -376,4 +377,217 @@ async fn a_diversity_programme_reports_outcomes_by_shared_attribute_to_closure()
     assert_eq!(figures.participants, 5);
     assert_eq!(figures.goals_reached_percent, Some(100.0));
     assert_eq!(report.suppressed_groups, 1);
+}
+
+/// A group programme whose groups are formed by matching: two mentors, six
+/// mentees wanting one of two things. The run forms one group per theme,
+/// each member explained with the goals their group shares; a manager
+/// approves each group whole (a declined member left out), every member
+/// accepts, and both groups run to closure.
+#[tokio::test]
+async fn a_group_programme_forms_its_groups_by_matching_and_runs_them_to_closure() {
+    use pb::explain_pair_reply::Answer;
+    use pb::Role::{Mentee, Mentor};
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "circles-1");
+    programme.define().await.expect("defined");
+    programme
+        .design_with(pb::Design {
+            programme_type: pb::ProgrammeType::Group as i32,
+            matching_mode: pb::MatchingMode::Groups as i32,
+            default_mentor_capacity: 3,
+            group_size: Some(pb::GroupSize {
+                min_mentees: 2,
+                max_mentees: 3,
+            }),
+            ..mentorship_e2e::fixtures::design()
+        })
+        .await
+        .expect("designed");
+    programme.open_onboarding().await.expect("onboarding");
+    let data = "Move into data engineering";
+    let lead = "Lead a team";
+    let answers = |role, person: &str, skill: &str, goal: &str| pb::Questionnaire {
+        skills: vec![skill.to_owned()],
+        goals: vec![goal.to_owned()],
+        ..questionnaire(role, person, if role == Mentor { 8 } else { 3 }, None)
+    };
+    programme
+        .enrol_with("gm-data", answers(Mentor, "gm-data", "data", data))
+        .await;
+    programme
+        .enrol_with("gm-lead", answers(Mentor, "gm-lead", "leadership", lead))
+        .await;
+    for (person, skill, goal) in [
+        ("ge1", "data", data),
+        ("ge2", "leadership", lead),
+        ("ge3", "data", data),
+        ("ge4", "leadership", lead),
+        ("ge5", "data", data),
+        ("ge6", "leadership", lead),
+    ] {
+        programme
+            .enrol_with(person, answers(Mentee, person, skill, goal))
+            .await;
+    }
+    programme.start_matching().await.expect("matching");
+
+    // A pair mode proposes nothing a group programme can approve.
+    let propose = |mode: pb::MatchingMode| pb::ProposeMatchesRequest {
+        options: mentorship_e2e::options(),
+        programme_id: programme.id.clone(),
+        mode: mode as i32,
+    };
+    let refused = server
+        .matching()
+        .propose_matches(as_actor(ADMIN, propose(pb::MatchingMode::Optimal)))
+        .await
+        .expect_err("pairs in a group programme");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(rule(&refused).as_deref(), Some("relationship_shape"));
+
+    let run = server
+        .matching()
+        .propose_matches(as_actor(ADMIN, propose(pb::MatchingMode::Unspecified)))
+        .await
+        .expect("ProposeMatches")
+        .into_inner()
+        .run
+        .expect("the run");
+    assert_eq!(run.mode, pb::MatchingMode::Groups as i32);
+    assert!(
+        run.algorithm.starts_with("groups-ls/1"),
+        "{}",
+        run.algorithm
+    );
+    let mut groups: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for proposal in &run.proposals {
+        groups
+            .entry(&proposal.mentor_id)
+            .or_default()
+            .push(&proposal.mentee_id);
+        let shared = proposal.shared_goals.as_ref().expect("a member's part");
+        assert_eq!(shared.criterion, "shared_goals");
+        assert_eq!(shared.grade, 1000, "{proposal:?}");
+        let pair = proposal.breakdown.as_ref().expect("breakdown").total;
+        assert_eq!(proposal.score, pair + shared.points);
+    }
+    assert_eq!(groups["gm-data"], ["ge1", "ge3", "ge5"]);
+    assert_eq!(groups["gm-lead"], ["ge2", "ge4", "ge6"]);
+
+    let explained = server
+        .matching()
+        .explain_pair(as_actor(
+            ADMIN,
+            pb::ExplainPairRequest {
+                programme_id: programme.id.clone(),
+                run_number: run.run_number,
+                mentor_id: "gm-data".to_owned(),
+                mentee_id: "ge3".to_owned(),
+            },
+        ))
+        .await
+        .expect("ExplainPair")
+        .into_inner();
+    let Some(Answer::Proposed(proposed)) = explained.answer else {
+        panic!("ge3 is in gm-data's group: {explained:?}");
+    };
+    assert_eq!(proposed.shared_goals.expect("shared goals").grade, 1000);
+
+    // ge6 is declined; approving any member's proposal opens the group of
+    // everyone else its mentor leads in the run.
+    server
+        .matching()
+        .decline_proposal(as_actor(
+            ADMIN,
+            pb::DeclineProposalRequest {
+                options: mentorship_e2e::options(),
+                programme_id: programme.id.clone(),
+                run_number: run.run_number,
+                mentor_id: "gm-lead".to_owned(),
+                mentee_id: "ge6".to_owned(),
+            },
+        ))
+        .await
+        .expect("DeclineProposal");
+    let approve = |actor: &str, mentor: &str, mentee: &str, relationship: &str| {
+        as_actor(
+            actor,
+            pb::ApproveProposalRequest {
+                options: mentorship_e2e::options(),
+                programme_id: programme.id.clone(),
+                run_number: run.run_number,
+                mentor_id: mentor.to_owned(),
+                mentee_id: mentee.to_owned(),
+                relationship_id: relationship.to_owned(),
+            },
+        )
+    };
+    let by_member = server
+        .matching()
+        .approve_proposal(approve("ge1", "gm-data", "ge3", "circle-mine"))
+        .await
+        .expect_err("a member approves no group");
+    assert_eq!(rule(&by_member).as_deref(), Some("proposal_approver"));
+    let matches = [
+        Match {
+            id: "circle-data",
+            mentors: &["gm-data"],
+            mentees: &["ge1", "ge3", "ge5"],
+        },
+        Match {
+            id: "circle-lead",
+            mentors: &["gm-lead"],
+            mentees: &["ge2", "ge4"],
+        },
+    ];
+    for (m, named) in matches.iter().zip(["ge3", "ge4"]) {
+        let approved = server
+            .matching()
+            .approve_proposal(approve(ADMIN, m.mentors[0], named, m.id))
+            .await
+            .expect("ApproveProposal")
+            .into_inner();
+        assert_eq!(approved.pending.len(), m.mentees.len() + 1, "{approved:?}");
+        for member in m.mentees.iter().chain(m.mentors) {
+            programme
+                .respond(m.id, member, true)
+                .await
+                .expect("accepted");
+        }
+    }
+    programme.start_momentum().await.expect("momentum");
+    let closed = to_closure(&server, &programme, &matches).await;
+    let board = server
+        .queries()
+        .list_relationships(as_actor(
+            ADMIN,
+            pb::ListRelationshipsRequest {
+                programme_id: programme.id.clone(),
+                health: 0,
+                now: None,
+                consistency: after(closed),
+                page: None,
+            },
+        ))
+        .await
+        .expect("ListRelationships")
+        .into_inner();
+    let members: Vec<(String, Vec<String>)> = board
+        .relationships
+        .iter()
+        .map(|entry| (entry.relationship_id.clone(), entry.mentee_ids.clone()))
+        .collect();
+    let expected: Vec<(String, Vec<String>)> = matches
+        .iter()
+        .map(|m| {
+            let mentees = m.mentees.iter().map(|id| (*id).to_owned()).collect();
+            (m.id.to_owned(), mentees)
+        })
+        .collect();
+    assert_eq!(members, expected);
+    assert!(board
+        .relationships
+        .iter()
+        .all(|entry| entry.phase == pb::RelationshipPhase::Completed as i32));
 }
