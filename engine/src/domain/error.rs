@@ -136,6 +136,9 @@ pub enum Rule {
     MeetingAfterAgreement,
     /// Meetings are not logged in the future.
     MeetingNotInFuture,
+    /// Meetings are held inside the programme: not before its first day.
+    /// (A flash session has no agreement to date it; this bounds it.)
+    MeetingInsideProgramme,
     /// Feedback is about another member of the relationship.
     FeedbackAboutOtherMember,
     /// A programme closes only when none of its relationships is active.

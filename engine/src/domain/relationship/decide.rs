@@ -10,7 +10,8 @@
 //!   nothing that lives under an agreement (goal progress, check-ins, the
 //!   mid-point review);
 //! - `flash_one_session`: the session is logged once; it needs no agreement
-//!   in force, and takes the relationship to enabling growth;
+//!   in force (only, like every meeting, to lie inside the programme and
+//!   not in the future), and takes the relationship to enabling growth;
 //! - `flash_feedback_after_session`: feedback and completion come after the
 //!   session (ending early, a no-show, may come at any time).
 
@@ -99,6 +100,15 @@ impl Decider for Relationship {
                 self.require_member(&actor)?;
                 validate::in_range("duration_minutes", duration_minutes, 1, MAX_MEETING_MINUTES)?;
                 validate::optional_text("notes", &notes, MAX_LONG_TEXT)?;
+                let starts_on = self.opened_terms()?.starts_on;
+                if held_at.date_naive() < starts_on {
+                    return Err(DomainError::rule(
+                        Rule::MeetingInsideProgramme,
+                        format!(
+                            "the meeting at {held_at} is before the programme's first day, {starts_on}"
+                        ),
+                    ));
+                }
                 if let Some(in_force_from) = self.in_force_from {
                     if held_at < in_force_from {
                         return Err(DomainError::rule(

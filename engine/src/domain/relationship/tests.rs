@@ -1907,6 +1907,32 @@ fn rule_flash_has_no_agreement_refuses_negotiation_and_what_lives_under_an_agree
 }
 
 #[test]
+fn rule_meeting_inside_programme_refuses_a_flash_session_before_the_first_day() {
+    let history = flash_opened();
+    let RelationshipEvent::RelationshipOpened { terms, .. } = &history[0].event else {
+        panic!("a flash relationship opens first");
+    };
+    let first_day = terms.starts_on;
+    let the_eve = first_day
+        .pred_opt()
+        .and_then(|day| day.and_hms_opt(18, 0, 0))
+        .expect("a day before the first")
+        .and_utc();
+    given(history.clone())
+        .when(by(MENTOR, meeting_at(the_eve, 45)))
+        .then_expect_error(DomainError::rule(
+            Rule::MeetingInsideProgramme,
+            format!("the meeting at {the_eve} is before the programme's first day, {first_day}"),
+        ));
+    // On the first day itself, the session is logged.
+    let first_morning = first_day.and_hms_opt(9, 0, 0).expect("a morning").and_utc();
+    let logged = given(history)
+        .when(by(MENTOR, meeting_at(first_morning, 45)))
+        .inspect_result();
+    assert!(logged.is_ok(), "{logged:?}");
+}
+
+#[test]
 fn rule_flash_one_session_refuses_a_second_session() {
     given(flash_held())
         .when(by(MENTOR, the_session()))
