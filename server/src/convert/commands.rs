@@ -10,7 +10,7 @@ use mentorship_engine::domain::ParticipantStreamId;
 use mentorship_proto::v1 as pb;
 use tonic::Status;
 
-use super::common::{enumeration, id, narrow, people, timestamp};
+use super::common::{all, enumeration, id, narrow, people, timestamp};
 use super::participant::questionnaire;
 use super::programme::{answers, charter, design};
 use super::relationship::{draft, end_reason, meeting_mode, outcome, recognition_kind};
@@ -87,9 +87,12 @@ macro_rules! command_request {
 command_request!(pb::DefineProgrammeRequest => Programme,
 target |body| programme(&body.programme_id),
 prefix "charter.",
-command |body| ProgrammeCommand::Define {
-    programme: programme(&body.programme_id)?,
-    charter: charter(body.charter.as_ref())?,
+command |body| {
+    let (programme, charter) = all((
+        programme(&body.programme_id),
+        charter(body.charter.as_ref()),
+    ))?;
+    ProgrammeCommand::Define { programme, charter }
 });
 command_request!(pb::DesignProgrammeRequest => Programme,
     target |body| programme(&body.programme_id),
@@ -99,10 +102,13 @@ command_request!(pb::AdvanceProgrammeRequest => Programme,
     target |body| programme(&body.programme_id));
 command_request!(pb::ProposeMatchRequest => Programme,
 target |body| programme(&body.programme_id),
-command |body| ProgrammeCommand::ProposeMatch {
-    relationship: relationship(&body.relationship_id)?,
-    mentors: people("mentor_ids", &body.mentor_ids)?,
-    mentees: people("mentee_ids", &body.mentee_ids)?,
+command |body| {
+    let (relationship, mentors, mentees) = all((
+        relationship(&body.relationship_id),
+        people("mentor_ids", &body.mentor_ids),
+        people("mentee_ids", &body.mentee_ids),
+    ))?;
+    ProgrammeCommand::ProposeMatch { relationship, mentors, mentees }
 });
 command_request!(pb::RespondToMatchRequest => Programme,
 target |body| programme(&body.programme_id),
@@ -120,27 +126,34 @@ command |body| ProgrammeCommand::RespondToSurvey {
 command_request!(pb::ApproveProposalRequest => Programme,
 target |body| programme(&body.programme_id),
 acting_for |body| participant(&body.programme_id, &body.mentee_id),
-command |body| ProgrammeCommand::ApproveProposal {
-    run_number: body.run_number,
-    mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
-    mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
-    relationship: relationship(&body.relationship_id)?,
+command |body| {
+    let (mentor, mentee, relationship) = all((
+        id(PersonId::parse, "mentor_id", &body.mentor_id),
+        id(PersonId::parse, "mentee_id", &body.mentee_id),
+        relationship(&body.relationship_id),
+    ))?;
+    ProgrammeCommand::ApproveProposal { run_number: body.run_number, mentor, mentee, relationship }
 });
 command_request!(pb::DeclineProposalRequest => Programme,
 target |body| programme(&body.programme_id),
-command |body| ProgrammeCommand::DeclineProposal {
-    run_number: body.run_number,
-    mentor: id(PersonId::parse, "mentor_id", &body.mentor_id)?,
-    mentee: id(PersonId::parse, "mentee_id", &body.mentee_id)?,
+command |body| {
+    let (mentor, mentee) = all((
+        id(PersonId::parse, "mentor_id", &body.mentor_id),
+        id(PersonId::parse, "mentee_id", &body.mentee_id),
+    ))?;
+    ProgrammeCommand::DeclineProposal { run_number: body.run_number, mentor, mentee }
 });
 
 // ParticipantService
 command_request!(pb::ApplyRequest => Participant,
 target |body| participant(&body.programme_id, &body.person_id),
-command |body| ParticipantCommand::apply(
-    id(PersonId::parse, "person_id", &body.person_id)?,
-    questionnaire(body.questionnaire.as_ref())?,
-));
+command |body| {
+    let (person, answers) = all((
+        id(PersonId::parse, "person_id", &body.person_id),
+        questionnaire(body.questionnaire.as_ref()),
+    ))?;
+    ParticipantCommand::apply(person, answers)
+});
 command_request!(pb::ParticipantRequest => Participant,
     target |body| participant(&body.programme_id, &body.person_id));
 command_request!(pb::CompleteModuleRequest => Participant,
@@ -161,11 +174,17 @@ command_request!(pb::SignAgreementRequest => Relationship,
     command |body| RelationshipCommand::SignAgreement { version: body.version });
 command_request!(pb::LogMeetingRequest => Relationship,
 target |body| relationship(&body.relationship_id),
-command |body| RelationshipCommand::LogMeeting {
-    held_at: timestamp("held_at", body.held_at.as_ref())?,
-    duration_minutes: body.duration_minutes,
-    mode: enumeration("mode", body.mode, meeting_mode)?,
-    notes: body.notes.clone(),
+command |body| {
+    let (held_at, mode) = all((
+        timestamp("held_at", body.held_at.as_ref()),
+        enumeration("mode", body.mode, meeting_mode),
+    ))?;
+    RelationshipCommand::LogMeeting {
+        held_at,
+        duration_minutes: body.duration_minutes,
+        mode,
+        notes: body.notes.clone(),
+    }
 });
 command_request!(pb::RecordMidpointReviewRequest => Relationship,
 target |body| relationship(&body.relationship_id),
@@ -178,10 +197,12 @@ command_request!(pb::CheckInRequest => Relationship,
     command |body| RelationshipCommand::CheckIn { note: body.note.clone() });
 command_request!(pb::RecordGoalProgressRequest => Relationship,
 target |body| relationship(&body.relationship_id),
-command |body| RelationshipCommand::RecordGoalProgress {
-    goal: id(GoalId::parse, "goal_id", &body.goal_id)?,
-    percent: narrow("percent", body.percent)?,
-    note: body.note.clone(),
+command |body| {
+    let (goal, percent) = all((
+        id(GoalId::parse, "goal_id", &body.goal_id),
+        narrow("percent", body.percent),
+    ))?;
+    RelationshipCommand::RecordGoalProgress { goal, percent, note: body.note.clone() }
 });
 command_request!(pb::ShareResourceRequest => Relationship,
 target |body| relationship(&body.relationship_id),
@@ -197,24 +218,31 @@ command |body| RelationshipCommand::MakeIntroduction {
 });
 command_request!(pb::GiveFeedbackRequest => Relationship,
 target |body| relationship(&body.relationship_id),
-command |body| RelationshipCommand::GiveFeedback {
-    about: id(PersonId::parse, "about_person_id", &body.about_person_id)?,
-    rating: narrow("rating", body.rating)?,
-    comment: body.comment.clone(),
+command |body| {
+    let (about, rating) = all((
+        id(PersonId::parse, "about_person_id", &body.about_person_id),
+        narrow("rating", body.rating),
+    ))?;
+    RelationshipCommand::GiveFeedback { about, rating, comment: body.comment.clone() }
 });
 command_request!(pb::RecogniseRequest => Relationship,
 target |body| relationship(&body.relationship_id),
-command |body| RelationshipCommand::Recognise {
-    recipient: id(PersonId::parse, "recipient_id", &body.recipient_id)?,
-    kind: enumeration("kind", body.kind, recognition_kind)?,
-    message: body.message.clone(),
+command |body| {
+    let (recipient, kind) = all((
+        id(PersonId::parse, "recipient_id", &body.recipient_id),
+        enumeration("kind", body.kind, recognition_kind),
+    ))?;
+    RelationshipCommand::Recognise { recipient, kind, message: body.message.clone() }
 });
 command_request!(pb::CompleteRelationshipRequest => Relationship,
     target |body| relationship(&body.relationship_id),
     command |body| RelationshipCommand::Complete(outcome(body.outcome.as_ref())?));
 command_request!(pb::EndRelationshipEarlyRequest => Relationship,
 target |body| relationship(&body.relationship_id),
-command |body| RelationshipCommand::EndEarly {
-    reason: enumeration("end_reason", body.end_reason, end_reason)?,
-    outcome: outcome(body.outcome.as_ref())?,
+command |body| {
+    let (reason, outcome) = all((
+        enumeration("end_reason", body.end_reason, end_reason),
+        outcome(body.outcome.as_ref()),
+    ))?;
+    RelationshipCommand::EndEarly { reason, outcome }
 });

@@ -8,7 +8,69 @@ use mentorship_engine::facade::Receipt;
 use mentorship_proto::v1 as pb;
 use tonic::Status;
 
-use crate::status::invalid_field;
+use crate::status::{all_invalid, invalid_field};
+
+/// Every value of `results`, or every refusal among them in one status: a
+/// request names all the fields it cannot read in one reply, not one per
+/// round trip.
+pub fn all_of<T>(results: impl IntoIterator<Item = Result<T, Status>>) -> Result<Vec<T>, Status> {
+    let mut values = Vec::new();
+    let mut refusals = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => values.push(value),
+            Err(status) => refusals.push(status),
+        }
+    }
+    if refusals.is_empty() {
+        Ok(values)
+    } else {
+        Err(all_invalid(refusals))
+    }
+}
+
+/// A tuple of conversions of different types, read all at once: see
+/// [`all`].
+pub trait Conversions {
+    /// The converted values, in the tuple's order.
+    type Values;
+    /// Every value, or every refusal in one status.
+    fn all_read(self) -> Result<Self::Values, Status>;
+}
+
+macro_rules! conversions {
+    ($($value:ident),+) => {
+        impl<$($value),+> Conversions for ($(Result<$value, Status>,)+) {
+            type Values = ($($value,)+);
+
+            #[allow(non_snake_case)]
+            fn all_read(self) -> Result<Self::Values, Status> {
+                let ($($value,)+) = self;
+                let mut refusals = Vec::new();
+                $(
+                    if let Err(status) = &$value {
+                        refusals.push(status.clone());
+                    }
+                )+
+                if !refusals.is_empty() {
+                    return Err(all_invalid(refusals));
+                }
+                Ok(($($value?,)+))
+            }
+        }
+    };
+}
+
+conversions!(A, B);
+conversions!(A, B, C);
+conversions!(A, B, C, D);
+conversions!(A, B, C, D, E);
+
+/// The values of a tuple of conversions, or every refusal among them in one
+/// status (see [`all_of`]).
+pub fn all<C: Conversions>(conversions: C) -> Result<C::Values, Status> {
+    conversions.all_read()
+}
 
 /// Parses an identifier of type `T` from request field `field`.
 pub fn id<T>(
@@ -24,11 +86,12 @@ pub fn id<T>(
 
 /// Parses a list of person ids from request field `field`.
 pub fn people(field: &str, values: &[String]) -> Result<Vec<PersonId>, Status> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(index, value)| id(PersonId::parse, &format!("{field}[{index}]"), value))
-        .collect()
+    all_of(
+        values
+            .iter()
+            .enumerate()
+            .map(|(index, value)| id(PersonId::parse, &format!("{field}[{index}]"), value)),
+    )
 }
 
 /// Parses an ISO 8601 date.

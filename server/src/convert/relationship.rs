@@ -8,25 +8,32 @@ use mentorship_engine::domain::relationship::{
 use mentorship_proto::v1 as pb;
 use tonic::Status;
 
-use super::common::{date, id, narrow, required, timestamp};
+use super::common::{all, all_of, date, id, narrow, required, timestamp};
 
 /// The draft of `DraftAgreement`.
 pub fn draft(value: Option<&pb::AgreementDraft>) -> Result<AgreementDraft, Status> {
     let draft = required("draft", value)?;
-    let cadence = required("draft.cadence", draft.cadence.as_ref())?;
-    let goals = draft
-        .goals
-        .iter()
-        .enumerate()
-        .map(|(index, goal)| {
-            Ok(SmartGoal {
-                id: id(GoalId::parse, &format!("draft.goals[{index}].id"), &goal.id)?,
-                description: goal.description.clone(),
-                measure: goal.measure.clone(),
-                due: date(&format!("draft.goals[{index}].due"), &goal.due)?,
-            })
+    let goals = all_of(draft.goals.iter().enumerate().map(|(index, goal)| {
+        let (id, due) = all((
+            id(GoalId::parse, &format!("draft.goals[{index}].id"), &goal.id),
+            date(&format!("draft.goals[{index}].due"), &goal.due),
+        ))?;
+        Ok(SmartGoal {
+            id,
+            description: goal.description.clone(),
+            measure: goal.measure.clone(),
+            due,
         })
-        .collect::<Result<_, Status>>()?;
+    }));
+    let (cadence, goals, effective_from) = all((
+        required("draft.cadence", draft.cadence.as_ref()),
+        goals,
+        draft
+            .effective_from
+            .as_ref()
+            .map(|at| timestamp("draft.effective_from", Some(at)))
+            .transpose(),
+    ))?;
     Ok(AgreementDraft {
         goals,
         cadence: Cadence {
@@ -36,11 +43,7 @@ pub fn draft(value: Option<&pb::AgreementDraft>) -> Result<AgreementDraft, Statu
         boundaries: draft.boundaries.clone(),
         ground_rules: draft.ground_rules.clone(),
         confidentiality: draft.confidentiality.clone(),
-        effective_from: draft
-            .effective_from
-            .as_ref()
-            .map(|at| timestamp("draft.effective_from", Some(at)))
-            .transpose()?,
+        effective_from,
     })
 }
 
@@ -77,27 +80,33 @@ pub fn end_reason(value: pb::EndReason) -> Option<EndReason> {
 /// A closing outcome.
 pub fn outcome(value: Option<&pb::Outcome>) -> Result<Outcome, Status> {
     let outcome = required("outcome", value)?;
-    Ok(Outcome {
-        goals_reached: outcome
-            .goals_reached
-            .iter()
-            .enumerate()
-            .map(|(index, goal)| {
-                id(
-                    GoalId::parse,
-                    &format!("outcome.goals_reached[{index}]"),
-                    goal,
-                )
-            })
-            .collect::<Result<_, Status>>()?,
-        mentor_satisfaction: outcome
+    let (goals_reached, mentor_satisfaction, mentee_satisfaction) = all((
+        all_of(
+            outcome
+                .goals_reached
+                .iter()
+                .enumerate()
+                .map(|(index, goal)| {
+                    id(
+                        GoalId::parse,
+                        &format!("outcome.goals_reached[{index}]"),
+                        goal,
+                    )
+                }),
+        ),
+        outcome
             .mentor_satisfaction
             .map(|rating| narrow("outcome.mentor_satisfaction", rating))
-            .transpose()?,
-        mentee_satisfaction: outcome
+            .transpose(),
+        outcome
             .mentee_satisfaction
             .map(|rating| narrow("outcome.mentee_satisfaction", rating))
-            .transpose()?,
+            .transpose(),
+    ))?;
+    Ok(Outcome {
+        goals_reached,
+        mentor_satisfaction,
+        mentee_satisfaction,
         learnt: outcome.learnt.clone(),
     })
 }

@@ -105,8 +105,7 @@ impl<L: EventLog> Commands<L> {
         };
         authorize(&request, &self.engine, scope).await?;
         let caller = caller::of(&request)?;
-        let options = common::options(body.options())?;
-        let command = build(body)?;
+        let (options, command) = common::all((common::options(body.options()), build(body)))?;
         self.execute::<R::Aggregate>(&target, &caller, &options, command, R::PREFIX)
             .await
     }

@@ -525,3 +525,106 @@ async fn fields_that_do_not_convert_are_all_named_at_once() {
         ]
     );
 }
+
+/// Every request, not only a design: a match proposal, a meeting, an
+/// application and an agreement draft whose mistakes lie in several fields
+/// (ids, lists, enums, timestamps, the options) name them all in one reply.
+#[tokio::test]
+async fn every_command_names_all_its_unreadable_fields_at_once() {
+    let server = Server::start().await;
+    let programme = Programme::matching(&server, "p-many", &["m1"], &["e1"]).await;
+    programme.match_pair("r1", "m1", "e1").await;
+    let head = server.head().await;
+
+    let proposal = server
+        .programmes()
+        .propose_match(as_actor(
+            ADMIN,
+            pb::ProposeMatchRequest {
+                options: Some(pb::CommandOptions::default()),
+                programme_id: "p-many".to_owned(),
+                relationship_id: " ".to_owned(),
+                mentor_ids: vec!["ok".to_owned(), String::new()],
+                mentee_ids: vec!["no spaces allowed".to_owned(), String::new()],
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, proposal).await;
+    assert_eq!(
+        bad_fields(&status),
+        [
+            "options.command_id",
+            "relationship_id",
+            "mentor_ids[1]",
+            "mentee_ids[0]",
+            "mentee_ids[1]",
+        ]
+    );
+
+    let meeting = server
+        .relationships()
+        .log_meeting(as_actor(
+            "m1",
+            pb::LogMeetingRequest {
+                options: options(),
+                relationship_id: "r1".to_owned(),
+                held_at: None,
+                duration_minutes: 30,
+                mode: 0,
+                notes: String::new(),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, meeting).await;
+    assert_eq!(bad_fields(&status), ["held_at", "mode"]);
+
+    let mut answers = questionnaire(pb::Role::Unspecified, "m2", 300, Some("a boss!"));
+    answers.utc_offset_minutes = i32::MAX;
+    answers.availability[0].weekday = 1_000;
+    let application = server
+        .participants()
+        .apply(as_actor(
+            "m2",
+            pb::ApplyRequest {
+                options: options(),
+                programme_id: "p-many".to_owned(),
+                person_id: "m2".to_owned(),
+                questionnaire: Some(answers),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, application).await;
+    assert_eq!(
+        bad_fields(&status),
+        [
+            "questionnaire.role",
+            "questionnaire.utc_offset_minutes",
+            "questionnaire.availability[0].weekday",
+            "questionnaire.manager_id",
+            "questionnaire.seniority",
+        ]
+    );
+
+    let mut draft = mentorship_e2e::fixtures::agreement();
+    draft.cadence = None;
+    let mut second = draft.goals[0].clone();
+    draft.goals[0].id = String::new();
+    second.due = "soon".to_owned();
+    draft.goals.push(second);
+    let drafted = server
+        .relationships()
+        .draft_agreement(as_actor(
+            "m1",
+            pb::DraftAgreementRequest {
+                options: options(),
+                relationship_id: "r1".to_owned(),
+                draft: Some(draft),
+            },
+        ))
+        .await;
+    let status = refused(&server, head, Code::InvalidArgument, drafted).await;
+    assert_eq!(
+        bad_fields(&status),
+        ["draft.cadence", "draft.goals[0].id", "draft.goals[1].due"]
+    );
+}
