@@ -17,6 +17,7 @@ mod matching;
 mod policy;
 mod programme_types;
 mod query;
+mod readme;
 mod service;
 mod shutdown;
 mod subscribe;
