@@ -24,7 +24,7 @@ use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
-use crate::convert::common::timestamp;
+use crate::convert::common::{all, timestamp};
 use crate::convert::query::{self as convert, Consistency, Page};
 use crate::status::{from_projection, invalid_field};
 
@@ -186,15 +186,30 @@ impl<L: EventLog> QueryApi<L> {
         request: Request<T>,
         live: &Live<P>,
     ) -> Result<Opened<T>, Status> {
+        Ok(self.open_with(request, live, |_| Ok(())).await?.0)
+    }
+
+    /// [`QueryApi::open`], reading the query's own filters with `filters`:
+    /// every field the request cannot read, filters, consistency and page
+    /// alike, is named in one refusal.
+    async fn open_with<T: ProgrammeQuery, P: Projection, F>(
+        &self,
+        request: Request<T>,
+        live: &Live<P>,
+        filters: impl FnOnce(&T) -> Result<F, Status>,
+    ) -> Result<(Opened<T>, F), Status> {
         let target = Target::Programme(request.get_ref().programme_id());
         authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
-        let consistency = convert::consistency(body.consistency())?;
-        let page = convert::page(body.page().flatten())?;
+        let (consistency, page, filters) = all((
+            convert::consistency(body.consistency()),
+            convert::page(body.page().flatten()),
+            filters(&body),
+        ))?;
         let walk = body.page().is_some().then_some(page);
         let as_of = self.settle(live, consistency, walk, deadline).await?;
-        Ok(Opened { body, page, as_of })
+        Ok((Opened { body, page, as_of }, filters))
     }
 }
 
@@ -254,10 +269,11 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsReply>, Status> {
-        let query = self
-            .open(request, &self.projections.directory.current())
+        let (query, status) = self
+            .open_with(request, &self.projections.directory.current(), |body| {
+                convert::status_filter(body.status)
+            })
             .await?;
-        let status = convert::status_filter(query.body.status)?;
         let answer = self
             .projections
             .directory(query.programme(), status, query.as_of);
@@ -274,14 +290,16 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         &self,
         request: Request<pb::ListRelationshipsRequest>,
     ) -> Result<Response<pb::ListRelationshipsReply>, Status> {
-        let query = self
-            .open(request, &self.projections.board.current())
+        let (query, (health, now)) = self
+            .open_with(request, &self.projections.board.current(), |body| {
+                all((
+                    convert::health_filter(body.health),
+                    body.now
+                        .as_ref()
+                        .map_or_else(|| Ok(Utc::now()), |now| timestamp("now", Some(now))),
+                ))
+            })
             .await?;
-        let health = convert::health_filter(query.body.health)?;
-        let now = match query.body.now.as_ref() {
-            Some(now) => timestamp("now", Some(now))?,
-            None => Utc::now(),
-        };
         let answer = self
             .projections
             .board(query.programme(), now, health, query.as_of);
@@ -316,17 +334,20 @@ impl<L: EventLog> QueryService for QueryApi<L> {
         authorize(&request, &self.engine, Target::Nothing).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
-        let (index, key) = match body.key {
+        let key = match body.key {
             Some(pb::list_audit_trail_request::Key::Actor(actor)) if !actor.is_empty() => {
-                (AuditIndex::Actor, actor)
+                Ok((AuditIndex::Actor, actor))
             }
             Some(pb::list_audit_trail_request::Key::Subject(subject)) if !subject.is_empty() => {
-                (AuditIndex::Subject, subject)
+                Ok((AuditIndex::Subject, subject))
             }
-            _ => return Err(invalid_field("key", "set actor or subject")),
+            _ => Err(invalid_field("key", "set actor or subject")),
         };
-        let consistency = convert::consistency(body.consistency.as_ref())?;
-        let page = convert::page(body.page.as_ref())?;
+        let ((index, key), consistency, page) = all((
+            key,
+            convert::consistency(body.consistency.as_ref()),
+            convert::page(body.page.as_ref()),
+        ))?;
         let live = self.projections.audit.current();
         let as_of = self
             .settle(&live, consistency, Some(page), deadline)

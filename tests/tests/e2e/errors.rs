@@ -628,3 +628,60 @@ async fn every_command_names_all_its_unreadable_fields_at_once() {
         ["draft.cadence", "draft.goals[0].id", "draft.goals[1].due"]
     );
 }
+
+/// Queries too: a board query whose consistency, page, filter and clock are
+/// all unreadable names all four, and an audit query its key and page.
+#[tokio::test]
+async fn every_query_names_all_its_unreadable_fields_at_once() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-query");
+    programme.define().await.expect("defined");
+    let broken_time = prost_types::Timestamp {
+        seconds: 1,
+        nanos: -1,
+    };
+    let board = server
+        .queries()
+        .list_relationships(as_actor(
+            ADMIN,
+            pb::ListRelationshipsRequest {
+                programme_id: "p-query".to_owned(),
+                health: 999,
+                now: Some(broken_time),
+                consistency: Some(pb::Consistency {
+                    as_of: Some(pb::AsOf {
+                        point: Some(pb::as_of::Point::Time(broken_time)),
+                    }),
+                    min_position: 0,
+                }),
+                page: Some(pb::PageRequest {
+                    page_size: 10,
+                    page_token: "not a token".to_owned(),
+                }),
+            },
+        ))
+        .await
+        .expect_err("four unreadable fields");
+    assert_eq!(board.code(), Code::InvalidArgument);
+    assert_eq!(
+        bad_fields(&board),
+        ["consistency.as_of.time", "page.page_token", "health", "now"]
+    );
+
+    let trail = server
+        .queries()
+        .list_audit_trail(as_actor(
+            ADMIN,
+            pb::ListAuditTrailRequest {
+                key: None,
+                page: Some(pb::PageRequest {
+                    page_size: 10,
+                    page_token: "not a token".to_owned(),
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("two unreadable fields");
+    assert_eq!(bad_fields(&trail), ["key", "page.page_token"]);
+}
