@@ -463,7 +463,7 @@ async fn sealed_fields_redact_and_erase_without_breaking_the_chain(h: &mut impl 
     };
 
     let erased = log
-        .erase(&stream("m"), Sensitivity::Personal)
+        .erase(&stream("m"), Sensitivity::Personal, None)
         .await
         .unwrap();
     assert_eq!(erased, 2);
@@ -483,6 +483,54 @@ async fn sealed_fields_redact_and_erase_without_breaking_the_chain(h: &mut impl 
         log.verify().await.unwrap(),
         Verification::Intact {
             count: 1,
+            head_hash
+        }
+    );
+}
+
+/// One person's values on a stream that holds several people's: erasing
+/// the events at some positions leaves the others' values, and the chain.
+async fn erasing_some_events_of_a_stream_leaves_the_others(h: &mut impl Harness) {
+    let log = h.log();
+    for (command, name) in [("c1", "Ana López"), ("c2", "Bo Berg"), ("c3", "Cy Chu")] {
+        log.append(append(
+            "m",
+            ExpectedRevision::Any,
+            command,
+            vec![typed(
+                "MeetingLogged",
+                json!({"notes": "n", "attendees": [{"name": name, "role": "mentor"}], "minutes": 1}),
+            )],
+        ))
+        .await
+        .unwrap();
+    }
+    let Verification::Intact { head_hash, .. } = log.verify().await.unwrap() else {
+        panic!("broken")
+    };
+    let erased = log
+        .erase(&stream("m"), Sensitivity::Personal, Some(&[2, 99]))
+        .await
+        .unwrap();
+    assert_eq!(erased, 1, "one name, at position 2; 99 is not the stream's");
+    let again = log
+        .erase(&stream("m"), Sensitivity::Personal, Some(&[2]))
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "erasing again erases nothing");
+    h.reopen();
+    let events = h.log().read_stream(&stream("m"), 1).await.unwrap();
+    let names: Vec<&serde_json::Value> = events
+        .iter()
+        .map(|event| &event.payload["attendees"][0]["name"])
+        .collect();
+    assert_eq!(names[0], "Ana López");
+    assert!(names[1]["$sealed"].is_string(), "{:?}", names[1]);
+    assert_eq!(names[2], "Cy Chu");
+    assert_eq!(
+        h.log().verify().await.unwrap(),
+        Verification::Intact {
+            count: 3,
             head_hash
         }
     );
@@ -619,6 +667,10 @@ macro_rules! contract {
             async fn sealed_fields_redact_and_erase_without_breaking_the_chain() {
                 super::sealed_fields_redact_and_erase_without_breaking_the_chain(&mut $harness)
                     .await;
+            }
+            #[tokio::test]
+            async fn erasing_some_events_of_a_stream_leaves_the_others() {
+                super::erasing_some_events_of_a_stream_leaves_the_others(&mut $harness).await;
             }
             #[tokio::test]
             async fn head_subscribers_see_each_new_head() {

@@ -525,7 +525,7 @@ async fn erasure_leaves_nothing_in_a_checkpoint_to_go_stale() {
     );
     let erased = h
         .log()
-        .erase(&stream("m"), Sensitivity::Personal)
+        .erase(&stream("m"), Sensitivity::Personal, None)
         .await
         .unwrap();
     assert_eq!(erased, 6);

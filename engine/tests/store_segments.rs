@@ -302,7 +302,7 @@ async fn erased_values_are_gone_from_every_file_and_the_chain_still_verifies() {
     assert!(files_contain(&path.join("segments"), b"Person-").is_empty());
 
     let erased = log
-        .erase(&stream("m"), Sensitivity::Personal)
+        .erase(&stream("m"), Sensitivity::Personal, None)
         .await
         .unwrap();
     assert_eq!(erased, 10);

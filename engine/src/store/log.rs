@@ -108,14 +108,17 @@ pub trait EventLog: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Destroys the value and salt of every sealed field of class
-    /// `sensitivity` in the events of `stream`, durably, and drops the
-    /// stream's snapshot. The chain still verifies; readers see the field's
-    /// `{"$sealed": digest}` marker from then on. Returns how many fields were
-    /// erased.
+    /// `sensitivity` in the events of `stream` (only in the events at
+    /// `only`'s positions, when given: one person's answers on a stream
+    /// that holds everyone's), durably, and drops the stream's snapshot. The
+    /// chain still verifies; readers see the field's `{"$sealed": digest}`
+    /// marker from then on. Returns how many fields were erased; erasing
+    /// again erases nothing and succeeds.
     fn erase(
         &self,
         stream: &StreamRef,
         sensitivity: Sensitivity,
+        only: Option<&[u64]>,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 

@@ -199,11 +199,15 @@ impl EventLog for MemoryLog {
         &self,
         stream: &StreamRef,
         sensitivity: Sensitivity,
+        only: Option<&[u64]>,
     ) -> Result<usize, StoreError> {
         let events = self.read_stream(stream, 1).await?;
         let mut state = self.state()?;
         let mut erased = 0;
-        for field in events.iter().flat_map(|e| &e.sealed) {
+        let chosen = events
+            .iter()
+            .filter(|event| only.is_none_or(|positions| positions.contains(&event.position)));
+        for field in chosen.flat_map(|e| &e.sealed) {
             if field.sensitivity == sensitivity && field.value.is_some() {
                 if let Some(content) = state.contents.get_mut(&field.digest) {
                     *content = content.erased();

@@ -972,25 +972,29 @@ impl EventLog for SegmentLog {
         &self,
         stream: &StreamRef,
         sensitivity: Sensitivity,
+        only: Option<&[u64]>,
     ) -> Result<usize, StoreError> {
         let stream = stream.clone();
+        let only = only.map(<[u64]>::to_vec);
         let answer = self.send(|reply| Job::Erase {
             stream,
             sensitivity,
+            only,
             reply,
         })?;
         answer.await.map_err(|_| closed())?
     }
 }
 
-/// Removes every sealed value of class `sensitivity` of `stream` from disk
-/// and memory, and the stream's snapshot. Runs on the writer thread, between
-/// group commits.
+/// Removes every sealed value of class `sensitivity` of `stream` (of the
+/// events at `only`'s positions, when given) from disk and memory, and the
+/// stream's snapshot. Runs on the writer thread, between group commits.
 pub(crate) fn erase(
     shared: &Shared,
     tail: &mut Tail,
     stream: &StreamRef,
     sensitivity: Sensitivity,
+    only: Option<&[u64]>,
 ) -> Result<usize, StoreError> {
     let (targets, segments) = {
         let state = shared.read()?;
@@ -999,6 +1003,14 @@ pub(crate) fn erase(
             .get(stream)
             .map(|p| p.iter().copied().collect())
             .unwrap_or_default();
+        let positions: HashSet<u64> = match only {
+            Some(only) => only
+                .iter()
+                .copied()
+                .filter(|position| positions.contains(position))
+                .collect(),
+            None => positions,
+        };
         let mut targets = HashSet::new();
         let mut segments = BTreeSet::new();
         for (digest, held) in &state.contents {

@@ -38,10 +38,11 @@ pub(crate) enum Job {
         request: AppendRequest,
         reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
     },
-    /// Erase a stream's sealed values of one class.
+    /// Erase a stream's sealed values of one class (in some of its events).
     Erase {
         stream: StreamRef,
         sensitivity: Sensitivity,
+        only: Option<Vec<u64>>,
         reply: oneshot::Sender<Result<usize, StoreError>>,
     },
 }
@@ -124,11 +125,17 @@ pub(crate) fn run(shared: Arc<Shared>, jobs: Receiver<Job>, start: Start) {
                 Job::Erase {
                     stream,
                     sensitivity,
+                    only,
                     reply,
                 } => {
                     writer.group(std::mem::take(&mut appends));
-                    let result =
-                        segment_log::erase(&writer.shared, &mut writer.tail, &stream, sensitivity);
+                    let result = segment_log::erase(
+                        &writer.shared,
+                        &mut writer.tail,
+                        &stream,
+                        sensitivity,
+                        only.as_deref(),
+                    );
                     let _ = reply.send(result);
                 }
             }
