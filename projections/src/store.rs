@@ -43,14 +43,36 @@ pub struct ReadStore {
     meta: sled::Tree,
 }
 
+/// How long [`ReadStore::open`] waits for a lock that a closing handle of
+/// this process is still releasing.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether `error` is sled's refusal to lock a database held elsewhere.
+fn is_lock_held(error: &sled::Error) -> bool {
+    matches!(error, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
 impl ReadStore {
     /// Opens (or creates) the read-model database at `path`.
+    ///
+    /// sled releases its file lock from background I/O threads a moment
+    /// after the last handle of a closed store is dropped, so an open that
+    /// follows a close in the same process waits for it, up to
+    /// [`LOCK_WAIT`]; a store held by another process is still refused.
     pub fn open(path: &Path) -> Result<Self> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
-            .cache_capacity(256 * 1024 * 1024)
-            .open()?;
-        Self::from_db(db)
+            .cache_capacity(256 * 1024 * 1024);
+        let started = std::time::Instant::now();
+        loop {
+            match config.open() {
+                Ok(db) => return Self::from_db(db),
+                Err(error) if is_lock_held(&error) && started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
 
     /// A temporary database, removed on drop: for tests and benchmarks.
