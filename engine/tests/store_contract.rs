@@ -536,6 +536,27 @@ async fn erasing_some_events_of_a_stream_leaves_the_others(h: &mut impl Harness)
     );
 }
 
+async fn stream_ids_list_every_stream_of_a_type(h: &mut impl Harness) {
+    let log = h.log();
+    assert!(log.stream_ids("thing").await.unwrap().is_empty());
+    for id in ["b/p2", "a/p1", "b/p1"] {
+        log.append(append(
+            id,
+            ExpectedRevision::NoStream,
+            id,
+            vec![noted(json!({}))],
+        ))
+        .await
+        .unwrap();
+    }
+    h.reopen();
+    assert_eq!(
+        h.log().stream_ids("thing").await.unwrap(),
+        ["a/p1", "b/p1", "b/p2"]
+    );
+    assert!(h.log().stream_ids("other").await.unwrap().is_empty());
+}
+
 async fn head_subscribers_see_each_new_head(h: &mut impl Harness) {
     let log = h.log();
     let mut head = log.subscribe_head();
@@ -671,6 +692,10 @@ macro_rules! contract {
             #[tokio::test]
             async fn erasing_some_events_of_a_stream_leaves_the_others() {
                 super::erasing_some_events_of_a_stream_leaves_the_others(&mut $harness).await;
+            }
+            #[tokio::test]
+            async fn stream_ids_list_every_stream_of_a_type() {
+                super::stream_ids_list_every_stream_of_a_type(&mut $harness).await;
             }
             #[tokio::test]
             async fn head_subscribers_see_each_new_head() {

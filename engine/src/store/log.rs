@@ -75,6 +75,13 @@ pub trait EventLog: Send + Sync + 'static {
         stream: &StreamRef,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// The ids of every stream of `stream_type`, sorted: how an erasure
+    /// finds every programme a person applied to.
+    fn stream_ids(
+        &self,
+        stream_type: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
     /// The outcome of the append that carried `command_id`, if one did: how
     /// a caller tells, before deciding anew, that a command already
     /// happened.

@@ -161,6 +161,18 @@ impl EventLog for MemoryLog {
         self.state()?.stream_revision(stream)
     }
 
+    async fn stream_ids(&self, stream_type: &str) -> Result<Vec<String>, StoreError> {
+        let mut ids: Vec<String> = self
+            .state()?
+            .streams
+            .keys()
+            .filter(|stream| stream.stream_type == stream_type)
+            .map(|stream| stream.stream_id.clone())
+            .collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
         let state = self.state()?;
         state.command(command_id)

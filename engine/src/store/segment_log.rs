@@ -884,6 +884,19 @@ impl EventLog for SegmentLog {
         self.shared.read()?.stream_revision(stream)
     }
 
+    async fn stream_ids(&self, stream_type: &str) -> Result<Vec<String>, StoreError> {
+        let mut ids: Vec<String> = self
+            .shared
+            .read()?
+            .streams
+            .keys()
+            .filter(|stream| stream.stream_type == stream_type)
+            .map(|stream| stream.stream_id.clone())
+            .collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
         let outcome = self.shared.read()?.command(command_id)?;
         Ok(outcome.filter(|outcome| outcome.last_position <= self.head()))
