@@ -162,7 +162,8 @@ impl ReadModel for Directory {
                     ParticipantEvent::ParticipantWithdrawn => {
                         entry.status = ApplicationStatus::Withdrawn;
                     }
-                    ParticipantEvent::ApplicationSubmitted { .. } => {}
+                    ParticipantEvent::ApplicationSubmitted { .. }
+                    | ParticipantEvent::PersonalDataErased => {}
                 }
             }
             Decoded::Programme(event) => match event {

@@ -274,7 +274,10 @@ impl ReadModel for Outcomes {
             ),
             StreamType::Participant => matches!(
                 event_type,
-                "ApplicationSubmitted" | "ParticipantOnboarded" | "ParticipantWithdrawn"
+                "ApplicationSubmitted"
+                    | "ParticipantOnboarded"
+                    | "ParticipantWithdrawn"
+                    | "PersonalDataErased"
             ),
             StreamType::Relationship => matches!(
                 event_type,
@@ -319,6 +322,8 @@ impl ReadModel for Outcomes {
                     }
                     ParticipantEvent::ParticipantOnboarded => tally.standing.onboard(),
                     ParticipantEvent::ParticipantWithdrawn => tally.standing.withdraw(),
+                    // What they shared is erased: they leave every group.
+                    ParticipantEvent::PersonalDataErased => tally.groups.clear(),
                     _ => {}
                 }
             }

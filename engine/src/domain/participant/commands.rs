@@ -49,6 +49,10 @@ pub enum ParticipantCommand {
     },
     /// Leave the programme.
     Withdraw,
+    /// Record that the person's personal data in this programme is erased,
+    /// on their request or by retention; the envelope's reason is required.
+    /// The engine then destroys the sealed values (`Engine::erase_person`).
+    ErasePersonalData,
 }
 
 impl ParticipantCommand {

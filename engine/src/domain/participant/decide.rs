@@ -113,6 +113,17 @@ impl Decider for Participant {
                 ])?;
                 Ok(vec![ParticipantEvent::ParticipantWithdrawn])
             }
+            ParticipantCommand::ErasePersonalData => {
+                if self.erased {
+                    return Err(DomainError::Conflict(
+                        "this participant's personal data was already erased".to_owned(),
+                    ));
+                }
+                if audit.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                    return Err(DomainError::invalid("reason", "an erasure must say why"));
+                }
+                Ok(vec![ParticipantEvent::PersonalDataErased])
+            }
         }
     }
 

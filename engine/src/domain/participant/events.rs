@@ -34,6 +34,9 @@ pub enum ParticipantEvent {
     ParticipantOnboarded,
     /// The person left the programme.
     ParticipantWithdrawn,
+    /// The person's personal data here was erased. Who asked, when and why
+    /// are the event's actor, time and reason; it holds no personal data.
+    PersonalDataErased,
 }
 
 const APPLICATION_FIELDS: &[SensitiveField] = &[
@@ -52,6 +55,7 @@ impl ParticipantEvent {
         ("TrainingModuleCompleted", &[]),
         ("ParticipantOnboarded", &[]),
         ("ParticipantWithdrawn", &[]),
+        ("PersonalDataErased", &[]),
     ];
 }
 
@@ -70,6 +74,7 @@ impl EventKind for ParticipantEvent {
             Self::TrainingModuleCompleted { .. } => "TrainingModuleCompleted",
             Self::ParticipantOnboarded => "ParticipantOnboarded",
             Self::ParticipantWithdrawn => "ParticipantWithdrawn",
+            Self::PersonalDataErased => "PersonalDataErased",
         }
     }
 

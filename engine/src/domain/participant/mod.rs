@@ -78,6 +78,8 @@ pub struct Participant {
     pub required_modules: Vec<ModuleId>,
     /// The modules completed.
     pub completed_modules: BTreeSet<ModuleId>,
+    /// Whether their personal data was erased.
+    pub erased: bool,
 }
 
 /// The events a participant records, stamped with their audit facts.
@@ -108,6 +110,12 @@ impl Participant {
             }
             ParticipantEvent::ParticipantOnboarded => self.status = EnrolmentStatus::Onboarded,
             ParticipantEvent::ParticipantWithdrawn => self.status = EnrolmentStatus::Withdrawn,
+            ParticipantEvent::PersonalDataErased => {
+                self.erased = true;
+                if let Some(questionnaire) = self.questionnaire.as_mut() {
+                    questionnaire.erase_personal();
+                }
+            }
         }
     }
 

@@ -85,6 +85,17 @@ pub struct Questionnaire {
 }
 
 impl Questionnaire {
+    /// The questionnaire as it reads once its personal fields are erased:
+    /// what replaying the log gives from then on (see
+    /// [`crate::domain::sensitivity::ERASED_TEXT`]).
+    pub fn erase_personal(&mut self) {
+        let erased = crate::domain::sensitivity::ERASED_TEXT;
+        self.display_name = erased.to_owned();
+        self.goals.clear();
+        self.preferences = erased.to_owned();
+        self.shared_attributes.clear();
+    }
+
     /// Checks every field, naming every one that is wrong. `person` is
     /// the applicant, who cannot be their own manager.
     pub fn validate(&self, person: &PersonId) -> Result<(), DomainError> {

@@ -936,3 +936,54 @@ fn questionnaire_of_a_mentor_names_a_skill_and_of_a_mentee_a_goal() {
         );
     }
 }
+
+// ---- erasure ---------------------------------------------------------------
+
+#[test]
+fn erasing_personal_data_is_recorded_with_its_reason_and_no_personal_data() {
+    let command = because(ADMIN, "the person asked (GDPR art. 17)", erase());
+    let expected = Recorded::new(command.audit.clone(), ParticipantEvent::PersonalDataErased);
+    tester()
+        .given(applied(Role::Mentee))
+        .when(command)
+        .then_expect_events(vec![expected]);
+    use crate::domain::sensitivity::DeclaresSensitiveFields;
+    assert!(ParticipantEvent::PersonalDataErased
+        .sensitive_fields()
+        .is_empty());
+}
+
+#[test]
+fn erasing_without_a_reason_is_refused_naming_the_reason() {
+    tester()
+        .given(applied(Role::Mentee))
+        .when(by(ADMIN, erase()))
+        .then_expect_error(DomainError::invalid("reason", "an erasure must say why"));
+}
+
+#[test]
+fn erasing_twice_is_a_conflict_and_the_state_reads_as_erased() {
+    let mut history = applied(Role::Mentee);
+    history.push(recorded(ADMIN, ParticipantEvent::PersonalDataErased));
+    tester()
+        .given(history.clone())
+        .when(because(ADMIN, REASON, erase()))
+        .then_expect_error(DomainError::Conflict(
+            "this participant's personal data was already erased".to_owned(),
+        ));
+    let mut state = Participant::default();
+    for event in history {
+        state.evolve(event.event);
+    }
+    let answers = state.questionnaire.expect("the application");
+    assert_eq!(
+        answers.display_name,
+        crate::domain::sensitivity::ERASED_TEXT
+    );
+    assert!(answers.goals.is_empty() && answers.shared_attributes.is_empty());
+    assert!(state.erased);
+}
+
+fn erase() -> ParticipantCommand {
+    ParticipantCommand::ErasePersonalData
+}
