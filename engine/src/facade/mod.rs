@@ -24,6 +24,7 @@
 //! left between a command and its follow-ups.
 
 mod clerk;
+mod erasure;
 mod error;
 mod matching;
 #[cfg(test)]
@@ -37,6 +38,7 @@ use sha2::{Digest, Sha256};
 
 pub use crate::domain::aggregate::Decider;
 pub use clerk::{Clerk, CommandNumbering};
+pub use erasure::Erasure;
 pub use error::EngineError;
 
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};

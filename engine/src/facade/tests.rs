@@ -786,3 +786,152 @@ async fn snapshots_never_hold_a_sealed_value() {
         assert!(!holds(&snapshots, secret), "{secret} in a snapshot");
     }
 }
+
+/// An erasure destroys one person's personal values in every file of the
+/// log (their application and their survey answer), keeps everyone else's
+/// and the chain, records itself once, and finishes on a retry.
+#[tokio::test]
+async fn erasing_a_person_destroys_their_values_in_every_file_and_keeps_the_chain() {
+    use crate::domain::programme::SurveyAnswer;
+    use crate::domain::sensitivity::ERASED_TEXT;
+    use crate::store::Verification;
+
+    const ERASED: &str = "ERASE-ME-zq";
+    const KEPT: &str = "KEEP-ME-kx";
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = Arc::new(
+        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
+    );
+    let engine = Engine::new(Arc::clone(&log));
+    let p = programme_id();
+    let mut no_training = design(ProgrammeType::OneToOne);
+    no_training.required_modules.clear();
+    let setup = [
+        ProgrammeCommand::Define {
+            programme: p.clone(),
+            charter: charter(),
+        },
+        ProgrammeCommand::Design(no_training),
+        ProgrammeCommand::OpenOnboarding,
+    ];
+    for (index, step) in setup.into_iter().enumerate() {
+        engine
+            .execute::<Programme>(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
+            .await
+            .expect("set up");
+    }
+    for (who, role, mark) in [
+        ("m1", Role::Mentor, KEPT),
+        ("e1", Role::Mentee, ERASED),
+        ("e2", Role::Mentee, KEPT),
+    ] {
+        let mut answers = questionnaire(role);
+        answers.display_name = format!("{mark} name of {who}");
+        answers.goals = vec![format!("{mark} goal of {who}")];
+        answers.preferences = format!("{mark} wishes of {who}");
+        let stream = ParticipantStreamId::new(p.clone(), person(who).clone());
+        engine
+            .execute::<Participant>(
+                &stream,
+                Envelope::new(
+                    command_audit(who, &format!("apply-{who}")),
+                    ParticipantCommand::apply(person(who).clone(), answers),
+                ),
+                None,
+            )
+            .await
+            .expect("applied");
+        engine
+            .execute::<Participant>(
+                &stream,
+                cmd(
+                    ADMIN,
+                    &format!("approve-{who}"),
+                    ParticipantCommand::Approve,
+                ),
+                None,
+            )
+            .await
+            .expect("approved");
+    }
+    for (index, step) in [
+        ProgrammeCommand::StartMatching,
+        ProgrammeCommand::StartMomentum,
+        ProgrammeCommand::StartMeasurement,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        engine
+            .execute::<Programme>(&p, cmd(ADMIN, &format!("step-{index}"), step), None)
+            .await
+            .expect("advanced");
+    }
+    for (who, mark) in [("e1", ERASED), ("e2", KEPT)] {
+        let answer = SurveyAnswer {
+            question: question("comment"),
+            rating: None,
+            text: Some(format!("{mark} comment of {who}")),
+        };
+        engine
+            .execute::<Programme>(
+                &p,
+                cmd(
+                    who,
+                    &format!("survey-{who}"),
+                    ProgrammeCommand::RespondToSurvey {
+                        answers: vec![answer],
+                    },
+                ),
+                None,
+            )
+            .await
+            .expect("answered");
+    }
+    assert!(holds(&bytes_below(dir.path()), ERASED));
+    let head = engine.log().head();
+
+    let mut request = command_audit(ADMIN, "erase-e1");
+    request.reason = Some("the person asked".to_owned());
+    let erasure = engine
+        .erase_person(&person("e1"), request.clone())
+        .await
+        .expect("erased");
+    assert_eq!(erasure.programmes, vec![p.clone()]);
+    assert_eq!(
+        erasure.values, 5,
+        "name, goals, wishes, shared attributes, survey comment"
+    );
+    assert_eq!(erasure.last_position, head + 1, "one event records it");
+
+    let bytes = bytes_below(dir.path());
+    assert!(!holds(&bytes, ERASED), "a value of e1 is still on disk");
+    assert!(holds(&bytes, "KEEP-ME-kx name of e2"));
+    assert!(holds(&bytes, "KEEP-ME-kx comment of e2"));
+    let Verification::Intact { count, .. } = engine.log().verify().await.expect("verifies") else {
+        panic!("the chain broke");
+    };
+    assert_eq!(count, head + 1);
+    let (state, _) = engine
+        .load::<Participant>(&ParticipantStreamId::new(p.clone(), person("e1").clone()))
+        .await
+        .expect("loads");
+    assert!(state.erased);
+    let answers = state.questionnaire.expect("the application");
+    assert_eq!(answers.display_name, ERASED_TEXT);
+    assert!(answers.goals.is_empty());
+
+    let again = engine
+        .erase_person(&person("e1"), request)
+        .await
+        .expect("a retry");
+    assert_eq!((again.values, engine.log().head()), (0, head + 1));
+    let unknown = engine
+        .erase_person(&person("nobody"), command_audit(ADMIN, "erase-nobody"))
+        .await
+        .expect_err("never applied");
+    assert!(
+        matches!(unknown, EngineError::Domain(DomainError::NotFound { .. })),
+        "{unknown:?}"
+    );
+}

@@ -1,0 +1,147 @@
+//! Erasure of one person's personal data, in every programme they applied
+//! to.
+//!
+//! Personal values never sit in the chained event bytes: the log keeps each
+//! one sealed, apart, with its salt (`store::seal`), and erasing destroys
+//! value and salt while the digest stays in the chain. So an erasure is two
+//! steps per programme: record it (`PersonalDataErased` on the person's
+//! participant stream: who asked, when and why, and nothing personal), then
+//! have the log destroy the sealed values:
+//!
+//! - every personal value of the participant stream (name, goals,
+//!   preferences, shared attributes);
+//! - the person's own survey answers on the programme stream, and no one
+//!   else's.
+//!
+//! Confidential notes the person wrote in a shared relationship (meetings,
+//! check-ins, feedback) stay: they are also the other member's record, and
+//! only the relationship's members ever read them. An introduction's contact
+//! is the contact's data, not the introducer's, and stays too.
+//!
+//! Recording comes first, so that an erasure cut short by a crash is on
+//! record; running the same request again (same command id) finds it
+//! recorded and finishes the destruction, which erases nothing twice.
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::envelope::{Audit, Envelope};
+use crate::domain::ids::{CommandId, PersonId, ProgrammeId};
+use crate::domain::participant::{Participant, ParticipantCommand};
+use crate::domain::programme::{Programme, ProgrammeEvent};
+use crate::domain::sensitivity::Sensitivity;
+use crate::domain::stream::{ParticipantStreamId, StreamType};
+use crate::domain::DomainError;
+use crate::store::{EventLog, StreamRef};
+
+use super::{Decider, Engine, EngineError};
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    /// The programmes the person applied to, each now recording the
+    /// erasure.
+    pub programmes: Vec<ProgrammeId>,
+    /// How many sealed values were destroyed by this run (0 when an earlier
+    /// run had destroyed them all).
+    pub values: usize,
+    /// The global position of the last erasure recorded (the head when
+    /// every one had been recorded before).
+    pub last_position: u64,
+}
+
+impl<L: EventLog> Engine<L> {
+    /// Erases `person`'s personal data in every programme they applied to,
+    /// as `audit` asks (its reason is required). `NOT_FOUND` when they
+    /// applied to none.
+    pub async fn erase_person(
+        &self,
+        person: &PersonId,
+        audit: Audit,
+    ) -> Result<Erasure, EngineError> {
+        let mut erasure = Erasure {
+            programmes: Vec::new(),
+            values: 0,
+            last_position: self.log().head(),
+        };
+        for stream_id in self
+            .log()
+            .stream_ids(StreamType::Participant.as_str())
+            .await?
+        {
+            let Some((programme, who)) = ParticipantStreamId::split(&stream_id) else {
+                continue;
+            };
+            if who != person.as_str() {
+                continue;
+            }
+            let programme = ProgrammeId::parse("programme_id", programme)?;
+            let participant = ParticipantStreamId::new(programme.clone(), person.clone());
+            let command = Envelope::new(
+                erasure_audit(&audit, &programme),
+                ParticipantCommand::ErasePersonalData,
+            );
+            match self
+                .execute::<Participant>(&participant, command, None)
+                .await
+            {
+                Ok(receipt) => erasure.last_position = receipt.last_position,
+                // Recorded by an earlier request: finish what it began.
+                Err(EngineError::Domain(DomainError::Conflict(_))) => {}
+                Err(error) => return Err(error),
+            }
+            let stream = StreamRef::new(Participant::STREAM.as_str(), stream_id.as_str());
+            erasure.values += self
+                .log()
+                .erase(&stream, Sensitivity::Personal, None)
+                .await?;
+            erasure.values += self.erase_survey_answers(&programme, person).await?;
+            erasure.programmes.push(programme);
+        }
+        if erasure.programmes.is_empty() {
+            return Err(DomainError::not_found("person", person).into());
+        }
+        Ok(erasure)
+    }
+
+    /// Destroys `person`'s answers to `programme`'s closing survey, and only
+    /// theirs: the survey stream holds every respondent's.
+    async fn erase_survey_answers(
+        &self,
+        programme: &ProgrammeId,
+        person: &PersonId,
+    ) -> Result<usize, EngineError> {
+        let stream = StreamRef::new(Programme::STREAM.as_str(), programme.as_str());
+        let mut positions = Vec::new();
+        for recorded in self.log().read_stream(&stream, 1).await? {
+            if recorded.event_type != "SurveyResponded" {
+                continue;
+            }
+            let event: <Programme as cqrs_es::Aggregate>::Event = recorded.decode()?;
+            if let ProgrammeEvent::SurveyResponded { respondent, .. } = event.event {
+                if &respondent == person {
+                    positions.push(recorded.position);
+                }
+            }
+        }
+        if positions.is_empty() {
+            return Ok(0);
+        }
+        Ok(self
+            .log()
+            .erase(&stream, Sensitivity::Personal, Some(&positions))
+            .await?)
+    }
+}
+
+/// The audit of the erasure recorded in `programme`: the request's actor,
+/// time and reason, and a command id derived from the request's, so that
+/// the same request records each programme's erasure once.
+fn erasure_audit(request: &Audit, programme: &ProgrammeId) -> Audit {
+    let digest = Sha256::digest(format!("{}|erase|{programme}", request.command_id).as_bytes());
+    let id = format!("erase:{}", &hex::encode(digest)[..40]);
+    Audit {
+        command_id: CommandId::parse("command_id", id)
+            .unwrap_or_else(|_| request.command_id.clone()),
+        ..request.clone()
+    }
+}
