@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "mentorship/v1/event_store.proto",
     "mentorship/v1/matching.proto",
     "mentorship/v1/query.proto",
+    "mentorship/v1/privacy.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -18,6 +18,7 @@ use mentorship_projections::{ProjectionError, ReadStore};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
 use mentorship_proto::v1::matching_service_server::MatchingServiceServer;
 use mentorship_proto::v1::participant_service_server::ParticipantServiceServer;
+use mentorship_proto::v1::privacy_service_server::PrivacyServiceServer;
 use mentorship_proto::v1::programme_service_server::ProgrammeServiceServer;
 use mentorship_proto::v1::query_service_server::QueryServiceServer;
 use mentorship_proto::v1::relationship_service_server::RelationshipServiceServer;
@@ -33,6 +34,7 @@ use crate::auth::policy::AuthLayer;
 use crate::services::event_store::EventStoreApi;
 use crate::services::matching::MatchingApi;
 use crate::services::participant::ParticipantApi;
+use crate::services::privacy::PrivacyApi;
 use crate::services::programme::ProgrammeApi;
 use crate::services::query::QueryApi;
 use crate::services::relationship::RelationshipApi;
@@ -407,6 +409,7 @@ pub async fn serve(
         <ParticipantServiceServer<ParticipantApi<Log>> as NamedService>::NAME,
         <RelationshipServiceServer<RelationshipApi<Log>> as NamedService>::NAME,
         <MatchingServiceServer<MatchingApi<Log>> as NamedService>::NAME,
+        <PrivacyServiceServer<PrivacyApi<Log>> as NamedService>::NAME,
     ] {
         health.set_service_status(service, writes).await;
     }
@@ -505,7 +508,8 @@ pub async fn serve(
         .add_service(RelationshipServiceServer::new(RelationshipApi::new(
             engine.clone(),
         )))
-        .add_service(MatchingServiceServer::new(MatchingApi::new(engine)))
+        .add_service(MatchingServiceServer::new(MatchingApi::new(engine.clone())))
+        .add_service(PrivacyServiceServer::new(PrivacyApi::new(engine)))
         .add_service(EventStoreServiceServer::new(event_store))
         .add_service(QueryServiceServer::new(QueryApi::new(Arc::clone(
             &projections,

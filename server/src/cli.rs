@@ -99,6 +99,22 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Erase a person's personal data in every programme they applied to
+    /// (name, goals, preferences, shared attributes, their own survey
+    /// answers), recording who asked and why; the chain still verifies.
+    /// Refused while a server runs on the store (use the
+    /// `PrivacyService/ErasePersonalData` RPC then).
+    Erase {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Whose data.
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// Why: the request it answers (recorded with the erasure).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// Rebuild read models from the log, each into a new generation that
     /// replaces the old one once caught up; refused while a server runs on
     /// the store.
@@ -389,6 +405,15 @@ pub enum Job {
         /// The data directory.
         data_dir: PathBuf,
     },
+    /// Erase a person's personal data.
+    Erase {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Whose.
+        person: String,
+        /// Why.
+        reason: String,
+    },
     /// Rebuild read models.
     Rebuild {
         /// The data directory.
@@ -537,6 +562,15 @@ impl Cli {
             Command::Events {
                 command: EventsCommand::Tail(args),
             } => Job::Tail(tail_config(args)?),
+            Command::Erase {
+                store,
+                person,
+                reason,
+            } => Job::Erase {
+                data_dir: store.data_dir,
+                person,
+                reason,
+            },
             Command::Rebuild {
                 store, projection, ..
             } => Job::Rebuild {

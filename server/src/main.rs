@@ -187,6 +187,26 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Erase {
+            data_dir,
+            person,
+            reason,
+        } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open_existing(&data_dir)?);
+                let erasure = commands::erase::run(log, &person, &reason).await?;
+                let programmes: Vec<String> =
+                    erasure.programmes.iter().map(ToString::to_string).collect();
+                println!(
+                    "erased {} personal values of {person} in {} (recorded up to position {})",
+                    erasure.values,
+                    programmes.join(", "),
+                    erasure.last_position
+                );
+                Ok(())
+            })
+            .await
+        }
         Job::Rebuild {
             data_dir,
             projections,

@@ -33,6 +33,7 @@ use mentorship_proto::v1 as pb;
 use pb::event_store_service_client::EventStoreServiceClient;
 use pb::matching_service_client::MatchingServiceClient;
 use pb::participant_service_client::ParticipantServiceClient;
+use pb::privacy_service_client::PrivacyServiceClient;
 use pb::programme_service_client::ProgrammeServiceClient;
 use pb::query_service_client::QueryServiceClient;
 use pb::relationship_service_client::RelationshipServiceClient;
@@ -300,6 +301,11 @@ impl Server {
     /// A `MatchingService` client.
     pub fn matching(&self) -> MatchingServiceClient<Channel> {
         MatchingServiceClient::new(self.channel())
+    }
+
+    /// A `PrivacyService` client.
+    pub fn privacy(&self) -> PrivacyServiceClient<Channel> {
+        PrivacyServiceClient::new(self.channel())
     }
 
     /// An `EventStoreService` client.

@@ -220,6 +220,12 @@ pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
         MANAGERS,
         Programme,
     ),
+    // PrivacyService
+    (
+        "/mentorship.v1.PrivacyService/ErasePersonalData",
+        &[ADM],
+        Any,
+    ),
     // EventStoreService
     (
         "/mentorship.v1.EventStoreService/ReadStream",

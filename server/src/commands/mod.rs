@@ -4,6 +4,7 @@
 
 pub mod checkpoints;
 pub mod demo;
+pub mod erase;
 pub mod rebuild;
 pub mod tail;
 pub mod verify;
@@ -87,6 +88,9 @@ pub enum CommandError {
         /// Why.
         source: mentorship_projections::ProjectionError,
     },
+    /// An erasure was refused or failed.
+    #[error("erase: {0}")]
+    Erase(String),
     /// Writing to standard output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),

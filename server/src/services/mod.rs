@@ -5,6 +5,7 @@
 pub mod event_store;
 pub mod matching;
 pub mod participant;
+pub mod privacy;
 pub mod programme;
 pub mod query;
 pub mod relationship;

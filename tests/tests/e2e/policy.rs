@@ -251,6 +251,7 @@ impl Secured {
         );
         let (mut matching, mut events, mut queries) =
             (server.matching(), server.events(), server.queries());
+        let mut privacy = server.privacy();
         match rpc {
             "ProgrammeService/DefineProgramme" => send!(
                 programmes,
@@ -486,6 +487,11 @@ impl Secured {
                 Ok(bytes)
             }
             "EventStoreService/Verify" => send!(events, verify, pb::VerifyRequest {}),
+            "PrivacyService/ErasePersonalData" => send!(
+                privacy,
+                erase_personal_data,
+                pb::ErasePersonalDataRequest::default()
+            ),
             "EventStoreService/GetCheckpoint" => {
                 send!(events, get_checkpoint, pb::GetCheckpointRequest {})
             }
@@ -723,6 +729,12 @@ pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
         Code::Ok,
     ),
     ("EventStoreService/ReadAll", &[Admin, Auditor], Code::Ok),
+    // Erasure: administrators only, for a person with a reason.
+    (
+        "PrivacyService/ErasePersonalData",
+        &[Admin],
+        Code::InvalidArgument,
+    ),
     ("EventStoreService/Subscribe", &[Admin, Auditor], Code::Ok),
     ("EventStoreService/Verify", &[Admin, Auditor], Code::Ok),
     // No signing key: nothing to show, to those who may ask.

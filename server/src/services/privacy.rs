@@ -1,0 +1,55 @@
+//! `mentorship.v1.PrivacyService`: erasure of a person's personal data.
+
+use mentorship_engine::domain::ids::PersonId;
+use mentorship_engine::facade::Engine;
+use mentorship_engine::store::EventLog;
+use mentorship_proto::v1 as pb;
+use pb::privacy_service_server::PrivacyService;
+use tonic::{Request, Response, Status};
+
+use crate::auth::policy::{authorize, Target};
+use crate::caller;
+use crate::convert::common::{self as common, all, id};
+use crate::status::from_engine;
+
+/// Serves erasure.
+pub struct PrivacyApi<L> {
+    engine: Engine<L>,
+}
+
+impl<L: EventLog> PrivacyApi<L> {
+    /// A service on `engine`.
+    pub fn new(engine: Engine<L>) -> Self {
+        Self { engine }
+    }
+}
+
+#[tonic::async_trait]
+impl<L: EventLog> PrivacyService for PrivacyApi<L> {
+    async fn erase_personal_data(
+        &self,
+        request: Request<pb::ErasePersonalDataRequest>,
+    ) -> Result<Response<pb::ErasePersonalDataReply>, Status> {
+        authorize(&request, &self.engine, Target::Nothing).await?;
+        let caller = caller::of(&request)?;
+        let body = request.get_ref();
+        let (options, person) = all((
+            common::options(body.options.as_ref()),
+            id(PersonId::parse, "person_id", &body.person_id),
+        ))?;
+        let erasure = self
+            .engine
+            .erase_person(&person, caller::audit(&caller, &options))
+            .await
+            .map_err(|error| from_engine(error, ""))?;
+        Ok(Response::new(pb::ErasePersonalDataReply {
+            programme_ids: erasure
+                .programmes
+                .iter()
+                .map(|programme| programme.to_string())
+                .collect(),
+            values_erased: u64::try_from(erasure.values).unwrap_or(u64::MAX),
+            last_position: erasure.last_position,
+        }))
+    }
+}

@@ -1,0 +1,165 @@
+//! Erasure of a person's personal data, over gRPC and on the command line:
+//! afterwards no file of the data directory holds any of their values, the
+//! chain verifies, their fields read as erased, the erasure is on record
+//! with who asked and why, and everyone else's data is untouched.
+
+use std::path::Path;
+
+use mentorship_e2e::fixtures::{questionnaire, Programme, ADMIN};
+use mentorship_e2e::{as_actor, binary, options, options_because, Server};
+use mentorship_proto::v1 as pb;
+use tonic::Code;
+
+/// Every byte of every file below `dir`.
+fn bytes_below(dir: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a directory") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            bytes.extend(bytes_below(&path));
+        } else if let Ok(content) = std::fs::read(&path) {
+            bytes.extend(content);
+        }
+    }
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+/// `person`'s application, every personal field marked with `mark`.
+fn marked(person: &str, role: pb::Role, mark: &str) -> pb::Questionnaire {
+    pb::Questionnaire {
+        display_name: format!("{mark} name"),
+        goals: vec![format!("{mark} goal")],
+        preferences: format!("{mark} wishes"),
+        ..questionnaire(
+            role,
+            person,
+            if role == pb::Role::Mentor { 8 } else { 3 },
+            None,
+        )
+    }
+}
+
+#[tokio::test]
+async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
+    let mut server = Server::start().await;
+    let first = Programme::open(&server, "p-gdpr-1").await;
+    let second = Programme::open(&server, "p-gdpr-2").await;
+    for programme in [&first, &second] {
+        programme
+            .enrol_with("gone", marked("gone", pb::Role::Mentee, "GONE-qzx"))
+            .await;
+    }
+    first
+        .enrol_with("kept", marked("kept", pb::Role::Mentee, "KEPT-wvy"))
+        .await;
+    first
+        .enrol_with("last", marked("last", pb::Role::Mentor, "LAST-jkp"))
+        .await;
+    let data = server.data_dir();
+    assert!(holds(&bytes_below(&data), "GONE-qzx"));
+
+    let erase = |person: &str, options| pb::ErasePersonalDataRequest {
+        options,
+        person_id: person.to_owned(),
+    };
+    let no_reason = server
+        .privacy()
+        .erase_personal_data(as_actor(ADMIN, erase("gone", options())))
+        .await
+        .expect_err("an erasure says why");
+    assert_eq!(no_reason.code(), Code::InvalidArgument);
+    assert_eq!(
+        mentorship_e2e::details::bad_fields(&no_reason),
+        ["options.reason"]
+    );
+    let unknown = server
+        .privacy()
+        .erase_personal_data(as_actor(
+            ADMIN,
+            erase("nobody", options_because("asked by email")),
+        ))
+        .await
+        .expect_err("never applied");
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    let erased = server
+        .privacy()
+        .erase_personal_data(as_actor(
+            ADMIN,
+            erase("gone", options_because("the person asked, ticket 4711")),
+        ))
+        .await
+        .expect("ErasePersonalData")
+        .into_inner();
+    assert_eq!(erased.programme_ids, ["p-gdpr-1", "p-gdpr-2"]);
+    assert_eq!(
+        erased.values_erased, 8,
+        "name, goals, wishes, attributes, twice"
+    );
+
+    let bytes = bytes_below(&data);
+    assert!(
+        !holds(&bytes, "GONE-qzx"),
+        "a value of the erased person is on disk"
+    );
+    assert!(
+        holds(&bytes, "KEPT-wvy name"),
+        "another person's data went too"
+    );
+    let verified = server.verify().await;
+    assert!(verified.intact, "{verified:?}");
+
+    let stream = server.read_stream("participant", "p-gdpr-1/gone").await;
+    let application = serde_json::from_slice::<serde_json::Value>(&stream[0].payload_json)
+        .expect("a JSON payload");
+    let questionnaire = &application["event"]["ApplicationSubmitted"]["questionnaire"];
+    assert!(
+        questionnaire["display_name"]["$sealed"].is_string(),
+        "{questionnaire}"
+    );
+    assert_eq!(questionnaire["job_title"], "Engineer", "not personal: kept");
+    let recorded = stream.last().expect("the erasure");
+    assert_eq!(recorded.event_type, "PersonalDataErased");
+    assert_eq!(recorded.actor, ADMIN);
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&recorded.metadata_json).expect("JSON metadata");
+    assert_eq!(
+        metadata["reason"], "the person asked, ticket 4711",
+        "{metadata}"
+    );
+
+    // On the command line, with the server stopped.
+    server.terminate().await;
+    let output = std::process::Command::new(binary())
+        .args(["erase", "--data-dir"])
+        .arg(&data)
+        .args([
+            "--person",
+            "kept",
+            "--reason",
+            "retention: the programme closed",
+        ])
+        .output()
+        .expect("erase runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("erased 4 personal values of kept in p-gdpr-1"),
+        "{said}"
+    );
+    let bytes = bytes_below(&data);
+    assert!(!holds(&bytes, "KEPT-wvy"));
+    assert!(holds(&bytes, "LAST-jkp name"));
+    server.start_again();
+    assert!(server.verify().await.intact);
+}
