@@ -4,8 +4,9 @@
 //! tree `meta`                      active/<name> → u64 generation
 //! tree `<name>#<generation>`       c             → u64 checkpoint (last position applied)
 //!                                  k             → u64 history interval K
-//!                                  f             → the row format (`rows/3`: postcard rows,
-//!                                                  retention standings; older trees are rebuilt)
+//!                                  f             → the row format (`rows/4`: postcard rows,
+//!                                                  retention standings, group digests; older
+//!                                                  trees are rebuilt)
 //!                                  s ‖ programme ‖ 0x00 ‖ table ‖ id → row (current state)
 //!                                  h ‖ programme ‖ 0x00 ‖ table ‖ id ‖ 0x00 ‖ u64 version
 //!                                                → row as of that version (empty: removed)
@@ -34,7 +35,7 @@ pub const INTERVAL: &[u8] = b"k";
 /// and is rebuilt.
 pub const FORMAT: &[u8] = b"f";
 /// The row format this release writes.
-pub const ROW_FORMAT: &[u8] = b"rows/3";
+pub const ROW_FORMAT: &[u8] = b"rows/4";
 
 /// The read-model database.
 #[derive(Clone, Debug)]

@@ -37,8 +37,10 @@ impl Outcomes {
 pub struct PersonTally {
     /// Mentor or mentee.
     pub role: Option<Role>,
-    /// The breakdown groups (`attribute=value`) the person chose to share;
-    /// only kept for diversity programmes and never returned by a query.
+    /// The digests ([`group_digest`]) of the breakdown groups the person
+    /// chose to share; only kept for diversity programmes, never returned
+    /// by a query. What a person shared is never stored as text: only a
+    /// group of [`MIN_GROUP`] or more gets its label, in the head.
     pub groups: Vec<String>,
     /// When they joined the roster.
     pub rostered_at: Option<DateTime<Utc>>,
@@ -87,6 +89,24 @@ pub struct OutcomesHead {
     pub survey: Mean,
     /// The time of the last event seen.
     pub last_event_at: Option<DateTime<Utc>>,
+    /// How many people share each group, by digest.
+    #[serde(default)]
+    pub group_sizes: BTreeMap<String, u64>,
+    /// The label (`attribute=value`) of each group that reached
+    /// [`MIN_GROUP`] people, by digest: a value shared by that many names
+    /// no one, so it may be kept; a rarer one never reaches the disk, and
+    /// an erasure leaves nothing of it.
+    #[serde(default)]
+    pub group_labels: BTreeMap<String, String>,
+}
+
+/// The digest a person's shared group is kept under: SHA-256 of the
+/// programme and `attribute=value`, so that the read model holds no text a
+/// person shared.
+pub fn group_digest(programme: &str, label: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("mentorship.group.v1|{programme}|{label}").as_bytes());
+    hex::encode(&digest[..16])
 }
 
 /// The report's raw tallies for one programme, as stored.
@@ -231,11 +251,12 @@ impl OutcomesSlice {
         let mut suppressed_groups = 0;
         let mut shown = Vec::new();
         for (group, people) in groups {
-            if (people.len() as u64) < MIN_GROUP {
+            let label = self.head.group_labels.get(group);
+            let Some(label) = label.filter(|_| people.len() as u64 >= MIN_GROUP) else {
                 suppressed_groups += 1;
                 continue;
-            }
-            let (attribute, value) = group.split_once('=').unwrap_or((group, ""));
+            };
+            let (attribute, value) = label.split_once('=').unwrap_or((label, ""));
             shown.push(Group {
                 attribute: attribute.to_owned(),
                 value: value.to_owned(),
@@ -310,20 +331,42 @@ impl ReadModel for Outcomes {
                 let diversity = slice.head.diversity;
                 let tally = slice.people.or_default(fact.person());
                 match event {
-                    ParticipantEvent::ApplicationSubmitted { questionnaire, .. } => {
+                    ParticipantEvent::ApplicationSubmitted {
+                        programme,
+                        questionnaire,
+                        ..
+                    } => {
                         tally.role = Some(questionnaire.role);
                         if diversity {
-                            tally.groups = questionnaire
-                                .shared_attributes
-                                .iter()
-                                .map(|(attribute, value)| format!("{attribute}={value}"))
-                                .collect();
+                            let mut joined = Vec::new();
+                            for (attribute, value) in &questionnaire.shared_attributes {
+                                let label = format!("{attribute}={value}");
+                                let digest = group_digest(programme.as_str(), &label);
+                                joined.push((digest, label));
+                            }
+                            tally.groups =
+                                joined.iter().map(|(digest, _)| digest.clone()).collect();
+                            for (digest, label) in joined {
+                                let head = &mut *slice.head;
+                                let size = head.group_sizes.entry(digest.clone()).or_default();
+                                *size += 1;
+                                if *size >= MIN_GROUP {
+                                    head.group_labels.entry(digest).or_insert(label);
+                                }
+                            }
                         }
                     }
                     ParticipantEvent::ParticipantOnboarded => tally.standing.onboard(),
                     ParticipantEvent::ParticipantWithdrawn => tally.standing.withdraw(),
                     // What they shared is erased: they leave every group.
-                    ParticipantEvent::PersonalDataErased => tally.groups.clear(),
+                    ParticipantEvent::PersonalDataErased => {
+                        let left = std::mem::take(&mut tally.groups);
+                        for digest in left {
+                            if let Some(size) = slice.head.group_sizes.get_mut(&digest) {
+                                *size = size.saturating_sub(1);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -163,3 +163,75 @@ async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
     server.start_again();
     assert!(server.verify().await.intact);
 }
+
+/// A diversity programme's outcomes keep, per person, the groups they chose
+/// to share: an erasure takes them out of every read model and its history,
+/// so that no file holds them and no as-of answer counts them.
+#[tokio::test]
+async fn an_erased_person_leaves_no_shared_attribute_in_the_read_models() {
+    let server = Server::start().await;
+    let programme = Programme::new(&server, "p-gdpr-div");
+    programme.define().await.expect("defined");
+    programme
+        .design_as(pb::ProgrammeType::Diversity)
+        .await
+        .expect("designed");
+    programme.open_onboarding().await.expect("onboarding");
+    let mut answers = marked("shy", pb::Role::Mentee, "SHY-hgf");
+    answers
+        .shared_attributes
+        .insert("pronouns".to_owned(), "SHY-hgf-attribute".to_owned());
+    let enrolled = programme.enrol_with("shy", answers).await;
+    let data = server.data_dir();
+    let overview = |position| {
+        let mut queries = server.queries();
+        async move {
+            queries
+                .get_outcomes(as_actor(
+                    ADMIN,
+                    pb::GetOutcomesRequest {
+                        programme_id: "p-gdpr-div".to_owned(),
+                        consistency: mentorship_e2e::after(position),
+                    },
+                ))
+                .await
+                .expect("GetOutcomes")
+        }
+    };
+    overview(enrolled.last_position).await;
+    // The read models write their rows within a flush interval; the
+    // person's row is there, and nothing they shared is.
+    let read_models = data.join("projections");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !holds(&bytes_below(&read_models), "shy") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the read models never stored the person's rows"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!holds(&bytes_below(&read_models), "SHY-hgf-attribute"));
+    assert!(
+        holds(&bytes_below(&data), "SHY-hgf-attribute"),
+        "the log has it"
+    );
+
+    let erased = server
+        .privacy()
+        .erase_personal_data(as_actor(
+            ADMIN,
+            pb::ErasePersonalDataRequest {
+                options: options_because("the person asked"),
+                person_id: "shy".to_owned(),
+            },
+        ))
+        .await
+        .expect("ErasePersonalData")
+        .into_inner();
+    overview(erased.last_position).await;
+    let bytes = bytes_below(&data);
+    assert!(
+        !holds(&bytes, "SHY-hgf-attribute"),
+        "a read model still holds the erased attribute"
+    );
+}
