@@ -105,6 +105,12 @@ pub(crate) fn shared_goals(pool: &Pool<'_>, i: usize, members: &[usize]) -> Shar
     }
 }
 
+/// A group's new members: (group index, members).
+type Change = (usize, Vec<usize>);
+
+/// A move: what it gains, and the groups it changes.
+type Move = (i64, Vec<Change>);
+
 /// Every mentee's acceptable mentors: (mentor, pair score), by mentor.
 struct Edges {
     by_mentee: Vec<Vec<(usize, i64)>>,
@@ -341,8 +347,8 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Applies mentee `i`'s best improving move, if any.
     fn improve_mentee(&mut self, i: usize) -> bool {
-        let mut best: Option<(i64, Vec<(usize, Vec<usize>)>)> = None;
-        let mut consider = |gain: i64, changes: Vec<(usize, Vec<usize>)>| {
+        let mut best: Option<Move> = None;
+        let mut consider = |gain: i64, changes: Vec<Change>| {
             if gain > 0 && best.as_ref().is_none_or(|(best_gain, _)| gain > *best_gain) {
                 best = Some((gain, changes));
             }
@@ -394,7 +400,7 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Every move of member `i` out of group `from` into another group, and
     /// every swap with a member of another group.
-    fn moves_and_swaps(&self, i: usize, from: usize) -> Vec<(i64, Vec<(usize, Vec<usize>)>)> {
+    fn moves_and_swaps(&self, i: usize, from: usize) -> Vec<Move> {
         let mut out = Vec::new();
         let from_mentor = self.groups[from].mentor;
         let without: Vec<usize> = self.groups[from]
