@@ -115,6 +115,17 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// Erase the personal data of every participant of the programmes
+    /// closed before a date, in those programmes, each erasure recorded;
+    /// running it again erases nothing more.
+    Retention {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Programmes closed before this day (`YYYY-MM-DD`, UTC).
+        #[arg(long, value_name = "DATE")]
+        closed_before: String,
+    },
     /// Rebuild read models from the log, each into a new generation that
     /// replaces the old one once caught up; refused while a server runs on
     /// the store.
@@ -414,6 +425,13 @@ pub enum Job {
         /// Why.
         reason: String,
     },
+    /// Apply retention.
+    Retention {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The day, `YYYY-MM-DD`.
+        closed_before: String,
+    },
     /// Rebuild read models.
     Rebuild {
         /// The data directory.
@@ -570,6 +588,13 @@ impl Cli {
                 data_dir: store.data_dir,
                 person,
                 reason,
+            },
+            Command::Retention {
+                store,
+                closed_before,
+            } => Job::Retention {
+                data_dir: store.data_dir,
+                closed_before,
             },
             Command::Rebuild {
                 store, projection, ..

@@ -207,6 +207,29 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Retention {
+            data_dir,
+            closed_before,
+        } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open_existing(&data_dir)?);
+                let retention = commands::erase::retention(log, &closed_before).await?;
+                let programmes: Vec<String> = retention
+                    .programmes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                println!(
+                    "retention: {} programmes closed before {closed_before} ({}), {} participants, {} personal values erased now",
+                    programmes.len(),
+                    programmes.join(", "),
+                    retention.people,
+                    retention.values
+                );
+                Ok(())
+            })
+            .await
+        }
         Job::Rebuild {
             data_dir,
             projections,

@@ -22,6 +22,7 @@
 //! record; running the same request again (same command id) finds it
 //! recorded and finishes the destruction, which erases nothing twice.
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::domain::envelope::{Audit, Envelope};
@@ -49,6 +50,17 @@ pub struct Erasure {
     pub last_position: u64,
 }
 
+/// What applying retention did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// The programmes closed before the date.
+    pub programmes: Vec<ProgrammeId>,
+    /// Their participants, erased now or before.
+    pub people: usize,
+    /// How many sealed values this run destroyed.
+    pub values: usize,
+}
+
 impl<L: EventLog> Engine<L> {
     /// Erases `person`'s personal data in every programme they applied to,
     /// as `audit` asks (its reason is required). `NOT_FOUND` when they
@@ -57,6 +69,64 @@ impl<L: EventLog> Engine<L> {
         &self,
         person: &PersonId,
         audit: Audit,
+    ) -> Result<Erasure, EngineError> {
+        let erasure = self.erase_in(person, None, &audit).await?;
+        if erasure.programmes.is_empty() {
+            return Err(DomainError::not_found("person", person).into());
+        }
+        Ok(erasure)
+    }
+
+    /// Applies retention: erases the personal data of every participant of
+    /// every programme closed before `closed_before`, in that programme
+    /// only, each erasure recorded with `audit`'s actor, time and reason.
+    /// Participants erased before are passed over, so a second run erases
+    /// nothing.
+    pub async fn apply_retention(
+        &self,
+        closed_before: DateTime<Utc>,
+        audit: Audit,
+    ) -> Result<Retention, EngineError> {
+        let mut retention = Retention::default();
+        let participants = self
+            .log()
+            .stream_ids(StreamType::Participant.as_str())
+            .await?;
+        for programme in self.log().stream_ids(Programme::STREAM.as_str()).await? {
+            let stream = StreamRef::new(Programme::STREAM.as_str(), programme.as_str());
+            let events = self.log().read_stream(&stream, 1).await?;
+            let closed = events
+                .last()
+                .filter(|event| event.event_type == "ProgrammeClosed")
+                .is_some_and(|event| event.at < closed_before);
+            if !closed {
+                continue;
+            }
+            let programme = ProgrammeId::parse("programme_id", programme)?;
+            for stream_id in &participants {
+                let Some((of, person)) = ParticipantStreamId::split(stream_id) else {
+                    continue;
+                };
+                if of != programme.as_str() {
+                    continue;
+                }
+                let person = PersonId::parse("person_id", person)?;
+                let erased = self.erase_in(&person, Some(&programme), &audit).await?;
+                retention.values += erased.values;
+                retention.people += 1;
+            }
+            retention.programmes.push(programme);
+        }
+        Ok(retention)
+    }
+
+    /// Erases `person` in `only` (every programme they applied to when
+    /// `None`).
+    async fn erase_in(
+        &self,
+        person: &PersonId,
+        only: Option<&ProgrammeId>,
+        audit: &Audit,
     ) -> Result<Erasure, EngineError> {
         let mut erasure = Erasure {
             programmes: Vec::new(),
@@ -74,10 +144,13 @@ impl<L: EventLog> Engine<L> {
             if who != person.as_str() {
                 continue;
             }
+            if only.is_some_and(|only| only.as_str() != programme) {
+                continue;
+            }
             let programme = ProgrammeId::parse("programme_id", programme)?;
             let participant = ParticipantStreamId::new(programme.clone(), person.clone());
             let command = Envelope::new(
-                erasure_audit(&audit, &programme),
+                erasure_audit(audit, &participant),
                 ParticipantCommand::ErasePersonalData,
             );
             match self
@@ -96,9 +169,6 @@ impl<L: EventLog> Engine<L> {
                 .await?;
             erasure.values += self.erase_survey_answers(&programme, person).await?;
             erasure.programmes.push(programme);
-        }
-        if erasure.programmes.is_empty() {
-            return Err(DomainError::not_found("person", person).into());
         }
         Ok(erasure)
     }
@@ -133,11 +203,11 @@ impl<L: EventLog> Engine<L> {
     }
 }
 
-/// The audit of the erasure recorded in `programme`: the request's actor,
-/// time and reason, and a command id derived from the request's, so that
-/// the same request records each programme's erasure once.
-fn erasure_audit(request: &Audit, programme: &ProgrammeId) -> Audit {
-    let digest = Sha256::digest(format!("{}|erase|{programme}", request.command_id).as_bytes());
+/// The audit of the erasure recorded on `participant`: the request's
+/// actor, time and reason, and a command id derived from the request's, so
+/// that the same request records each participant's erasure once.
+fn erasure_audit(request: &Audit, participant: &ParticipantStreamId) -> Audit {
+    let digest = Sha256::digest(format!("{}|erase|{participant}", request.command_id).as_bytes());
     let id = format!("erase:{}", &hex::encode(digest)[..40]);
     Audit {
         command_id: CommandId::parse("command_id", id)

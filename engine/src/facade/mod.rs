@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 
 pub use crate::domain::aggregate::Decider;
 pub use clerk::{Clerk, CommandNumbering};
-pub use erasure::Erasure;
+pub use erasure::{Erasure, Retention};
 pub use error::EngineError;
 
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};

@@ -8,6 +8,7 @@ use cqrs_es::{AggregateError, CqrsFramework};
 
 use super::*;
 
+use crate::domain::ids::ProgrammeId;
 use crate::domain::participant::Role;
 use crate::domain::participant::{Participant, ParticipantCommand};
 use crate::domain::programme::design::ProgrammeType;
@@ -934,4 +935,123 @@ async fn erasing_a_person_destroys_their_values_in_every_file_and_keeps_the_chai
         matches!(unknown, EngineError::Domain(DomainError::NotFound { .. })),
         "{unknown:?}"
     );
+}
+
+/// Programme `id` with mentor `m1` and mentee `e1` onboarded (their names
+/// marked with `mark`), taken to its measurement step and, when `close`,
+/// closed.
+async fn programme_through_measurement<L: EventLog>(
+    engine: &Engine<L>,
+    id: &str,
+    mark: &str,
+    close: bool,
+) -> ProgrammeId {
+    let p = ProgrammeId::parse("programme_id", id).expect("an id");
+    let mut no_training = design(ProgrammeType::OneToOne);
+    no_training.required_modules.clear();
+    let setup = [
+        ProgrammeCommand::Define {
+            programme: p.clone(),
+            charter: charter(),
+        },
+        ProgrammeCommand::Design(no_training),
+        ProgrammeCommand::OpenOnboarding,
+    ];
+    for (index, step) in setup.into_iter().enumerate() {
+        engine
+            .execute::<Programme>(&p, cmd(ADMIN, &format!("{id}-setup-{index}"), step), None)
+            .await
+            .expect("set up");
+    }
+    for (who, role) in [("m1", Role::Mentor), ("e1", Role::Mentee)] {
+        let mut answers = questionnaire(role);
+        answers.display_name = format!("{mark} {who}");
+        let stream = ParticipantStreamId::new(p.clone(), person(who).clone());
+        engine
+            .execute::<Participant>(
+                &stream,
+                Envelope::new(
+                    command_audit(who, &format!("{id}-apply-{who}")),
+                    ParticipantCommand::apply(person(who).clone(), answers),
+                ),
+                None,
+            )
+            .await
+            .expect("applied");
+        engine
+            .execute::<Participant>(
+                &stream,
+                cmd(
+                    ADMIN,
+                    &format!("{id}-approve-{who}"),
+                    ParticipantCommand::Approve,
+                ),
+                None,
+            )
+            .await
+            .expect("approved");
+    }
+    let mut steps = vec![
+        ProgrammeCommand::StartMatching,
+        ProgrammeCommand::StartMomentum,
+        ProgrammeCommand::StartMeasurement,
+    ];
+    if close {
+        steps.push(ProgrammeCommand::Close);
+    }
+    for (index, step) in steps.into_iter().enumerate() {
+        engine
+            .execute::<Programme>(&p, cmd(ADMIN, &format!("{id}-step-{index}"), step), None)
+            .await
+            .expect("advanced");
+    }
+    p
+}
+
+/// Retention erases the participants of programmes closed before the date,
+/// in those programmes only, and a second run erases nothing.
+#[tokio::test]
+async fn retention_erases_the_participants_of_programmes_closed_before_the_date() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = Arc::new(
+        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
+    );
+    let engine = Engine::new(Arc::clone(&log));
+    let closed = programme_through_measurement(&engine, "closed-1", "CLOSED-rtn", true).await;
+    programme_through_measurement(&engine, "open-1", "OPEN-rtn", false).await;
+    let mut audit = command_audit(ADMIN, "retention-1");
+    audit.reason = Some("retention: closed before 2026-06-01".to_owned());
+
+    let before_the_close = engine
+        .apply_retention(now() - chrono::Duration::days(1), audit.clone())
+        .await
+        .expect("retention");
+    assert_eq!(
+        before_the_close,
+        Retention::default(),
+        "nothing closed by then"
+    );
+
+    let retention = engine
+        .apply_retention(now() + chrono::Duration::days(1), audit.clone())
+        .await
+        .expect("retention");
+    assert_eq!(retention.programmes, vec![closed]);
+    assert_eq!(retention.people, 2);
+    assert_eq!(retention.values, 8, "four personal fields each");
+    let bytes = bytes_below(dir.path());
+    assert!(!holds(&bytes, "CLOSED-rtn"));
+    assert!(
+        holds(&bytes, "OPEN-rtn m1"),
+        "an open programme's people stay"
+    );
+    let again = engine
+        .apply_retention(now() + chrono::Duration::days(1), audit)
+        .await
+        .expect("retention again");
+    assert_eq!((again.people, again.values), (2, 0));
+    assert!(matches!(
+        engine.log().verify().await.expect("verifies"),
+        crate::store::Verification::Intact { .. }
+    ));
 }

@@ -235,3 +235,56 @@ async fn an_erased_person_leaves_no_shared_attribute_in_the_read_models() {
         "a read model still holds the erased attribute"
     );
 }
+
+/// Retention on the command line: the participants of a programme closed
+/// before the date are erased there; an open programme's are not.
+#[tokio::test]
+async fn retention_erases_the_people_of_programmes_closed_before_the_date() {
+    let mut server = Server::start().await;
+    let closed = Programme::open(&server, "p-closed").await;
+    closed
+        .enrol_with("c-m", marked("c-m", pb::Role::Mentor, "CLOSED-pqr"))
+        .await;
+    closed
+        .enrol_with("c-e", marked("c-e", pb::Role::Mentee, "CLOSED-pqr"))
+        .await;
+    closed.start_matching().await.expect("matching");
+    closed.start_momentum().await.expect("momentum");
+    closed.start_measurement().await.expect("measurement");
+    closed.close_programme().await.expect("closed");
+    let open = Programme::open(&server, "p-open").await;
+    open.enrol_with("o-e", marked("o-e", pb::Role::Mentee, "OPEN-stu"))
+        .await;
+    server.terminate().await;
+
+    let data = server.data_dir();
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let output = std::process::Command::new(binary())
+        .args(["retention", "--data-dir"])
+        .arg(&data)
+        .args(["--closed-before", &tomorrow])
+        .output()
+        .expect("retention runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains("1 programmes closed before") && said.contains("(p-closed), 2 participants"),
+        "{said}"
+    );
+    let bytes = bytes_below(&data);
+    assert!(!holds(&bytes, "CLOSED-pqr"));
+    assert!(holds(&bytes, "OPEN-stu name"));
+    server.start_again();
+    assert!(server.verify().await.intact);
+    let recorded = server.read_stream("participant", "p-closed/c-e").await;
+    assert_eq!(
+        recorded.last().map(|event| event.event_type.as_str()),
+        Some("PersonalDataErased")
+    );
+}
