@@ -115,6 +115,18 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// Export the whole log for an auditor: JSON lines with each event's
+    /// canonical bytes, hash and sealed digests, and a manifest with the
+    /// count, the head hash and the newest signed checkpoint;
+    /// `tools/verify_export.py` checks an export with nothing else.
+    Export {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A new or empty directory to write into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
     /// Erase the personal data of every participant of the programmes
     /// closed before a date, in those programmes, each erasure recorded;
     /// running it again erases nothing more.
@@ -425,6 +437,13 @@ pub enum Job {
         /// Why.
         reason: String,
     },
+    /// Export the log.
+    Export {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Where to.
+        to: PathBuf,
+    },
     /// Apply retention.
     Retention {
         /// The data directory.
@@ -588,6 +607,10 @@ impl Cli {
                 data_dir: store.data_dir,
                 person,
                 reason,
+            },
+            Command::Export { store, to } => Job::Export {
+                data_dir: store.data_dir,
+                to,
             },
             Command::Retention {
                 store,

@@ -207,6 +207,23 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Export { data_dir, to } => {
+            offline(async {
+                let log = commands::open_read_only(&data_dir)?;
+                let exported = commands::export::run(&log, &data_dir, &to).await?;
+                println!(
+                    "exported {} events to {} (head {}, signed checkpoint {})",
+                    exported.count,
+                    to.display(),
+                    hex::encode(exported.head_hash),
+                    exported
+                        .checkpoint
+                        .map_or_else(|| "none".to_owned(), |position| format!("at {position}"))
+                );
+                Ok(())
+            })
+            .await
+        }
         Job::Retention {
             data_dir,
             closed_before,

@@ -11,33 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
-use cli_support::{assert_one_line_error, demo, mentorship, run, stderr, stdout};
-
-/// Serves `data` with `flags` until the address is printed, then stops it
-/// with SIGTERM and waits; returns what it printed on stderr.
-fn serve_briefly(data: &Path, flags: &[&str]) -> String {
-    let mut child = mentorship()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(
-        lines.any(|line| line.is_ok_and(|line| line.starts_with("listening on "))),
-        "serve did not start"
-    );
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use cli_support::{assert_one_line_error, demo, mentorship, run, serve_briefly, stderr, stdout};
 
 /// Keeps the first `1 / fraction` of the last event segment of `data`.
 fn cut_last_segment(data: &Path, fraction: u64) {

@@ -5,6 +5,7 @@
 pub mod checkpoints;
 pub mod demo;
 pub mod erase;
+pub mod export;
 pub mod rebuild;
 pub mod tail;
 pub mod verify;
@@ -88,6 +89,9 @@ pub enum CommandError {
         /// Why.
         source: mentorship_projections::ProjectionError,
     },
+    /// An export was refused or failed.
+    #[error("export: {0}")]
+    Export(String),
     /// An erasure was refused or failed.
     #[error("erase: {0}")]
     Erase(String),

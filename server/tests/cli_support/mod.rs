@@ -88,3 +88,30 @@ pub fn spawn_serve(
     std::thread::spawn(move || lines.for_each(drop));
     (child, address)
 }
+
+/// Serves `data` with `flags` until the address is printed, then stops it
+/// with SIGTERM and waits; returns what it printed on stderr.
+pub fn serve_briefly(data: &Path, flags: &[&str]) -> String {
+    let mut child = mentorship()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(flags)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::{BufRead, BufReader};
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines.any(|line| line.is_ok_and(|line| line.starts_with("listening on "))),
+        "serve did not start"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
