@@ -127,6 +127,24 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Export everything the engine holds about one person, for them (a
+    /// subject access request): their events with their personal values
+    /// and their relationships' confidential content, as JSON lines with a
+    /// manifest; the export is recorded.
+    SubjectAccess {
+        /// Where the store lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Whose data.
+        #[arg(long, value_name = "ID")]
+        person: String,
+        /// Why: the request it answers (recorded with the export).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// A new or empty directory to write into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
     /// Erase the personal data of every participant of the programmes
     /// closed before a date, in those programmes, each erasure recorded;
     /// running it again erases nothing more.
@@ -444,6 +462,17 @@ pub enum Job {
         /// Where to.
         to: PathBuf,
     },
+    /// Export one person's data.
+    SubjectAccess {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// Whose.
+        person: String,
+        /// Why.
+        reason: String,
+        /// Where to.
+        to: PathBuf,
+    },
     /// Apply retention.
     Retention {
         /// The data directory.
@@ -607,6 +636,17 @@ impl Cli {
                 data_dir: store.data_dir,
                 person,
                 reason,
+            },
+            Command::SubjectAccess {
+                store,
+                person,
+                reason,
+                to,
+            } => Job::SubjectAccess {
+                data_dir: store.data_dir,
+                person,
+                reason,
+                to,
             },
             Command::Export { store, to } => Job::Export {
                 data_dir: store.data_dir,

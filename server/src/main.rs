@@ -207,6 +207,25 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::SubjectAccess {
+            data_dir,
+            person,
+            reason,
+            to,
+        } => {
+            offline(async {
+                let log = std::sync::Arc::new(commands::open_existing(&data_dir)?);
+                let export = commands::export::subject_access(log, &person, &reason, &to).await?;
+                println!(
+                    "exported {} events about {person} from {} streams to {}",
+                    export.events.len(),
+                    export.streams.len(),
+                    to.display()
+                );
+                Ok(())
+            })
+            .await
+        }
         Job::Export { data_dir, to } => {
             offline(async {
                 let log = commands::open_read_only(&data_dir)?;

@@ -27,6 +27,7 @@ mod clerk;
 mod erasure;
 mod error;
 mod matching;
+mod subject_access;
 #[cfg(test)]
 mod tests;
 
@@ -40,6 +41,7 @@ pub use crate::domain::aggregate::Decider;
 pub use clerk::{Clerk, CommandNumbering};
 pub use erasure::{Erasure, Retention};
 pub use error::EngineError;
+pub use subject_access::{SubjectAccess, SUBJECT_ACCESS_FORMAT};
 
 use crate::domain::envelope::{Audit, Envelope, EventKind, Recorded};
 use crate::domain::ids::CommandId;

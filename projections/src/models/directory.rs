@@ -163,7 +163,8 @@ impl ReadModel for Directory {
                         entry.status = ApplicationStatus::Withdrawn;
                     }
                     ParticipantEvent::ApplicationSubmitted { .. }
-                    | ParticipantEvent::PersonalDataErased => {}
+                    | ParticipantEvent::PersonalDataErased
+                    | ParticipantEvent::SubjectAccessExported => {}
                 }
             }
             Decoded::Programme(event) => match event {

@@ -48,6 +48,9 @@ pub enum ScopeRule {
     Relationship,
     /// The request reads one stream: the rule of the stream's type.
     Stream,
+    /// The request names a person across every programme: mentors and
+    /// mentees only themselves.
+    Subject,
     /// No target: the role alone decides.
     Any,
 }
@@ -56,7 +59,7 @@ use Role::{
     Administrator as ADM, Auditor as AUD, Mentee as MEE, Mentor as MOR, ProgrammeManager as PM,
     Service as SVC,
 };
-use ScopeRule::{Any, Programme, Relationship as Rel, SelfOnly, Stream};
+use ScopeRule::{Any, Programme, Relationship as Rel, SelfOnly, Stream, Subject};
 
 const MANAGERS: &[Role] = &[ADM, PM];
 const MEMBERS: &[Role] = &[ADM, PM, MOR, MEE];
@@ -226,6 +229,11 @@ pub const TABLE: &[(&str, &[Role], ScopeRule)] = &[
         &[ADM],
         Any,
     ),
+    (
+        "/mentorship.v1.PrivacyService/ExportPersonalData",
+        &[ADM, MOR, MEE],
+        Subject,
+    ),
     // EventStoreService
     (
         "/mentorship.v1.EventStoreService/ReadStream",
@@ -359,6 +367,8 @@ pub enum Target<'a> {
     Relationship(&'a RelationshipId),
     /// A stream of the log, read as it is stored.
     Stream(&'a StreamAddress),
+    /// One person, in every programme.
+    Subject(&'a str),
     /// Nothing in particular.
     Nothing,
 }
@@ -478,6 +488,7 @@ fn describe(target: Target<'_>) -> String {
         ),
         Target::Relationship(relationship) => format!("relationship {relationship}"),
         Target::Stream(stream) => format!("stream {stream}"),
+        Target::Subject(person) => format!("the data of {person}"),
         Target::Nothing => "this".to_owned(),
     }
 }
@@ -515,6 +526,9 @@ pub fn permits(
     };
     match (rule, target) {
         (ScopeRule::Any, _) => true,
+        (ScopeRule::Subject, Target::Subject(person)) => {
+            personal && person == principal.subject.as_str()
+        }
         (ScopeRule::Programme, Target::Programme(programme)) => in_scope(programme),
         (ScopeRule::SelfOnly, Target::Person(participant))
         | (ScopeRule::Stream, Target::Stream(StreamAddress::Participant(participant))) => {
@@ -651,6 +665,50 @@ mod tests {
             roles: BTreeSet::from([role]),
             scope: Scope::of(programmes.iter().map(|p| (*p).to_owned())),
         }
+    }
+
+    #[test]
+    fn a_person_exports_only_their_own_data_and_an_administrator_anyone_s() {
+        let ana = person("ana", Role::Mentee, &[]);
+        let rule = ScopeRule::Subject;
+        assert!(permits(
+            &ana,
+            Role::Mentee,
+            rule,
+            Target::Subject("ana"),
+            None
+        ));
+        assert!(!permits(
+            &ana,
+            Role::Mentee,
+            rule,
+            Target::Subject("ben"),
+            None
+        ));
+        let mentor = person("mo", Role::Mentor, &["*"]);
+        assert!(!permits(
+            &mentor,
+            Role::Mentor,
+            rule,
+            Target::Subject("ana"),
+            None
+        ));
+        let admin = person("root", Role::Administrator, &[]);
+        assert!(permits(
+            &admin,
+            Role::Administrator,
+            rule,
+            Target::Subject("ana"),
+            None
+        ));
+        let manager = person("pm", Role::ProgrammeManager, &["*"]);
+        assert!(!permits(
+            &manager,
+            Role::ProgrammeManager,
+            rule,
+            Target::Subject("ana"),
+            None
+        ));
     }
 
     #[test]

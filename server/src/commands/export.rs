@@ -48,13 +48,7 @@ pub struct Exported {
 /// Exports the log of `data_dir` into `to`, a new or empty directory.
 pub async fn run(log: &SegmentLog, data_dir: &Path, to: &Path) -> Result<Exported, CommandError> {
     let refuse = |reason: String| CommandError::Export(format!("{}: {reason}", to.display()));
-    if to.exists() {
-        let mut entries = std::fs::read_dir(to).map_err(|error| refuse(error.to_string()))?;
-        if entries.next().is_some() {
-            return Err(refuse("is not empty; export into a new directory".into()));
-        }
-    }
-    private_dir(to).map_err(|error| refuse(error.to_string()))?;
+    new_private_dir(to)?;
     let file = private_file(&to.join("events.jsonl")).map_err(|e| refuse(e.to_string()))?;
     let mut out = BufWriter::new(file);
     let mut head_hash = [0u8; 32];
@@ -126,6 +120,64 @@ fn line(event: &RecordedEvent) -> Value {
 /// SHA-256 of a file's bytes.
 fn file_digest(path: &Path) -> Result<[u8; 32], CommandError> {
     Ok(Sha256::digest(std::fs::read(path)?).into())
+}
+
+/// Makes `to` a directory only the service account may enter, refusing
+/// one that holds anything: an export never mixes with another.
+fn new_private_dir(to: &Path) -> Result<(), CommandError> {
+    let refuse = |reason: String| CommandError::Export(format!("{}: {reason}", to.display()));
+    if to.exists() {
+        let mut entries = std::fs::read_dir(to).map_err(|error| refuse(error.to_string()))?;
+        if entries.next().is_some() {
+            return Err(refuse("is not empty; export into a new directory".into()));
+        }
+    }
+    private_dir(to).map_err(|error| refuse(error.to_string()))
+}
+
+/// Exports everything held about `person` into `to`, a new or empty
+/// directory (`events.jsonl`, `manifest.json`), recording the export with
+/// the actor [`super::erase::OPERATOR`] and `reason`.
+pub async fn subject_access(
+    log: std::sync::Arc<SegmentLog>,
+    person: &str,
+    reason: &str,
+    to: &Path,
+) -> Result<mentorship_engine::facade::SubjectAccess, CommandError> {
+    use mentorship_engine::domain::envelope::Audit;
+    use mentorship_engine::domain::ids::{ActorId, CommandId, PersonId};
+    let refuse = |reason: String| CommandError::Export(format!("{}: {reason}", to.display()));
+    let invalid = |error: mentorship_engine::domain::DomainError| refuse(error.to_string());
+    let person = PersonId::parse("--person", person).map_err(invalid)?;
+    new_private_dir(to)?;
+    let at = Utc::now();
+    let audit = Audit {
+        command_id: CommandId::parse(
+            "command_id",
+            format!(
+                "cli-access-{}",
+                at.timestamp_nanos_opt().unwrap_or_default()
+            ),
+        )
+        .map_err(invalid)?,
+        actor: ActorId::parse("actor", super::erase::OPERATOR).map_err(invalid)?,
+        at,
+        reason: Some(reason.to_owned()),
+    };
+    let export = mentorship_engine::facade::Engine::new(log)
+        .subject_access(&person, audit)
+        .await
+        .map_err(|error| refuse(error.to_string()))?;
+    let mut events = private_file(&to.join("events.jsonl")).map_err(|e| refuse(e.to_string()))?;
+    events.write_all(&export.events_jsonl())?;
+    events.sync_all()?;
+    let mut manifest =
+        private_file(&to.join("manifest.json")).map_err(|e| refuse(e.to_string()))?;
+    serde_json::to_writer_pretty(&mut manifest, &export.manifest(at))
+        .map_err(|error| refuse(error.to_string()))?;
+    manifest.write_all(b"\n")?;
+    manifest.sync_all()?;
+    Ok(export)
 }
 
 /// A directory only the service account may enter: an export is the log.

@@ -1,4 +1,4 @@
-//! `mentorship.v1.PrivacyService`: erasure of a person's personal data.
+//! `mentorship.v1.PrivacyService`: erasure and export of a person's data.
 
 use mentorship_engine::domain::ids::PersonId;
 use mentorship_engine::facade::Engine;
@@ -50,6 +50,28 @@ impl<L: EventLog> PrivacyService for PrivacyApi<L> {
                 .collect(),
             values_erased: u64::try_from(erasure.values).unwrap_or(u64::MAX),
             last_position: erasure.last_position,
+        }))
+    }
+
+    async fn export_personal_data(
+        &self,
+        request: Request<pb::ExportPersonalDataRequest>,
+    ) -> Result<Response<pb::ExportPersonalDataReply>, Status> {
+        let named = request.get_ref().person_id.clone();
+        authorize(&request, &self.engine, Target::Subject(&named)).await?;
+        let caller = caller::of(&request)?;
+        let (options, person) = all((
+            common::options(request.get_ref().options.as_ref()),
+            id(PersonId::parse, "person_id", &named),
+        ))?;
+        let export = self
+            .engine
+            .subject_access(&person, caller::audit(&caller, &options))
+            .await
+            .map_err(|error| from_engine(error, ""))?;
+        Ok(Response::new(pb::ExportPersonalDataReply {
+            events_jsonl: export.events_jsonl(),
+            manifest_json: export.manifest(chrono::Utc::now()).to_string().into_bytes(),
         }))
     }
 }

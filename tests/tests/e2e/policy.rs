@@ -492,6 +492,14 @@ impl Secured {
                 erase_personal_data,
                 pb::ErasePersonalDataRequest::default()
             ),
+            "PrivacyService/ExportPersonalData" => send!(
+                privacy,
+                export_personal_data,
+                pb::ExportPersonalDataRequest {
+                    options: mentorship_e2e::options(),
+                    person_id: MENTEE.to_owned(),
+                }
+            ),
             "EventStoreService/GetCheckpoint" => {
                 send!(events, get_checkpoint, pb::GetCheckpointRequest {})
             }
@@ -734,6 +742,13 @@ pub(crate) const EXPECTED: &[(&str, &[Caller], Code)] = &[
         "PrivacyService/ErasePersonalData",
         &[Admin],
         Code::InvalidArgument,
+    ),
+    // Subject access: administrators for anyone, a person for themselves
+    // (the request names the mentee).
+    (
+        "PrivacyService/ExportPersonalData",
+        &[Admin, Mentee],
+        Code::Ok,
     ),
     ("EventStoreService/Subscribe", &[Admin, Auditor], Code::Ok),
     ("EventStoreService/Verify", &[Admin, Auditor], Code::Ok),

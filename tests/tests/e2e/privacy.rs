@@ -288,3 +288,112 @@ async fn retention_erases_the_people_of_programmes_closed_before_the_date() {
         Some("PersonalDataErased")
     );
 }
+
+/// Subject access: a person receives their own events with their personal
+/// values and their relationship's confidential content, nobody else's
+/// personal values, and the record of the export itself; on the command
+/// line too.
+#[tokio::test]
+async fn a_person_exports_everything_held_about_them_and_the_export_is_recorded() {
+    let mut server = Server::start().await;
+    let programme = Programme::open(&server, "p-sar").await;
+    programme
+        .enrol_with("sar-m", marked("sar-m", pb::Role::Mentor, "MENTOR-def"))
+        .await;
+    programme
+        .enrol_with("sar-e", marked("sar-e", pb::Role::Mentee, "OWN-ghi"))
+        .await;
+    programme
+        .enrol_with("other", marked("other", pb::Role::Mentee, "OTHER-abc"))
+        .await;
+    programme.start_matching().await.expect("matching");
+    programme.match_pair("r-sar", "sar-m", "sar-e").await;
+    programme.start_momentum().await.expect("momentum");
+    let relationship = mentorship_e2e::fixtures::Relationship::new(&server, "r-sar");
+    relationship.agree("sar-m", "sar-e").await;
+    relationship
+        .check_in("sar-m", "CONFIDENTIAL-jkl went well")
+        .await
+        .expect("checked in");
+
+    let reply = server
+        .privacy()
+        .export_personal_data(as_actor(
+            "sar-e",
+            pb::ExportPersonalDataRequest {
+                options: options_because("my own copy"),
+                person_id: "sar-e".to_owned(),
+            },
+        ))
+        .await
+        .expect("ExportPersonalData")
+        .into_inner();
+    let text = String::from_utf8(reply.events_jsonl.clone()).expect("UTF-8");
+    assert!(text.contains("OWN-ghi name"), "their own name");
+    assert!(text.contains("OWN-ghi goal"), "their own goals");
+    assert!(
+        text.contains("CONFIDENTIAL-jkl"),
+        "their relationship's notes"
+    );
+    assert!(!text.contains("OTHER-abc"), "another person's data");
+    assert!(
+        !text.contains("MENTOR-def"),
+        "their mentor's personal values"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let types: Vec<&str> = lines
+        .iter()
+        .map(|line| line["event_type"].as_str().expect("a type"))
+        .collect();
+    for expected in [
+        "ApplicationSubmitted",
+        "MatchProposed",
+        "RelationshipOpened",
+        "CheckedIn",
+        "SubjectAccessExported",
+    ] {
+        assert!(types.contains(&expected), "{expected} missing: {types:?}");
+    }
+    let positions: Vec<u64> = lines
+        .iter()
+        .map(|line| line["position"].as_u64().expect("a position"))
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "in order"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&reply.manifest_json).expect("a JSON manifest");
+    assert_eq!(manifest["format"], "mentorship-subject-access/1");
+    assert_eq!(manifest["count"], lines.len());
+    assert_eq!(manifest["person"], "sar-e");
+
+    server.terminate().await;
+    let target = tempfile::tempdir().expect("a directory");
+    let to = target.path().join("sar-e");
+    let output = std::process::Command::new(binary())
+        .args(["subject-access", "--data-dir"])
+        .arg(server.data_dir())
+        .args(["--person", "sar-e", "--reason", "request by letter", "--to"])
+        .arg(&to)
+        .output()
+        .expect("subject-access runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(to.join("events.jsonl")).expect("events.jsonl");
+    assert!(written.contains("OWN-ghi name") && !written.contains("OTHER-abc"));
+    assert_eq!(
+        written
+            .matches("\"event_type\":\"SubjectAccessExported\"")
+            .count(),
+        2,
+        "the first export's record and this one's"
+    );
+    assert!(to.join("manifest.json").exists());
+}

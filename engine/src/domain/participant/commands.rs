@@ -53,6 +53,9 @@ pub enum ParticipantCommand {
     /// on their request or by retention; the envelope's reason is required.
     /// The engine then destroys the sealed values (`Engine::erase_person`).
     ErasePersonalData,
+    /// Record that everything the engine holds about the person was
+    /// exported to them (a subject access request).
+    RecordSubjectAccess,
 }
 
 impl ParticipantCommand {

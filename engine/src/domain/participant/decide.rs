@@ -124,6 +124,9 @@ impl Decider for Participant {
                 }
                 Ok(vec![ParticipantEvent::PersonalDataErased])
             }
+            ParticipantCommand::RecordSubjectAccess => {
+                Ok(vec![ParticipantEvent::SubjectAccessExported])
+            }
         }
     }
 

@@ -37,6 +37,9 @@ pub enum ParticipantEvent {
     /// The person's personal data here was erased. Who asked, when and why
     /// are the event's actor, time and reason; it holds no personal data.
     PersonalDataErased,
+    /// Everything held about the person was exported to them. Who asked,
+    /// when and why are the event's actor, time and reason.
+    SubjectAccessExported,
 }
 
 const APPLICATION_FIELDS: &[SensitiveField] = &[
@@ -56,6 +59,7 @@ impl ParticipantEvent {
         ("ParticipantOnboarded", &[]),
         ("ParticipantWithdrawn", &[]),
         ("PersonalDataErased", &[]),
+        ("SubjectAccessExported", &[]),
     ];
 }
 
@@ -75,6 +79,7 @@ impl EventKind for ParticipantEvent {
             Self::ParticipantOnboarded => "ParticipantOnboarded",
             Self::ParticipantWithdrawn => "ParticipantWithdrawn",
             Self::PersonalDataErased => "PersonalDataErased",
+            Self::SubjectAccessExported => "SubjectAccessExported",
         }
     }
 

@@ -110,6 +110,7 @@ impl Participant {
             }
             ParticipantEvent::ParticipantOnboarded => self.status = EnrolmentStatus::Onboarded,
             ParticipantEvent::ParticipantWithdrawn => self.status = EnrolmentStatus::Withdrawn,
+            ParticipantEvent::SubjectAccessExported => {}
             ParticipantEvent::PersonalDataErased => {
                 self.erased = true;
                 if let Some(questionnaire) = self.questionnaire.as_mut() {
