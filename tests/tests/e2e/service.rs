@@ -9,10 +9,11 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 use tonic_reflection::pb::v1::ServerReflectionRequest;
 
-const SERVICES: [&str; 6] = [
+const SERVICES: [&str; 7] = [
     "mentorship.v1.EventStoreService",
     "mentorship.v1.MatchingService",
     "mentorship.v1.ParticipantService",
+    "mentorship.v1.PrivacyService",
     "mentorship.v1.ProgrammeService",
     "mentorship.v1.QueryService",
     "mentorship.v1.RelationshipService",
