@@ -150,7 +150,7 @@ impl<L: EventLog> Engine<L> {
             let programme = ProgrammeId::parse("programme_id", programme)?;
             let participant = ParticipantStreamId::new(programme.clone(), person.clone());
             let command = Envelope::new(
-                erasure_audit(audit, &participant),
+                participant_audit(audit, "erase", &participant),
                 ParticipantCommand::ErasePersonalData,
             );
             match self
@@ -203,12 +203,18 @@ impl<L: EventLog> Engine<L> {
     }
 }
 
-/// The audit of the erasure recorded on `participant`: the request's
-/// actor, time and reason, and a command id derived from the request's, so
-/// that the same request records each participant's erasure once.
-fn erasure_audit(request: &Audit, participant: &ParticipantStreamId) -> Audit {
-    let digest = Sha256::digest(format!("{}|erase|{participant}", request.command_id).as_bytes());
-    let id = format!("erase:{}", &hex::encode(digest)[..40]);
+/// The audit of what one request (`purpose`: an erasure, a subject access)
+/// records on `participant`: the request's actor, time and reason, and a
+/// command id derived from the request's, so that the same request records
+/// on each participant once, and a retry finds its record.
+pub(super) fn participant_audit(
+    request: &Audit,
+    purpose: &str,
+    participant: &ParticipantStreamId,
+) -> Audit {
+    let digest =
+        Sha256::digest(format!("{}|{purpose}|{participant}", request.command_id).as_bytes());
+    let id = format!("{purpose}:{}", &hex::encode(digest)[..40]);
     Audit {
         command_id: CommandId::parse("command_id", id)
             .unwrap_or_else(|_| request.command_id.clone()),

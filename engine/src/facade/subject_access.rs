@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::domain::envelope::{Audit, Envelope};
-use crate::domain::ids::{CommandId, PersonId, ProgrammeId, RelationshipId};
+use crate::domain::ids::{PersonId, ProgrammeId, RelationshipId};
 use crate::domain::participant::{Participant, ParticipantCommand};
 use crate::domain::programme::{Programme, ProgrammeEvent};
 use crate::domain::sensitivity::Sensitivity;
@@ -102,7 +102,7 @@ impl<L: EventLog> Engine<L> {
         for programme in &programmes {
             let participant = ParticipantStreamId::new(programme.clone(), person.clone());
             let command = Envelope::new(
-                derived_audit(&audit, &participant),
+                super::erasure::participant_audit(&audit, "access", &participant),
                 ParticipantCommand::RecordSubjectAccess,
             );
             last_position = self
@@ -189,22 +189,10 @@ struct Collected {
 impl Collected {
     fn add(&mut self, event: &RecordedEvent, payload: Value) {
         self.streams.insert(event.stream.clone());
-        self.events.insert(
-            event.position,
-            json!({
-                "position": event.position,
-                "stream_type": event.stream.stream_type,
-                "stream_id": event.stream.stream_id,
-                "revision": event.revision,
-                "event_type": event.event_type,
-                "event_version": event.event_version,
-                "at": event.at.to_rfc3339(),
-                "actor": event.actor,
-                "command_id": event.command_id,
-                "payload": payload,
-                "metadata": event.metadata,
-            }),
-        );
+        let mut line = event.header_json();
+        line.insert("payload".into(), payload);
+        line.insert("metadata".into(), event.metadata.clone());
+        self.events.insert(event.position, Value::Object(line));
     }
 }
 
@@ -215,17 +203,5 @@ fn mentions(value: &Value, id: &str) -> bool {
         Value::Array(items) => items.iter().any(|item| mentions(item, id)),
         Value::Object(fields) => fields.values().any(|field| mentions(field, id)),
         _ => false,
-    }
-}
-
-/// The audit of the export's record on `participant`: the request's actor,
-/// time and reason, and a command id derived from the request's.
-fn derived_audit(request: &Audit, participant: &ParticipantStreamId) -> Audit {
-    let digest = Sha256::digest(format!("{}|access|{participant}", request.command_id).as_bytes());
-    let id = format!("access:{}", &hex::encode(digest)[..40]);
-    Audit {
-        command_id: CommandId::parse("command_id", id)
-            .unwrap_or_else(|_| request.command_id.clone()),
-        ..request.clone()
     }
 }

@@ -804,70 +804,12 @@ async fn erasing_a_person_destroys_their_values_in_every_file_and_keeps_the_chai
         SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
     );
     let engine = Engine::new(Arc::clone(&log));
-    let p = programme_id();
-    let mut no_training = design(ProgrammeType::OneToOne);
-    no_training.required_modules.clear();
-    let setup = [
-        ProgrammeCommand::Define {
-            programme: p.clone(),
-            charter: charter(),
-        },
-        ProgrammeCommand::Design(no_training),
-        ProgrammeCommand::OpenOnboarding,
-    ];
-    for (index, step) in setup.into_iter().enumerate() {
-        engine
-            .execute::<Programme>(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
-            .await
-            .expect("set up");
-    }
-    for (who, role, mark) in [
+    let people = [
         ("m1", Role::Mentor, KEPT),
         ("e1", Role::Mentee, ERASED),
         ("e2", Role::Mentee, KEPT),
-    ] {
-        let mut answers = questionnaire(role);
-        answers.display_name = format!("{mark} name of {who}");
-        answers.goals = vec![format!("{mark} goal of {who}")];
-        answers.preferences = format!("{mark} wishes of {who}");
-        let stream = ParticipantStreamId::new(p.clone(), person(who).clone());
-        engine
-            .execute::<Participant>(
-                &stream,
-                Envelope::new(
-                    command_audit(who, &format!("apply-{who}")),
-                    ParticipantCommand::apply(person(who).clone(), answers),
-                ),
-                None,
-            )
-            .await
-            .expect("applied");
-        engine
-            .execute::<Participant>(
-                &stream,
-                cmd(
-                    ADMIN,
-                    &format!("approve-{who}"),
-                    ParticipantCommand::Approve,
-                ),
-                None,
-            )
-            .await
-            .expect("approved");
-    }
-    for (index, step) in [
-        ProgrammeCommand::StartMatching,
-        ProgrammeCommand::StartMomentum,
-        ProgrammeCommand::StartMeasurement,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        engine
-            .execute::<Programme>(&p, cmd(ADMIN, &format!("step-{index}"), step), None)
-            .await
-            .expect("advanced");
-    }
+    ];
+    let p = programme_through_measurement(&engine, "p-erase", &people, false).await;
     for (who, mark) in [("e1", ERASED), ("e2", KEPT)] {
         let answer = SurveyAnswer {
             question: question("comment"),
@@ -937,13 +879,13 @@ async fn erasing_a_person_destroys_their_values_in_every_file_and_keeps_the_chai
     );
 }
 
-/// Programme `id` with mentor `m1` and mentee `e1` onboarded (their names
-/// marked with `mark`), taken to its measurement step and, when `close`,
-/// closed.
+/// Programme `id` with `people` onboarded (their name, goals and wishes
+/// marked with their mark), taken to its measurement step and, when
+/// `close`, closed.
 async fn programme_through_measurement<L: EventLog>(
     engine: &Engine<L>,
     id: &str,
-    mark: &str,
+    people: &[(&str, Role, &str)],
     close: bool,
 ) -> ProgrammeId {
     let p = ProgrammeId::parse("programme_id", id).expect("an id");
@@ -963,9 +905,11 @@ async fn programme_through_measurement<L: EventLog>(
             .await
             .expect("set up");
     }
-    for (who, role) in [("m1", Role::Mentor), ("e1", Role::Mentee)] {
-        let mut answers = questionnaire(role);
-        answers.display_name = format!("{mark} {who}");
+    for (who, role, mark) in people {
+        let mut answers = questionnaire(*role);
+        answers.display_name = format!("{mark} name of {who}");
+        answers.goals = vec![format!("{mark} goal of {who}")];
+        answers.preferences = format!("{mark} wishes of {who}");
         let stream = ParticipantStreamId::new(p.clone(), person(who).clone());
         engine
             .execute::<Participant>(
@@ -1017,8 +961,10 @@ async fn retention_erases_the_participants_of_programmes_closed_before_the_date(
         SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
     );
     let engine = Engine::new(Arc::clone(&log));
-    let closed = programme_through_measurement(&engine, "closed-1", "CLOSED-rtn", true).await;
-    programme_through_measurement(&engine, "open-1", "OPEN-rtn", false).await;
+    let pair = |mark| [("m1", Role::Mentor, mark), ("e1", Role::Mentee, mark)];
+    let closed =
+        programme_through_measurement(&engine, "closed-1", &pair("CLOSED-rtn"), true).await;
+    programme_through_measurement(&engine, "open-1", &pair("OPEN-rtn"), false).await;
     let mut audit = command_audit(ADMIN, "retention-1");
     audit.reason = Some("retention: closed before 2026-06-01".to_owned());
 
@@ -1042,7 +988,7 @@ async fn retention_erases_the_participants_of_programmes_closed_before_the_date(
     let bytes = bytes_below(dir.path());
     assert!(!holds(&bytes, "CLOSED-rtn"));
     assert!(
-        holds(&bytes, "OPEN-rtn m1"),
+        holds(&bytes, "OPEN-rtn name of m1"),
         "an open programme's people stay"
     );
     let again = engine

@@ -183,6 +183,25 @@ impl RecordedEvent {
         })
     }
 
+    /// What every export line says of an event besides its content: its
+    /// place in the log and its audit facts, as a JSON object.
+    pub fn header_json(&self) -> serde_json::Map<String, Value> {
+        let mut header = serde_json::Map::new();
+        let mut put = |key: &str, value: Value| {
+            header.insert(key.to_owned(), value);
+        };
+        put("position", self.position.into());
+        put("stream_type", self.stream.stream_type.clone().into());
+        put("stream_id", self.stream.stream_id.clone().into());
+        put("revision", self.revision.into());
+        put("event_type", self.event_type.clone().into());
+        put("event_version", self.event_version.clone().into());
+        put("at", self.at.to_rfc3339().into());
+        put("actor", self.actor.clone().into());
+        put("command_id", self.command_id.clone().into());
+        header
+    }
+
     /// The payload with only the sealed fields that `reveal` admits in the
     /// clear; the others stay as `{"$sealed": digest}`.
     pub fn redacted(&self, reveal: impl Fn(&SealedField) -> bool) -> Value {

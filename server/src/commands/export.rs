@@ -97,24 +97,22 @@ pub async fn run(log: &SegmentLog, data_dir: &Path, to: &Path) -> Result<Exporte
 
 /// One event's line.
 fn line(event: &RecordedEvent) -> Value {
-    json!({
-        "position": event.position,
-        "stream_type": event.stream.stream_type,
-        "stream_id": event.stream.stream_id,
-        "revision": event.revision,
-        "event_type": event.event_type,
-        "event_version": event.event_version,
-        "at": event.at.to_rfc3339(),
-        "actor": event.actor,
-        "command_id": event.command_id,
-        "canonical": hex::encode(&event.canonical),
-        "hash": hex::encode(event.hash),
-        "sealed": event.sealed.iter().map(|field| json!({
-            "pointer": field.pointer,
-            "sensitivity": format!("{:?}", field.sensitivity).to_lowercase(),
-            "digest": hex::encode(field.digest),
-        })).collect::<Vec<_>>(),
-    })
+    let mut line = event.header_json();
+    line.insert("canonical".into(), hex::encode(&event.canonical).into());
+    line.insert("hash".into(), hex::encode(event.hash).into());
+    let sealed: Vec<Value> = event
+        .sealed
+        .iter()
+        .map(|field| {
+            json!({
+                "pointer": field.pointer,
+                "sensitivity": format!("{:?}", field.sensitivity).to_lowercase(),
+                "digest": hex::encode(field.digest),
+            })
+        })
+        .collect();
+    line.insert("sealed".into(), sealed.into());
+    Value::Object(line)
 }
 
 /// SHA-256 of a file's bytes.
