@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | each participant stream (`programme/person`) | all | all: they are the person's own |
 //! | each programme they applied to | those they issued or that name them | those of the events they issued (their survey answers); others stay digests |
-//! | each relationship they were matched into | all | its confidential content (they are a member), and personal values they gave; another person's personal value stays a digest |
+//! | each relationship they were matched into | all | its confidential content when the export goes to them (they are a member; an administrator asking for them gets digests), and personal values they gave; another person's personal value stays a digest |
 //! | each of those relationships' disclosure streams | all: who read its confidential content | none is sealed |
 //!
 //! The disclosure streams are there because a person is owed the recipients
@@ -77,11 +77,14 @@ impl SubjectAccess {
 impl<L: EventLog> Engine<L> {
     /// Exports everything held about `person` (see the module
     /// documentation), recording the export with `audit` in every programme
-    /// they applied to. `NOT_FOUND` when they applied to none.
+    /// they applied to; their relationships' confidential content only when
+    /// `to_them` (the export goes to the person, a member). `NOT_FOUND`
+    /// when they applied to none.
     pub async fn subject_access(
         &self,
         person: &PersonId,
         audit: Audit,
+        to_them: bool,
     ) -> Result<SubjectAccess, EngineError> {
         let mut programmes = Vec::new();
         for stream_id in self
@@ -145,7 +148,7 @@ impl<L: EventLog> Engine<L> {
             }
         }
         for relationship in &relationships {
-            self.collect_relationship(&mut export, relationship, person)
+            self.collect_relationship(&mut export, relationship, person, to_them)
                 .await?;
         }
         Ok(SubjectAccess {
@@ -163,12 +166,15 @@ impl<L: EventLog> Engine<L> {
         export: &mut Collected,
         relationship: &RelationshipId,
         person: &PersonId,
+        to_them: bool,
     ) -> Result<(), EngineError> {
         let stream = StreamRef::new(StreamType::Relationship.as_str(), relationship.as_str());
         for event in self.log().read_stream(&stream, 1).await? {
             let theirs = event.actor == person.as_str();
-            let shown =
-                event.redacted(|field| field.sensitivity == Sensitivity::Confidential || theirs);
+            let shown = event.redacted(|field| match field.sensitivity {
+                Sensitivity::Confidential => to_them,
+                Sensitivity::Personal => theirs,
+            });
             export.add(&event, shown);
         }
         let stream = StreamRef::new(StreamType::Disclosure.as_str(), relationship.as_str());

@@ -135,7 +135,9 @@ fn new_private_dir(to: &Path) -> Result<(), CommandError> {
 
 /// Exports everything held about `person` into `to`, a new or empty
 /// directory (`events.jsonl`, `manifest.json`), recording the export with
-/// the actor [`super::erase::OPERATOR`] and `reason`.
+/// the actor [`super::erase::OPERATOR`] and `reason`. The operator, who
+/// holds the data directory, fulfils the request for the person, so their
+/// relationships' confidential content is included.
 pub async fn subject_access(
     log: std::sync::Arc<SegmentLog>,
     person: &str,
@@ -163,7 +165,7 @@ pub async fn subject_access(
         reason: Some(reason.to_owned()),
     };
     let export = mentorship_engine::facade::Engine::new(log)
-        .subject_access(&person, audit)
+        .subject_access(&person, audit, true)
         .await
         .map_err(|error| refuse(error.to_string()))?;
     let mut events = private_file(&to.join("events.jsonl")).map_err(|e| refuse(e.to_string()))?;

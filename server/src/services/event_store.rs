@@ -177,6 +177,18 @@ fn member_reading(
     }
 }
 
+/// Whether `principal` reads their own enrolment: a person sees the
+/// personal values they gave (nobody else's, and nobody else sees theirs
+/// through the log).
+fn reading_oneself(principal: &Principal, stream: &StreamAddress) -> bool {
+    matches!(
+        stream,
+        StreamAddress::Participant(participant)
+            if principal.kind == Kind::Person
+                && participant.person.as_str() == principal.subject.as_str()
+    )
+}
+
 impl<L: EventLog> EventStoreApi<L> {
     /// Records that `principal` read the confidential fields of `events`
     /// that still hold a value, before they are sent.
@@ -289,8 +301,10 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
             self.record_disclosure(&principal, relationship, &events)
                 .await?;
         }
-        let reveal = |field: &SealedField| {
-            member.is_some() && field.sensitivity == Sensitivity::Confidential
+        let own = reading_oneself(&principal, &address);
+        let reveal = |field: &SealedField| match field.sensitivity {
+            Sensitivity::Confidential => member.is_some(),
+            Sensitivity::Personal => own,
         };
         Ok(Response::new(pb::ReadEventsReply {
             events: on_the_wire(self.log.as_ref(), &events, &Filter::default(), reveal).await?,

@@ -8,6 +8,7 @@ use pb::privacy_service_server::PrivacyService;
 use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, Target};
+use crate::auth::principal::Kind;
 use crate::caller;
 use crate::convert::common::{self as common, all, id};
 use crate::status::from_engine;
@@ -58,15 +59,18 @@ impl<L: EventLog> PrivacyService for PrivacyApi<L> {
         request: Request<pb::ExportPersonalDataRequest>,
     ) -> Result<Response<pb::ExportPersonalDataReply>, Status> {
         let named = request.get_ref().person_id.clone();
-        authorize(&request, &self.engine, Target::Subject(&named)).await?;
+        let principal = authorize(&request, &self.engine, Target::Subject(&named)).await?;
         let caller = caller::of(&request)?;
+        // Confidential content goes to the person, a member of their
+        // relationships; an administrator asking for them gets digests.
+        let to_them = principal.kind == Kind::Person && principal.subject.as_str() == named;
         let (options, person) = all((
             common::options(request.get_ref().options.as_ref()),
             id(PersonId::parse, "person_id", &named),
         ))?;
         let export = self
             .engine
-            .subject_access(&person, caller::audit(&caller, &options))
+            .subject_access(&person, caller::audit(&caller, &options), to_them)
             .await
             .map_err(|error| from_engine(error, ""))?;
         Ok(Response::new(pb::ExportPersonalDataReply {

@@ -397,3 +397,40 @@ async fn a_person_exports_everything_held_about_them_and_the_export_is_recorded(
     );
     assert!(to.join("manifest.json").exists());
 }
+
+/// Reading one's own enrolment from the log shows the personal values one
+/// gave; anybody else reading it, an administrator included, sees digests.
+#[tokio::test]
+async fn a_person_reads_their_own_personal_values_and_nobody_else_s() {
+    let server = Server::start().await;
+    let programme = Programme::open(&server, "p-own").await;
+    programme
+        .enrol_with("own-e", marked("own-e", pb::Role::Mentee, "MINE-zyx"))
+        .await;
+    let read_as = |reader: &str| {
+        let mut events = server.events();
+        let reader = reader.to_owned();
+        async move {
+            let reply = events
+                .read_stream(as_actor(
+                    &reader,
+                    pb::ReadStreamRequest {
+                        stream_type: "participant".to_owned(),
+                        stream_id: "p-own/own-e".to_owned(),
+                        from_revision: 1,
+                        limit: 10,
+                    },
+                ))
+                .await
+                .expect("ReadStream")
+                .into_inner();
+            let first = &reply.events[0];
+            let payload: serde_json::Value =
+                serde_json::from_slice(&first.payload_json).expect("JSON");
+            payload["event"]["ApplicationSubmitted"]["questionnaire"]["display_name"].clone()
+        }
+    };
+    assert_eq!(read_as("own-e").await, "MINE-zyx name");
+    assert!(read_as(ADMIN).await["$sealed"].is_string());
+    assert!(read_as("someone-else").await["$sealed"].is_string());
+}
