@@ -40,8 +40,19 @@ fn cmd<C>(actor: &str, command_id: &str, command: C) -> Envelope<C> {
 /// Defines, designs and opens a one-to-one programme without modules, then
 /// onboards mentor `m1` (capacity 1) and `mentees`, and starts matching.
 async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]) {
+    programme_in_matching_as(engine, design(ProgrammeType::OneToOne), 1, mentees).await;
+}
+
+/// [`programme_in_matching`] with `designed` (its modules dropped) and a
+/// mentor of `capacity`.
+async fn programme_in_matching_as<L: EventLog>(
+    engine: &Engine<L>,
+    designed: crate::domain::programme::Design,
+    capacity: u32,
+    mentees: &[&str],
+) {
     let p = programme_id();
-    let mut no_training = design(ProgrammeType::OneToOne);
+    let mut no_training = designed;
     no_training.required_modules.clear();
     let steps = vec![
         ProgrammeCommand::Define {
@@ -62,7 +73,7 @@ async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]
     for (who, role) in people {
         let mut answers = questionnaire(role);
         if role == Role::Mentor {
-            answers.capacity = Some(1);
+            answers.capacity = Some(capacity);
         }
         engine
             .execute::<Participant>(
@@ -1000,4 +1011,53 @@ async fn retention_erases_the_participants_of_programmes_closed_before_the_date(
         engine.log().verify().await.expect("verifies"),
         crate::store::Verification::Intact { .. }
     ));
+}
+
+/// A group formation run is recorded with its group size, reproduced from
+/// its record, and approving it proposes one group relationship.
+#[tokio::test]
+async fn a_group_run_is_recorded_reproduced_and_approved_as_one_group() {
+    use crate::domain::programme::design::{GroupSize, MatchingMode};
+
+    let engine = memory_engine();
+    let mut groups = design(ProgrammeType::Group);
+    groups.matching_mode = MatchingMode::Groups;
+    groups.group_size = Some(GroupSize {
+        min_mentees: 2,
+        max_mentees: 3,
+    });
+    programme_in_matching_as(&engine, groups, 3, &["e1", "e2", "e3"]).await;
+    let p = programme_id();
+    let (_, run_number, run) = engine
+        .propose_matches(&p, None, command_audit(ADMIN, "run-g"))
+        .await
+        .expect("ran");
+    assert_eq!(run.mode, MatchingMode::Groups);
+    assert_eq!(run.group_size.map(|size| size.max_mentees), Some(3));
+    assert_eq!(run.proposals.len(), 3, "one group of three: {run:?}");
+    assert_eq!(engine.rerun(&p, run_number).await.expect("reruns"), run);
+    let first = &run.proposals[0];
+    engine
+        .execute::<Programme>(
+            &p,
+            cmd(
+                ADMIN,
+                "approve-g",
+                ProgrammeCommand::ApproveProposal {
+                    run_number,
+                    mentor: first.mentor.clone(),
+                    mentee: first.mentee.clone(),
+                    relationship: relationship_id("g1"),
+                },
+            ),
+            None,
+        )
+        .await
+        .expect("approved");
+    let (programme, _) = engine.load::<Programme>(&p).await.expect("loads");
+    let proposed = programme
+        .matches
+        .get(&relationship_id("g1"))
+        .expect("the group");
+    assert_eq!(proposed.mentees.len(), 3);
 }
