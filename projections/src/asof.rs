@@ -55,7 +55,7 @@ fn programme_of<'a, M: ReadModel>(state: &'a State<M>, event: &Event<'a>) -> Opt
             }
             None => None,
         },
-        StreamType::Disclosure => None,
+        StreamType::Disclosure | StreamType::Access => None,
     }
 }
 

@@ -30,19 +30,23 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// The stream type of an event that programme read models take:
-/// programme, participant or relationship. `None` for the disclosure
-/// ledgers, which lie outside every programme read model (only the audit
-/// trail reads them: it takes every event), and for a stream type no
+/// programme, participant or relationship. `None` for the disclosure and
+/// access ledgers, which lie outside every programme read model (only the
+/// audit trail reads them: it takes every event), and for a stream type no
 /// aggregate has, which [`outside_programmes`] tells apart as poison.
 pub fn programme_stream_type(stream_type: &str) -> Option<StreamType> {
-    StreamType::parse(stream_type).filter(|kind| *kind != StreamType::Disclosure)
+    StreamType::parse(stream_type).filter(|kind| !is_ledger(*kind))
 }
 
 /// Whether streams of `stream_type` lie outside every programme read model:
-/// the disclosure ledgers. Programme models skip them; any other stream type
-/// they do not know is a poison event.
+/// the disclosure and access ledgers. Programme models skip them; any other
+/// stream type they do not know is a poison event.
 pub fn outside_programmes(stream_type: &str) -> bool {
-    StreamType::parse(stream_type) == Some(StreamType::Disclosure)
+    StreamType::parse(stream_type).is_some_and(is_ledger)
+}
+
+fn is_ledger(kind: StreamType) -> bool {
+    matches!(kind, StreamType::Disclosure | StreamType::Access)
 }
 
 /// One stored event as a projection reads it: its fields borrowed from the
@@ -179,8 +183,8 @@ pub fn decode(event: &Event<'_>, kind: StreamType) -> Result<Decoded, String> {
         StreamType::Programme => Decoded::Programme(decode_event(event)?),
         StreamType::Participant => Decoded::Participant(decode_event(event)?),
         StreamType::Relationship => Decoded::Relationship(decode_event(event)?),
-        StreamType::Disclosure => {
-            return Err("a disclosure ledger is in no programme read model".to_owned())
+        StreamType::Disclosure | StreamType::Access => {
+            return Err("a ledger is in no programme read model".to_owned())
         }
     })
 }

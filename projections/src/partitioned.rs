@@ -141,8 +141,8 @@ impl<M: ReadModel> State<M> {
                 .get(stream_id)
                 .map(String::as_str)
                 .ok_or_else(|| format!("relationship {stream_id} was never opened"))?,
-            StreamType::Disclosure => {
-                return Err(format!("disclosure ledger {stream_id} is in no programme"))
+            StreamType::Disclosure | StreamType::Access => {
+                return Err(format!("ledger {stream_id} is in no programme read model"))
             }
         };
         if !wanted {
@@ -175,7 +175,7 @@ impl<M: ReadModel> State<M> {
             StreamType::Programme => Some(event.stream_id),
             StreamType::Participant => Some(fact::programme_of_participant(event.stream_id)),
             StreamType::Relationship => self.routes.get(event.stream_id).map(String::as_str),
-            StreamType::Disclosure => None,
+            StreamType::Disclosure | StreamType::Access => None,
         };
         let slice = programme.and_then(|programme| self.slices.get(programme));
         M::needs_sealed(slice, kind, event.event_type)

@@ -8,8 +8,10 @@
 //! - [`relationship::Relationship`]: one match, through its four phases.
 //!
 //! Beside them, [`disclosure::Disclosure`] is the ledger of who read a
-//! relationship's confidential content.
+//! relationship's confidential content, and [`access::AccessLedger`] the
+//! ledger of who was shown whose personal data.
 
+pub mod access;
 pub mod aggregate;
 pub mod disclosure;
 pub mod envelope;

@@ -2,6 +2,7 @@
 //! fields: what the store is told when it opens, so that it refuses an event
 //! type nobody declared and seals every sensitive field of the others.
 
+use super::access::AccessEvent;
 use super::disclosure::DisclosureEvent;
 use super::participant::ParticipantEvent;
 use super::programme::ProgrammeEvent;
@@ -19,6 +20,7 @@ pub fn event_types(stream_type: StreamType) -> EventTypes {
         StreamType::Participant => ParticipantEvent::TYPES,
         StreamType::Relationship => RelationshipEvent::TYPES,
         StreamType::Disclosure => DisclosureEvent::TYPES,
+        StreamType::Access => AccessEvent::TYPES,
     }
 }
 

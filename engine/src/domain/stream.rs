@@ -25,15 +25,18 @@ pub enum StreamType {
     Relationship,
     /// A relationship's disclosure ledger (stream id: the relationship id).
     Disclosure,
+    /// A programme's access ledger (stream id: the programme id).
+    Access,
 }
 
 impl StreamType {
     /// Every stream type, in a fixed order.
-    pub const ALL: [StreamType; 4] = [
+    pub const ALL: [StreamType; 5] = [
         Self::Programme,
         Self::Participant,
         Self::Relationship,
         Self::Disclosure,
+        Self::Access,
     ];
 
     /// The stream type as the log stores it: the one definition of these
@@ -44,6 +47,7 @@ impl StreamType {
             Self::Participant => "participant",
             Self::Relationship => "relationship",
             Self::Disclosure => "disclosure",
+            Self::Access => "access",
         }
     }
 
@@ -135,6 +139,8 @@ pub enum StreamAddress {
     Relationship(RelationshipId),
     /// A relationship's disclosure ledger.
     Disclosure(RelationshipId),
+    /// A programme's access ledger.
+    Access(ProgrammeId),
 }
 
 impl StreamAddress {
@@ -154,6 +160,7 @@ impl StreamAddress {
                 Self::Relationship(RelationshipId::parse(id_field, stream_id)?)
             }
             StreamType::Disclosure => Self::Disclosure(RelationshipId::parse(id_field, stream_id)?),
+            StreamType::Access => Self::Access(ProgrammeId::parse(id_field, stream_id)?),
         })
     }
 
@@ -164,13 +171,14 @@ impl StreamAddress {
             Self::Participant(_) => StreamType::Participant,
             Self::Relationship(_) => StreamType::Relationship,
             Self::Disclosure(_) => StreamType::Disclosure,
+            Self::Access(_) => StreamType::Access,
         }
     }
 
     /// Its id as the log stores it.
     pub fn stream_id(&self) -> String {
         match self {
-            Self::Programme(programme) => programme.to_string(),
+            Self::Programme(programme) | Self::Access(programme) => programme.to_string(),
             Self::Participant(participant) => participant.to_string(),
             Self::Relationship(relationship) | Self::Disclosure(relationship) => {
                 relationship.to_string()

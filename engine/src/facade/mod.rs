@@ -27,6 +27,7 @@ mod clerk;
 mod erasure;
 mod error;
 mod matching;
+mod names;
 mod subject_access;
 #[cfg(test)]
 mod tests;

@@ -1061,3 +1061,91 @@ async fn a_group_run_is_recorded_reproduced_and_approved_as_one_group() {
         .expect("the group");
     assert_eq!(proposed.mentees.len(), 3);
 }
+
+/// Names come from the applications, read as erased once erased; showing
+/// them is recorded in the programme's access ledger, naming people and
+/// fields, never values.
+#[tokio::test]
+async fn names_are_read_from_applications_and_each_reveal_is_recorded() {
+    use crate::domain::access::AccessEvent;
+
+    let engine = memory_engine();
+    let people = [
+        ("m1", Role::Mentor, "NAME-m"),
+        ("e1", Role::Mentee, "NAME-e"),
+    ];
+    let p = programme_through_measurement(&engine, "p-names", &people, false).await;
+    let asked = [
+        person("m1").clone(),
+        person("e1").clone(),
+        person("nobody").clone(),
+    ];
+    let names = engine.display_names(&p, &asked).await.expect("names");
+    assert_eq!(names.len(), 2, "nobody never applied: {names:?}");
+    assert_eq!(names[&person("e1")], "NAME-e name of e1");
+
+    let mut request = command_audit(ADMIN, "erase-e1-names");
+    request.reason = Some("asked".to_owned());
+    engine
+        .erase_person(&person("e1"), request)
+        .await
+        .expect("erased");
+    let names = engine.display_names(&p, &asked).await.expect("names");
+    assert_eq!(
+        names[&person("e1")],
+        crate::domain::sensitivity::ERASED_TEXT
+    );
+
+    let reader = command_audit("pm", "reveal-1");
+    engine
+        .record_reveal(
+            &p,
+            &[person("m1").clone()],
+            &["display_name"],
+            "QueryService/ListParticipants",
+            &reader,
+        )
+        .await
+        .expect("recorded");
+    let ledger = engine
+        .log()
+        .read_stream(&crate::store::StreamRef::new("access", "p-names"), 1)
+        .await
+        .expect("the ledger");
+    let recorded: crate::domain::envelope::Recorded<AccessEvent> =
+        ledger[0].decode().expect("decodes");
+    assert_eq!(ledger[0].actor, "pm");
+    let AccessEvent::PersonalDataRevealed {
+        subjects, fields, ..
+    } = recorded.event;
+    assert_eq!(subjects, vec![person("m1").clone()]);
+    assert_eq!(fields, vec!["display_name".to_owned()]);
+    assert!(!String::from_utf8_lossy(&ledger[0].canonical).contains("NAME-m"));
+
+    let head = engine.log().head();
+    engine
+        .record_reveal(
+            &p,
+            &[],
+            &["display_name"],
+            "x",
+            &command_audit("pm", "reveal-2"),
+        )
+        .await
+        .expect("nobody shown, nothing to record");
+    assert_eq!(engine.log().head(), head);
+    let unnamed = engine
+        .record_reveal(
+            &p,
+            &[person("m1").clone()],
+            &["display_name"],
+            " ",
+            &command_audit("pm", "reveal-3"),
+        )
+        .await
+        .expect_err("a reveal by no request");
+    assert!(matches!(
+        unnamed,
+        EngineError::Domain(DomainError::InvalidInput { .. })
+    ));
+}

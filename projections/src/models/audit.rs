@@ -64,6 +64,31 @@ fn subject(fields: &Fields<'_>) -> String {
     [fields.stream_type, "/", fields.stream_id].concat()
 }
 
+/// The subject under which an answer that showed a person's data is also
+/// listed: `person/<id>`, so that auditors find every reveal of one
+/// person's data, whoever read it.
+pub const PERSON_SUBJECT: &str = "person/";
+
+/// The people whose personal data an access-ledger event says was shown
+/// (none for any other event).
+fn revealed(fields: &Fields<'_>) -> std::result::Result<Vec<String>, String> {
+    if fields.stream_type != "access" || fields.event_type != "PersonalDataRevealed" {
+        return Ok(Vec::new());
+    }
+    #[derive(Deserialize)]
+    struct Half {
+        event: Only,
+    }
+    #[derive(Deserialize)]
+    enum Only {
+        PersonalDataRevealed { subjects: Vec<String> },
+    }
+    let half: Half = serde_json::from_slice(fields.payload)
+        .map_err(|error| format!("PersonalDataRevealed does not decode: {error}"))?;
+    let Only::PersonalDataRevealed { subjects } = half.event;
+    Ok(subjects)
+}
+
 /// Which index of the trail to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditIndex {
@@ -200,6 +225,13 @@ impl Projection for AuditTrail {
         let fields = &event.fields;
         index(&mut self.by_subject, &subject(fields), fields.position);
         index(&mut self.by_actor, fields.actor, fields.position);
+        for person in revealed(fields)? {
+            index(
+                &mut self.by_subject,
+                &[PERSON_SUBJECT, &person].concat(),
+                fields.position,
+            );
+        }
         Ok(())
     }
 

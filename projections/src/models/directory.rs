@@ -106,7 +106,7 @@ impl ReadModel for Directory {
                 event_type,
                 "ParticipantRostered" | "MatchProposed" | "MatchDeclined" | "RelationshipReleased"
             ),
-            StreamType::Relationship | StreamType::Disclosure => false,
+            StreamType::Relationship | StreamType::Disclosure | StreamType::Access => false,
         }
     }
 

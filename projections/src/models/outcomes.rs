@@ -310,7 +310,7 @@ impl ReadModel for Outcomes {
                     | "RelationshipCompleted"
                     | "RelationshipEndedEarly"
             ),
-            StreamType::Disclosure => false,
+            StreamType::Disclosure | StreamType::Access => false,
         }
     }
 

@@ -291,7 +291,7 @@ impl ReadModel for Overview {
                     | "RelationshipCompleted"
                     | "RelationshipEndedEarly"
             ),
-            StreamType::Disclosure => false,
+            StreamType::Disclosure | StreamType::Access => false,
         }
     }
 

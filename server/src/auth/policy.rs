@@ -545,6 +545,11 @@ pub fn permits(
         (ScopeRule::Stream, Target::Stream(StreamAddress::Programme(programme))) => {
             !personal && in_scope(programme.as_str())
         }
+        // Who was shown whose personal data: for those who oversee the
+        // programme.
+        (ScopeRule::Stream, Target::Stream(StreamAddress::Access(programme))) => {
+            !personal && role != Role::Service && in_scope(programme.as_str())
+        }
         // Who read a relationship's confidential content: for those who
         // oversee its programme, not for the people it concerns.
         (ScopeRule::Stream, Target::Stream(StreamAddress::Disclosure(_))) => {
