@@ -43,3 +43,24 @@ pub fn audit(caller: &Caller, options: &Options) -> Audit {
         reason: options.reason.clone(),
     }
 }
+
+/// The audit facts of recording what a read showed (a disclosure, a
+/// reveal of names): the reader, now, and a fresh command id, since reads
+/// are not retried as commands and each one is a record of its own.
+#[allow(clippy::result_large_err)]
+pub fn read_audit(reader: &ActorId) -> Result<Audit, Status> {
+    let mut bytes = [0_u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|error| Status::internal(format!("no randomness for a read id: {error}")))?;
+    let command_id = crate::convert::common::id(
+        mentorship_engine::domain::ids::CommandId::parse,
+        "command_id",
+        &format!("read-{}", hex::encode(bytes)),
+    )?;
+    Ok(Audit {
+        command_id,
+        actor: reader.clone(),
+        at: Utc::now(),
+        reason: None,
+    })
+}

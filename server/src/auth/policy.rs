@@ -493,6 +493,19 @@ fn describe(target: Target<'_>) -> String {
     }
 }
 
+/// Whether `principal` may be shown the personal data (names) of
+/// `programme`'s participants: administrators, and programme managers and
+/// services whose scope covers the programme. Auditors check the record,
+/// not the people, and see no names; participants see only their own data,
+/// through their own streams.
+pub fn entitled_to_names(principal: &Principal, programme: &str) -> bool {
+    principal.roles.iter().any(|role| match role {
+        Role::Administrator => true,
+        Role::ProgrammeManager | Role::Service => principal.covers(*role, programme),
+        Role::Auditor | Role::Mentor | Role::Mentee => false,
+    })
+}
+
 /// Whether `principal`, acting in `role` under `rule`, may act on `target`.
 pub fn permits(
     principal: &Principal,

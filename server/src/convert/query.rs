@@ -330,6 +330,7 @@ pub fn directory_entry(value: DirectoryView) -> pb::DirectoryEntry {
         capacity: entry.capacity,
         current_matches: entry.current_matches.into_iter().collect(),
         remaining_capacity: value.remaining_capacity,
+        display_name: String::new(),
     }
 }
 

@@ -13,13 +13,12 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::Utc;
 use mentorship_engine::domain::disclosure::{
     DisclosedField, Disclosure, DisclosureCommand, MAX_FIELDS_PER_READ,
 };
-use mentorship_engine::domain::ids::{CommandId, RelationshipId};
+use mentorship_engine::domain::ids::RelationshipId;
 use mentorship_engine::domain::sensitivity::Sensitivity;
-use mentorship_engine::domain::{Audit, Envelope, StreamAddress};
+use mentorship_engine::domain::{Envelope, StreamAddress};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::checkpoint;
 use mentorship_engine::store::{EventLog, RecordedEvent, SealedField, StreamRef, Verification};
@@ -32,7 +31,6 @@ use tonic::{Request, Response, Status};
 
 use crate::auth::policy::{authorize, authorize_with_membership, Membership, Target};
 use crate::auth::principal::{Kind, Principal};
-use crate::convert::common::id;
 use crate::convert::event::event;
 use crate::status::{from_store, invalid_field};
 
@@ -214,12 +212,7 @@ impl<L: EventLog> EventStoreApi<L> {
             })
             .collect();
         for chunk in fields.chunks(MAX_FIELDS_PER_READ) {
-            let audit = Audit {
-                command_id: read_command_id()?,
-                actor: principal.subject.clone(),
-                at: Utc::now(),
-                reason: None,
-            };
+            let audit = crate::caller::read_audit(&principal.subject)?;
             let read = DisclosureCommand::RecordRead {
                 relationship: relationship.clone(),
                 fields: chunk.to_vec(),
@@ -242,20 +235,6 @@ fn page_limit(limit: u32, max: u32) -> Result<usize, Status> {
         limit if limit > max => Err(invalid_field("limit", format!("must be at most {max}"))),
         limit => Ok(limit as usize),
     }
-}
-
-/// A fresh command id for one recorded read: reads are not retried as
-/// commands, each one is a disclosure of its own.
-#[allow(clippy::result_large_err)]
-fn read_command_id() -> Result<CommandId, Status> {
-    let mut bytes = [0_u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|error| Status::internal(format!("no randomness for a read id: {error}")))?;
-    id(
-        CommandId::parse,
-        "command_id",
-        &format!("read-{}", hex::encode(bytes)),
-    )
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::SubscribeReply, Status>> + Send>>;

@@ -7,10 +7,12 @@
 //! the first answer as of the first page's position, so that a walk sees one
 //! state however the log moves meanwhile.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use mentorship_engine::domain::ids::{PersonId, ProgrammeId};
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 use mentorship_projections::asof::Answer;
@@ -23,10 +25,12 @@ use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, Target};
+use crate::auth::policy::{authorize, entitled_to_names, Target};
+use crate::auth::principal::Principal;
+use crate::caller;
 use crate::convert::common::{all, timestamp};
 use crate::convert::query::{self as convert, Consistency, Page};
-use crate::status::{from_projection, invalid_field};
+use crate::status::{from_engine, from_projection, invalid_field};
 
 /// How long a query waits for `min_position` when the request sets no
 /// deadline.
@@ -158,6 +162,9 @@ macro_rules! programme_query {
     };
 }
 
+/// The request named in the access ledger when a directory shows names.
+const NAMES_REQUEST: &str = "QueryService/ListParticipants";
+
 programme_query!(pb::GetProgrammeOverviewRequest, pb::GetOutcomesRequest;
     paged pb::ListParticipantsRequest, pb::ListRelationshipsRequest);
 
@@ -168,6 +175,8 @@ struct Opened<T> {
     /// The page, for the queries that list.
     page: Page,
     as_of: AsOf,
+    /// Who asks.
+    principal: Principal,
 }
 
 impl<T: ProgrammeQuery> Opened<T> {
@@ -178,6 +187,70 @@ impl<T: ProgrammeQuery> Opened<T> {
 }
 
 impl<L: EventLog> QueryApi<L> {
+    /// `entries` with the names `principal` is entitled to
+    /// ([`entitled_to_names`]), each programme's reveal recorded in its
+    /// access ledger before the names leave. When the record cannot be
+    /// written (a read-only log), the names stay out: a reveal is never
+    /// unrecorded.
+    async fn named(
+        &self,
+        principal: &Principal,
+        mut entries: Vec<pb::DirectoryEntry>,
+    ) -> Result<Vec<pb::DirectoryEntry>, Status> {
+        let mut by_programme: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            by_programme
+                .entry(entry.programme_id.clone())
+                .or_default()
+                .push(index);
+        }
+        for (programme, indices) in by_programme {
+            if !entitled_to_names(principal, &programme) {
+                continue;
+            }
+            let (Ok(programme), Ok(people)) = (
+                ProgrammeId::parse("programme_id", programme.as_str()),
+                indices
+                    .iter()
+                    .map(|index| PersonId::parse("person_id", entries[*index].person_id.as_str()))
+                    .collect::<Result<Vec<_>, _>>(),
+            ) else {
+                continue;
+            };
+            let names = self
+                .engine
+                .display_names(&programme, &people)
+                .await
+                .map_err(|error| from_engine(error, ""))?;
+            let others: Vec<PersonId> = names
+                .keys()
+                .filter(|person| person.as_str() != principal.subject.as_str())
+                .cloned()
+                .collect();
+            let audit = caller::read_audit(&principal.subject)?;
+            let recorded = self
+                .engine
+                .record_reveal(
+                    &programme,
+                    &others,
+                    &["display_name"],
+                    NAMES_REQUEST,
+                    &audit,
+                )
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(%error, %programme, "names left out: their reveal could not be recorded");
+                continue;
+            }
+            for (index, person) in indices.into_iter().zip(&people) {
+                if let Some(name) = names.get(person) {
+                    entries[index].display_name = name.clone();
+                }
+            }
+        }
+        Ok(entries)
+    }
+
     /// The one preamble of every programme query: the caller's scope on the
     /// programme filter, the request's deadline, consistency and page, and
     /// the moment the answer is about, once `live` has applied it.
@@ -199,7 +272,7 @@ impl<L: EventLog> QueryApi<L> {
         filters: impl FnOnce(&T) -> Result<F, Status>,
     ) -> Result<(Opened<T>, F), Status> {
         let target = Target::Programme(request.get_ref().programme_id());
-        authorize(&request, &self.engine, target).await?;
+        let principal = authorize(&request, &self.engine, target).await?;
         let deadline = deadline(&request);
         let body = request.into_inner();
         let (consistency, page, filters) = all((
@@ -209,7 +282,15 @@ impl<L: EventLog> QueryApi<L> {
         ))?;
         let walk = body.page().is_some().then_some(page);
         let as_of = self.settle(live, consistency, walk, deadline).await?;
-        Ok((Opened { body, page, as_of }, filters))
+        Ok((
+            Opened {
+                body,
+                page,
+                as_of,
+                principal,
+            },
+            filters,
+        ))
     }
 }
 
@@ -279,6 +360,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .directory(query.programme(), status, query.as_of);
         let (participants, position, next_page_token) =
             page_of(answer.await, query.page, convert::directory_entry)?;
+        let participants = self.named(&query.principal, participants).await?;
         Ok(Response::new(pb::ListParticipantsReply {
             participants,
             position,

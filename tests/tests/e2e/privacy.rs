@@ -434,3 +434,77 @@ async fn a_person_reads_their_own_personal_values_and_nobody_else_s() {
     assert!(read_as(ADMIN).await["$sealed"].is_string());
     assert!(read_as("someone-else").await["$sealed"].is_string());
 }
+
+/// Names in the participant directory go to administrators, and to the
+/// managers and services of the programme, never to auditors; each answer
+/// that shows them is recorded once, before it leaves, and auditors find
+/// the records under the reader and under each person.
+#[tokio::test]
+async fn names_go_only_to_those_entitled_and_each_answer_is_recorded_once() {
+    use super::policy::{Caller, Secured, MENTEE, PROGRAMME};
+    use mentorship_e2e::tokens::bearer;
+
+    let secured = Secured::start().await;
+    let list = || pb::ListParticipantsRequest {
+        programme_id: PROGRAMME.to_owned(),
+        ..Default::default()
+    };
+    let mut recorded = 0;
+    for (caller, entitled) in [
+        (Caller::Admin, true),
+        (Caller::Manager, true),
+        (Caller::Service, true),
+        (Caller::Auditor, false),
+    ] {
+        let before = secured.head().await;
+        let reply = secured
+            .server
+            .queries()
+            .list_participants(bearer(secured.credential(caller), list()))
+            .await
+            .expect("ListParticipants")
+            .into_inner();
+        assert_eq!(reply.participants.len(), 3, "{caller:?}");
+        for entry in &reply.participants {
+            let expected = if entitled {
+                format!("Person {}", entry.person_id)
+            } else {
+                String::new()
+            };
+            assert_eq!(entry.display_name, expected, "{caller:?}");
+        }
+        let written = secured.head().await - before;
+        assert_eq!(
+            written,
+            u64::from(entitled),
+            "{caller:?}: one record a request"
+        );
+        recorded += written;
+    }
+    let trail = secured
+        .server
+        .queries()
+        .list_audit_trail(bearer(
+            secured.credential(Caller::Auditor),
+            pb::ListAuditTrailRequest {
+                key: Some(pb::list_audit_trail_request::Key::Subject(format!(
+                    "person/{MENTEE}"
+                ))),
+                consistency: mentorship_e2e::after(secured.head().await),
+                page: None,
+            },
+        ))
+        .await
+        .expect("ListAuditTrail")
+        .into_inner();
+    let reveals: Vec<&pb::AuditEntry> = trail
+        .entries
+        .iter()
+        .filter(|entry| entry.event_type == "PersonalDataRevealed")
+        .collect();
+    assert_eq!(reveals.len() as u64, recorded, "{:?}", trail.entries);
+    assert!(reveals
+        .iter()
+        .all(|entry| entry.subject == format!("access/{PROGRAMME}")));
+    assert!(reveals.iter().any(|entry| entry.actor == "mo"));
+}
