@@ -362,6 +362,7 @@ pub fn board_entry(value: BoardView) -> pb::BoardEntry {
         closed_at: entry.closed_at.map(to_timestamp),
         end_reason: end_reason(entry.end_reason) as i32,
         health: health(value.health) as i32,
+        member_names: Default::default(),
     }
 }
 

@@ -162,8 +162,71 @@ macro_rules! programme_query {
     };
 }
 
-/// The request named in the access ledger when a directory shows names.
-const NAMES_REQUEST: &str = "QueryService/ListParticipants";
+/// An answer's entry that may carry participants' names.
+trait Named {
+    /// The request named in the access ledger when it shows names.
+    const REQUEST: &'static str;
+    /// Its programme.
+    fn programme(&self) -> &str;
+    /// The people it is about.
+    fn people(&self) -> Vec<&str>;
+    /// Puts in the names found.
+    fn set_names(&mut self, names: &BTreeMap<PersonId, String>);
+}
+
+/// The name of `person` among `names`.
+fn name_of<'a>(names: &'a BTreeMap<PersonId, String>, person: &str) -> Option<&'a String> {
+    let person = PersonId::parse("person_id", person).ok()?;
+    names.get(&person)
+}
+
+impl Named for pb::DirectoryEntry {
+    const REQUEST: &'static str = "QueryService/ListParticipants";
+
+    fn programme(&self) -> &str {
+        &self.programme_id
+    }
+
+    fn people(&self) -> Vec<&str> {
+        vec![self.person_id.as_str()]
+    }
+
+    fn set_names(&mut self, names: &BTreeMap<PersonId, String>) {
+        if let Some(name) = name_of(names, &self.person_id) {
+            self.display_name = name.clone();
+        }
+    }
+}
+
+impl Named for pb::BoardEntry {
+    const REQUEST: &'static str = "QueryService/ListRelationships";
+
+    fn programme(&self) -> &str {
+        &self.programme_id
+    }
+
+    fn people(&self) -> Vec<&str> {
+        self.mentor_ids
+            .iter()
+            .chain(&self.mentee_ids)
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn set_names(&mut self, names: &BTreeMap<PersonId, String>) {
+        let members: Vec<String> = self
+            .mentor_ids
+            .iter()
+            .chain(&self.mentee_ids)
+            .cloned()
+            .collect();
+        for member in members {
+            if let Some(name) = name_of(names, &member) {
+                self.member_names.insert(member, name.clone());
+            }
+        }
+    }
+}
 
 programme_query!(pb::GetProgrammeOverviewRequest, pb::GetOutcomesRequest;
     paged pb::ListParticipantsRequest, pb::ListRelationshipsRequest);
@@ -192,15 +255,15 @@ impl<L: EventLog> QueryApi<L> {
     /// access ledger before the names leave. When the record cannot be
     /// written (a read-only log), the names stay out: a reveal is never
     /// unrecorded.
-    async fn named(
+    async fn named<E: Named>(
         &self,
         principal: &Principal,
-        mut entries: Vec<pb::DirectoryEntry>,
-    ) -> Result<Vec<pb::DirectoryEntry>, Status> {
+        mut entries: Vec<E>,
+    ) -> Result<Vec<E>, Status> {
         let mut by_programme: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (index, entry) in entries.iter().enumerate() {
             by_programme
-                .entry(entry.programme_id.clone())
+                .entry(entry.programme().to_owned())
                 .or_default()
                 .push(index);
         }
@@ -208,13 +271,14 @@ impl<L: EventLog> QueryApi<L> {
             if !entitled_to_names(principal, &programme) {
                 continue;
             }
-            let (Ok(programme), Ok(people)) = (
-                ProgrammeId::parse("programme_id", programme.as_str()),
-                indices
-                    .iter()
-                    .map(|index| PersonId::parse("person_id", entries[*index].person_id.as_str()))
-                    .collect::<Result<Vec<_>, _>>(),
-            ) else {
+            let mut people: Vec<PersonId> = indices
+                .iter()
+                .flat_map(|index| entries[*index].people())
+                .filter_map(|person| PersonId::parse("person_id", person).ok())
+                .collect();
+            people.sort();
+            people.dedup();
+            let Ok(programme) = ProgrammeId::parse("programme_id", programme.as_str()) else {
                 continue;
             };
             let names = self
@@ -230,22 +294,14 @@ impl<L: EventLog> QueryApi<L> {
             let audit = caller::read_audit(&principal.subject)?;
             let recorded = self
                 .engine
-                .record_reveal(
-                    &programme,
-                    &others,
-                    &["display_name"],
-                    NAMES_REQUEST,
-                    &audit,
-                )
+                .record_reveal(&programme, &others, &["display_name"], E::REQUEST, &audit)
                 .await;
             if let Err(error) = recorded {
                 tracing::warn!(%error, %programme, "names left out: their reveal could not be recorded");
                 continue;
             }
-            for (index, person) in indices.into_iter().zip(&people) {
-                if let Some(name) = names.get(person) {
-                    entries[index].display_name = name.clone();
-                }
+            for index in indices {
+                entries[index].set_names(&names);
             }
         }
         Ok(entries)
@@ -387,6 +443,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .board(query.programme(), now, health, query.as_of);
         let (relationships, position, next_page_token) =
             page_of(answer.await, query.page, convert::board_entry)?;
+        let relationships = self.named(&query.principal, relationships).await?;
         Ok(Response::new(pb::ListRelationshipsReply {
             relationships,
             position,

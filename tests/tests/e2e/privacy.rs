@@ -481,6 +481,33 @@ async fn names_go_only_to_those_entitled_and_each_answer_is_recorded_once() {
         );
         recorded += written;
     }
+    // The board names the members to those entitled, recorded the same way.
+    for (caller, entitled) in [(Caller::Manager, true), (Caller::Auditor, false)] {
+        let before = secured.head().await;
+        let board = secured
+            .server
+            .queries()
+            .list_relationships(bearer(
+                secured.credential(caller),
+                pb::ListRelationshipsRequest {
+                    programme_id: PROGRAMME.to_owned(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("ListRelationships")
+            .into_inner();
+        let names = &board.relationships[0].member_names;
+        if entitled {
+            assert_eq!(names.get(MENTEE).map(String::as_str), Some("Person max"));
+            assert_eq!(names.len(), 2, "{names:?}");
+        } else {
+            assert!(names.is_empty(), "{names:?}");
+        }
+        let written = secured.head().await - before;
+        assert_eq!(written, u64::from(entitled), "{caller:?}");
+        recorded += written;
+    }
     let trail = secured
         .server
         .queries()
