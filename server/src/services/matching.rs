@@ -12,9 +12,10 @@ use tonic::{Request, Response, Status};
 use crate::auth::policy::{authorize, Scoped};
 use crate::caller;
 use crate::convert::commands::programme;
-use crate::convert::common::{self as common, id, reply};
+use crate::convert::common::{self as common, all, id, reply};
 use crate::convert::programme::optional_matching_mode;
 
+use super::names;
 use super::seam::Commands;
 use crate::status::{from_engine, invalid_field};
 
@@ -103,6 +104,8 @@ fn run(run_number: u32, run: &MatchRun) -> pb::MatchRun {
                 rank: proposal.rank,
                 breakdown: Some(breakdown(&proposal.breakdown)),
                 shared_goals: proposal.shared_goals.map(shared_goals),
+                mentor_name: String::new(),
+                mentee_name: String::new(),
             })
             .collect(),
         total_score: run.total_score,
@@ -151,6 +154,8 @@ fn explanation(explanation: PairExplanation) -> pb::ExplainPairReply {
     };
     pb::ExplainPairReply {
         answer: Some(answer),
+        mentor_name: String::new(),
+        mentee_name: String::new(),
     }
 }
 
@@ -162,7 +167,7 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
     ) -> Result<Response<pb::ProposeMatchesReply>, Status> {
         let body = request.get_ref();
         let programme = programme(&body.programme_id)?;
-        authorize(&request, self.engine(), programme.scope()).await?;
+        let principal = authorize(&request, self.engine(), programme.scope()).await?;
         let caller = caller::of(&request)?;
         let options = common::options(body.options.as_ref())?;
         let mode = optional_matching_mode(body.mode);
@@ -178,9 +183,28 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
             .propose_matches(&programme, mode, audit)
             .await
             .map_err(|error| from_engine(error, ""))?;
+        let mut run = run(run_number, &recorded);
+        let people: Vec<&str> = recorded
+            .proposals
+            .iter()
+            .flat_map(|proposal| [proposal.mentor.as_str(), proposal.mentee.as_str()])
+            .collect();
+        let names = names::reveal(
+            self.engine(),
+            &principal,
+            programme.as_str(),
+            &people,
+            "MatchingService/ProposeMatches",
+        )
+        .await?;
+        for proposal in &mut run.proposals {
+            let name = |person: &str| names::name_of(&names, person).cloned().unwrap_or_default();
+            proposal.mentor_name = name(&proposal.mentor_id);
+            proposal.mentee_name = name(&proposal.mentee_id);
+        }
         Ok(Response::new(pb::ProposeMatchesReply {
             recorded: Some(reply(receipt)),
-            run: Some(run(run_number, &recorded)),
+            run: Some(run),
         }))
     }
 
@@ -190,15 +214,28 @@ impl<L: EventLog> MatchingService for MatchingApi<L> {
     ) -> Result<Response<pb::ExplainPairReply>, Status> {
         let body = request.get_ref();
         let programme = programme(&body.programme_id)?;
-        authorize(&request, self.engine(), programme.scope()).await?;
-        let mentor = id(PersonId::parse, "mentor_id", &body.mentor_id)?;
-        let mentee = id(PersonId::parse, "mentee_id", &body.mentee_id)?;
+        let principal = authorize(&request, self.engine(), programme.scope()).await?;
+        let (mentor, mentee) = all((
+            id(PersonId::parse, "mentor_id", &body.mentor_id),
+            id(PersonId::parse, "mentee_id", &body.mentee_id),
+        ))?;
         let answer = self
             .engine()
             .explain_pair(&programme, body.run_number, &mentor, &mentee)
             .await
             .map_err(|error| from_engine(error, ""))?;
-        Ok(Response::new(explanation(answer)))
+        let mut reply = explanation(answer);
+        let names = names::reveal(
+            self.engine(),
+            &principal,
+            programme.as_str(),
+            &[mentor.as_str(), mentee.as_str()],
+            "MatchingService/ExplainPair",
+        )
+        .await?;
+        reply.mentor_name = names.get(&mentor).cloned().unwrap_or_default();
+        reply.mentee_name = names.get(&mentee).cloned().unwrap_or_default();
+        Ok(Response::new(reply))
     }
 
     async fn approve_proposal(

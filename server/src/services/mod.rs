@@ -4,6 +4,7 @@
 
 pub mod event_store;
 pub mod matching;
+pub(crate) mod names;
 pub mod participant;
 pub mod privacy;
 pub mod programme;

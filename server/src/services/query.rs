@@ -7,12 +7,11 @@
 //! the first answer as of the first page's position, so that a walk sees one
 //! state however the log moves meanwhile.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use mentorship_engine::domain::ids::{PersonId, ProgrammeId};
+
 use mentorship_engine::facade::Engine;
 use mentorship_engine::store::EventLog;
 use mentorship_projections::asof::Answer;
@@ -25,12 +24,12 @@ use mentorship_proto::v1 as pb;
 use pb::query_service_server::QueryService;
 use tonic::{Request, Response, Status};
 
-use crate::auth::policy::{authorize, entitled_to_names, Target};
+use super::names::named;
+use crate::auth::policy::{authorize, Target};
 use crate::auth::principal::Principal;
-use crate::caller;
 use crate::convert::common::{all, timestamp};
 use crate::convert::query::{self as convert, Consistency, Page};
-use crate::status::{from_engine, from_projection, invalid_field};
+use crate::status::{from_projection, invalid_field};
 
 /// How long a query waits for `min_position` when the request sets no
 /// deadline.
@@ -162,72 +161,6 @@ macro_rules! programme_query {
     };
 }
 
-/// An answer's entry that may carry participants' names.
-trait Named {
-    /// The request named in the access ledger when it shows names.
-    const REQUEST: &'static str;
-    /// Its programme.
-    fn programme(&self) -> &str;
-    /// The people it is about.
-    fn people(&self) -> Vec<&str>;
-    /// Puts in the names found.
-    fn set_names(&mut self, names: &BTreeMap<PersonId, String>);
-}
-
-/// The name of `person` among `names`.
-fn name_of<'a>(names: &'a BTreeMap<PersonId, String>, person: &str) -> Option<&'a String> {
-    let person = PersonId::parse("person_id", person).ok()?;
-    names.get(&person)
-}
-
-impl Named for pb::DirectoryEntry {
-    const REQUEST: &'static str = "QueryService/ListParticipants";
-
-    fn programme(&self) -> &str {
-        &self.programme_id
-    }
-
-    fn people(&self) -> Vec<&str> {
-        vec![self.person_id.as_str()]
-    }
-
-    fn set_names(&mut self, names: &BTreeMap<PersonId, String>) {
-        if let Some(name) = name_of(names, &self.person_id) {
-            self.display_name = name.clone();
-        }
-    }
-}
-
-impl Named for pb::BoardEntry {
-    const REQUEST: &'static str = "QueryService/ListRelationships";
-
-    fn programme(&self) -> &str {
-        &self.programme_id
-    }
-
-    fn people(&self) -> Vec<&str> {
-        self.mentor_ids
-            .iter()
-            .chain(&self.mentee_ids)
-            .map(String::as_str)
-            .collect()
-    }
-
-    fn set_names(&mut self, names: &BTreeMap<PersonId, String>) {
-        let members: Vec<String> = self
-            .mentor_ids
-            .iter()
-            .chain(&self.mentee_ids)
-            .cloned()
-            .collect();
-        for member in members {
-            if let Some(name) = name_of(names, &member) {
-                self.member_names.insert(member, name.clone());
-            }
-        }
-    }
-}
-
 programme_query!(pb::GetProgrammeOverviewRequest, pb::GetOutcomesRequest;
     paged pb::ListParticipantsRequest, pb::ListRelationshipsRequest);
 
@@ -250,63 +183,6 @@ impl<T: ProgrammeQuery> Opened<T> {
 }
 
 impl<L: EventLog> QueryApi<L> {
-    /// `entries` with the names `principal` is entitled to
-    /// ([`entitled_to_names`]), each programme's reveal recorded in its
-    /// access ledger before the names leave. When the record cannot be
-    /// written (a read-only log), the names stay out: a reveal is never
-    /// unrecorded.
-    async fn named<E: Named>(
-        &self,
-        principal: &Principal,
-        mut entries: Vec<E>,
-    ) -> Result<Vec<E>, Status> {
-        let mut by_programme: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (index, entry) in entries.iter().enumerate() {
-            by_programme
-                .entry(entry.programme().to_owned())
-                .or_default()
-                .push(index);
-        }
-        for (programme, indices) in by_programme {
-            if !entitled_to_names(principal, &programme) {
-                continue;
-            }
-            let mut people: Vec<PersonId> = indices
-                .iter()
-                .flat_map(|index| entries[*index].people())
-                .filter_map(|person| PersonId::parse("person_id", person).ok())
-                .collect();
-            people.sort();
-            people.dedup();
-            let Ok(programme) = ProgrammeId::parse("programme_id", programme.as_str()) else {
-                continue;
-            };
-            let names = self
-                .engine
-                .display_names(&programme, &people)
-                .await
-                .map_err(|error| from_engine(error, ""))?;
-            let others: Vec<PersonId> = names
-                .keys()
-                .filter(|person| person.as_str() != principal.subject.as_str())
-                .cloned()
-                .collect();
-            let audit = caller::read_audit(&principal.subject)?;
-            let recorded = self
-                .engine
-                .record_reveal(&programme, &others, &["display_name"], E::REQUEST, &audit)
-                .await;
-            if let Err(error) = recorded {
-                tracing::warn!(%error, %programme, "names left out: their reveal could not be recorded");
-                continue;
-            }
-            for index in indices {
-                entries[index].set_names(&names);
-            }
-        }
-        Ok(entries)
-    }
-
     /// The one preamble of every programme query: the caller's scope on the
     /// programme filter, the request's deadline, consistency and page, and
     /// the moment the answer is about, once `live` has applied it.
@@ -416,7 +292,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .directory(query.programme(), status, query.as_of);
         let (participants, position, next_page_token) =
             page_of(answer.await, query.page, convert::directory_entry)?;
-        let participants = self.named(&query.principal, participants).await?;
+        let participants = named(&self.engine, &query.principal, participants).await?;
         Ok(Response::new(pb::ListParticipantsReply {
             participants,
             position,
@@ -443,7 +319,7 @@ impl<L: EventLog> QueryService for QueryApi<L> {
             .board(query.programme(), now, health, query.as_of);
         let (relationships, position, next_page_token) =
             page_of(answer.await, query.page, convert::board_entry)?;
-        let relationships = self.named(&query.principal, relationships).await?;
+        let relationships = named(&self.engine, &query.principal, relationships).await?;
         Ok(Response::new(pb::ListRelationshipsReply {
             relationships,
             position,

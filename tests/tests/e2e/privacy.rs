@@ -508,6 +508,52 @@ async fn names_go_only_to_those_entitled_and_each_answer_is_recorded_once() {
         assert_eq!(written, u64::from(entitled), "{caller:?}");
         recorded += written;
     }
+    // A matching run names its proposals to a manager; an explanation
+    // names the pair to the manager, not to an auditor.
+    let before = secured.head().await;
+    let proposed = secured
+        .server
+        .matching()
+        .propose_matches(bearer(
+            secured.credential(Caller::Manager),
+            pb::ProposeMatchesRequest {
+                options: mentorship_e2e::options(),
+                programme_id: PROGRAMME.to_owned(),
+                mode: pb::MatchingMode::Optimal as i32,
+            },
+        ))
+        .await
+        .expect("ProposeMatches")
+        .into_inner()
+        .run
+        .expect("a run");
+    let proposal = proposed.proposals.first().expect("a proposal");
+    assert_eq!(proposal.mentee_name, format!("Person {}", proposal.mentee_id));
+    assert_eq!(proposal.mentor_name, format!("Person {}", proposal.mentor_id));
+    assert_eq!(
+        secured.head().await - before,
+        2,
+        "the run and the record of its names"
+    );
+    recorded += u64::from(proposal.mentee_id == MENTEE);
+    for (caller, entitled) in [(Caller::Manager, true), (Caller::Auditor, false)] {
+        let explained = secured
+            .server
+            .matching()
+            .explain_pair(bearer(
+                secured.credential(caller),
+                pb::ExplainPairRequest {
+                    programme_id: PROGRAMME.to_owned(),
+                    run_number: proposed.run_number,
+                    mentor_id: proposal.mentor_id.clone(),
+                    mentee_id: proposal.mentee_id.clone(),
+                },
+            ))
+            .await
+            .expect("ExplainPair")
+            .into_inner();
+        assert_eq!(explained.mentee_name.is_empty(), !entitled, "{caller:?}");
+    }
     let trail = secured
         .server
         .queries()
