@@ -88,6 +88,7 @@ async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
         .expect_err("never applied");
     assert_eq!(unknown.code(), Code::NotFound);
 
+    let before_erasure = server.head().await;
     let erased = server
         .privacy()
         .erase_personal_data(as_actor(
@@ -102,6 +103,37 @@ async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
         erased.values_erased, 8,
         "name, goals, wishes, attributes, twice"
     );
+
+    // The directory names them as erased, now and as of before the erasure.
+    for as_of in [None, Some(before_erasure)] {
+        let listed = server
+            .queries()
+            .list_participants(as_actor(
+                ADMIN,
+                pb::ListParticipantsRequest {
+                    programme_id: "p-gdpr-1".to_owned(),
+                    consistency: Some(pb::Consistency {
+                        as_of: as_of.map(|position| pb::AsOf {
+                            point: Some(pb::as_of::Point::Position(position)),
+                        }),
+                        min_position: erased.last_position,
+                    }),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("ListParticipants")
+            .into_inner();
+        let name = |person: &str| {
+            listed
+                .participants
+                .iter()
+                .find(|entry| entry.person_id == person)
+                .map(|entry| entry.display_name.clone())
+        };
+        assert_eq!(name("gone").as_deref(), Some("[erased]"), "{as_of:?}");
+        assert_eq!(name("kept").as_deref(), Some("KEPT-wvy name"), "{as_of:?}");
+    }
 
     let bytes = bytes_below(&data);
     assert!(
@@ -528,8 +560,14 @@ async fn names_go_only_to_those_entitled_and_each_answer_is_recorded_once() {
         .run
         .expect("a run");
     let proposal = proposed.proposals.first().expect("a proposal");
-    assert_eq!(proposal.mentee_name, format!("Person {}", proposal.mentee_id));
-    assert_eq!(proposal.mentor_name, format!("Person {}", proposal.mentor_id));
+    assert_eq!(
+        proposal.mentee_name,
+        format!("Person {}", proposal.mentee_id)
+    );
+    assert_eq!(
+        proposal.mentor_name,
+        format!("Person {}", proposal.mentor_id)
+    );
     assert_eq!(
         secured.head().await - before,
         2,
