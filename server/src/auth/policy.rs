@@ -427,6 +427,33 @@ pub async fn membership<L: EventLog>(
     }))
 }
 
+/// The people who share a live match (proposed or active) with the
+/// participant of `participant` in its programme, as its programme records
+/// them, with the participant; `None` when they share none. A mentor reads
+/// their mentee's enrolment (name and goals) through this, and the other way
+/// round: what the relationship they share needs.
+pub async fn partners<L: EventLog>(
+    engine: &Engine<L>,
+    participant: &ParticipantStreamId,
+) -> Result<Option<Membership>, Status> {
+    let (programme, _) = engine
+        .load::<mentorship_engine::domain::programme::Programme>(&participant.programme)
+        .await
+        .map_err(|error| crate::status::from_engine(error, ""))?;
+    let mut members: Vec<String> = programme
+        .matches
+        .values()
+        .filter(|entry| entry.status.is_live() && entry.has_member(&participant.person))
+        .flat_map(|entry| entry.members().map(ToString::to_string).collect::<Vec<_>>())
+        .collect();
+    members.sort();
+    members.dedup();
+    Ok((!members.is_empty()).then(|| Membership {
+        programme: participant.programme.to_string(),
+        members,
+    }))
+}
+
 /// The scope half of the policy: whether the caller that the layer admitted
 /// for `request` may act on `target`. Services call it once, after decoding
 /// and before acting.
@@ -458,6 +485,12 @@ pub async fn authorize_with_membership<T, L: EventLog>(
         | Target::Stream(
             StreamAddress::Relationship(relationship) | StreamAddress::Disclosure(relationship),
         ) => membership(engine, relationship).await?,
+        Target::Stream(StreamAddress::Participant(participant))
+            if admitted.principal.kind == super::principal::Kind::Person
+                && participant.person.as_str() != admitted.principal.subject.as_str() =>
+        {
+            partners(engine, participant).await?
+        }
         _ => None,
     };
     for role in &admitted.roles {
@@ -543,9 +576,12 @@ pub fn permits(
             personal && person == principal.subject.as_str()
         }
         (ScopeRule::Programme, Target::Programme(programme)) => in_scope(programme),
-        (ScopeRule::SelfOnly, Target::Person(participant))
-        | (ScopeRule::Stream, Target::Stream(StreamAddress::Participant(participant))) => {
+        (ScopeRule::SelfOnly, Target::Person(participant)) => oneself(participant),
+        // One's own enrolment, or, for a mentor or mentee, that of someone
+        // they share a live match with.
+        (ScopeRule::Stream, Target::Stream(StreamAddress::Participant(participant))) => {
             oneself(participant)
+                || (personal && in_scope(participant.programme.as_str()) && is_member(membership))
         }
         (ScopeRule::Relationship, Target::Relationship(_))
         | (ScopeRule::Stream, Target::Stream(StreamAddress::Relationship(_))) => {

@@ -175,6 +175,33 @@ fn member_reading(
     }
 }
 
+/// What a mentor or mentee sees of the enrolment of someone they share a
+/// live match with: what the relationship needs, their name and goals;
+/// never their preferences or what they shared for breakdowns.
+const PARTNER_FIELDS: &[&str] = &["display_name", "goals"];
+
+/// The enrolment `principal` reads as the partner of its participant in a
+/// live match (see `policy::partners`), if that is what they do.
+fn reading_a_partner<'a>(
+    principal: &Principal,
+    stream: &'a StreamAddress,
+    partners: Option<&Membership>,
+) -> Option<&'a mentorship_engine::domain::ParticipantStreamId> {
+    let StreamAddress::Participant(participant) = stream else {
+        return None;
+    };
+    let shares = partners.is_some_and(|partners| {
+        partners
+            .members
+            .iter()
+            .any(|member| member == principal.subject.as_str())
+    });
+    (principal.kind == Kind::Person
+        && participant.person.as_str() != principal.subject.as_str()
+        && shares)
+        .then_some(participant)
+}
+
 /// Whether `principal` reads their own enrolment: a person sees the
 /// personal values they gave (nobody else's, and nobody else sees theirs
 /// through the log).
@@ -281,9 +308,27 @@ impl<L: EventLog> EventStoreService for EventStoreApi<L> {
                 .await?;
         }
         let own = reading_oneself(&principal, &address);
+        let partner = reading_a_partner(&principal, &address, membership.as_ref());
+        if let Some(participant) = partner {
+            self.engine
+                .record_reveal(
+                    &participant.programme,
+                    std::slice::from_ref(&participant.person),
+                    PARTNER_FIELDS,
+                    "EventStoreService/ReadStream",
+                    &crate::caller::read_audit(&principal.subject)?,
+                )
+                .await
+                .map_err(|error| crate::status::from_engine(error, ""))?;
+        }
         let reveal = |field: &SealedField| match field.sensitivity {
             Sensitivity::Confidential => member.is_some(),
-            Sensitivity::Personal => own,
+            Sensitivity::Personal => {
+                own || (partner.is_some()
+                    && PARTNER_FIELDS
+                        .iter()
+                        .any(|name| field.pointer.ends_with(&format!("/{name}"))))
+            }
         };
         Ok(Response::new(pb::ReadEventsReply {
             events: on_the_wire(self.log.as_ref(), &events, &Filter::default(), reveal).await?,

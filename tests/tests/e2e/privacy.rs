@@ -619,3 +619,57 @@ async fn names_go_only_to_those_entitled_and_each_answer_is_recorded_once() {
         .all(|entry| entry.subject == format!("access/{PROGRAMME}")));
     assert!(reveals.iter().any(|entry| entry.actor == "mo"));
 }
+
+/// A mentor reads their mentee's enrolment: the name and goals the
+/// relationship needs, recorded, and nothing else personal; someone who
+/// shares no live match with them is refused.
+#[tokio::test]
+async fn a_mentor_sees_their_mentee_s_name_and_goals_and_nobody_else_does() {
+    use super::policy::{Caller, Secured, MENTEE, OUTSIDER, PROGRAMME};
+    use mentorship_e2e::tokens::bearer;
+
+    let secured = Secured::start().await;
+    let read = |caller: Caller, person: &str| {
+        let mut events = secured.server.events();
+        let credential = secured.credential(caller).map(str::to_owned);
+        let stream_id = format!("{PROGRAMME}/{person}");
+        async move {
+            events
+                .read_stream(bearer(
+                    credential.as_deref(),
+                    pb::ReadStreamRequest {
+                        stream_type: "participant".to_owned(),
+                        stream_id,
+                        from_revision: 1,
+                        limit: 10,
+                    },
+                ))
+                .await
+        }
+    };
+    let before = secured.head().await;
+    let reply = read(Caller::Mentor, MENTEE)
+        .await
+        .expect("the mentor reads the mentee's enrolment")
+        .into_inner();
+    let payload: serde_json::Value =
+        serde_json::from_slice(&reply.events[0].payload_json).expect("JSON");
+    let answers = &payload["event"]["ApplicationSubmitted"]["questionnaire"];
+    assert_eq!(answers["display_name"], format!("Person {MENTEE}"));
+    assert_eq!(answers["goals"][0], "grow");
+    assert!(answers["preferences"]["$sealed"].is_string(), "{answers}");
+    assert!(
+        answers["shared_attributes"]["$sealed"].is_string(),
+        "{answers}"
+    );
+    assert_eq!(secured.head().await - before, 1, "the reveal is recorded");
+
+    let refused = read(Caller::Outsider, MENTEE)
+        .await
+        .expect_err("no match shared");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let refused = read(Caller::Mentee, OUTSIDER)
+        .await
+        .expect_err("no match shared");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+}
