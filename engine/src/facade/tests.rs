@@ -688,6 +688,13 @@ fn bytes_below(dir: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
+/// An engine on a segment log in `dir`, and the log.
+fn segment_engine(dir: &std::path::Path) -> (Arc<SegmentLog>, Engine<SegmentLog>) {
+    let log =
+        Arc::new(SegmentLog::open(dir, LogConfig::new(schema::sensitive_fields)).expect("opens"));
+    (Arc::clone(&log), Engine::new(log))
+}
+
 fn holds(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -703,10 +710,7 @@ async fn snapshots_never_hold_a_sealed_value() {
     const NAME: &str = "PERSONAL-display-name";
     const LEARNT: &str = "CONFIDENTIAL-what-was-learnt";
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let log = Arc::new(
-        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
-    );
-    let engine = Engine::new(Arc::clone(&log));
+    let (log, engine) = segment_engine(dir.path());
     let mut office = Office::new(Clerk::new(
         engine.clone(),
         now(),
@@ -811,10 +815,7 @@ async fn erasing_a_person_destroys_their_values_in_every_file_and_keeps_the_chai
     const ERASED: &str = "ERASE-ME-zq";
     const KEPT: &str = "KEEP-ME-kx";
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let log = Arc::new(
-        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
-    );
-    let engine = Engine::new(Arc::clone(&log));
+    let (_, engine) = segment_engine(dir.path());
     let people = [
         ("m1", Role::Mentor, KEPT),
         ("e1", Role::Mentee, ERASED),
@@ -968,10 +969,7 @@ async fn programme_through_measurement<L: EventLog>(
 #[tokio::test]
 async fn retention_erases_the_participants_of_programmes_closed_before_the_date() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let log = Arc::new(
-        SegmentLog::open(dir.path(), LogConfig::new(schema::sensitive_fields)).expect("opens"),
-    );
-    let engine = Engine::new(Arc::clone(&log));
+    let (_, engine) = segment_engine(dir.path());
     let pair = |mark| [("m1", Role::Mentor, mark), ("e1", Role::Mentee, mark)];
     let closed =
         programme_through_measurement(&engine, "closed-1", &pair("CLOSED-rtn"), true).await;

@@ -45,6 +45,16 @@ fn marked(person: &str, role: pb::Role, mark: &str) -> pb::Questionnaire {
     }
 }
 
+/// Enrols each of `people` (id, side, mark) in `programme`, with
+/// [`marked`] answers.
+async fn enrol_marked(programme: &Programme<'_>, people: &[(&str, pb::Role, &str)]) {
+    for (person, role, mark) in people {
+        programme
+            .enrol_with(person, marked(person, *role, mark))
+            .await;
+    }
+}
+
 #[tokio::test]
 async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
     let mut server = Server::start().await;
@@ -274,12 +284,14 @@ async fn an_erased_person_leaves_no_shared_attribute_in_the_read_models() {
 async fn retention_erases_the_people_of_programmes_closed_before_the_date() {
     let mut server = Server::start().await;
     let closed = Programme::open(&server, "p-closed").await;
-    closed
-        .enrol_with("c-m", marked("c-m", pb::Role::Mentor, "CLOSED-pqr"))
-        .await;
-    closed
-        .enrol_with("c-e", marked("c-e", pb::Role::Mentee, "CLOSED-pqr"))
-        .await;
+    enrol_marked(
+        &closed,
+        &[
+            ("c-m", pb::Role::Mentor, "CLOSED-pqr"),
+            ("c-e", pb::Role::Mentee, "CLOSED-pqr"),
+        ],
+    )
+    .await;
     closed.start_matching().await.expect("matching");
     closed.start_momentum().await.expect("momentum");
     closed.start_measurement().await.expect("measurement");
@@ -329,15 +341,15 @@ async fn retention_erases_the_people_of_programmes_closed_before_the_date() {
 async fn a_person_exports_everything_held_about_them_and_the_export_is_recorded() {
     let mut server = Server::start().await;
     let programme = Programme::open(&server, "p-sar").await;
-    programme
-        .enrol_with("sar-m", marked("sar-m", pb::Role::Mentor, "MENTOR-def"))
-        .await;
-    programme
-        .enrol_with("sar-e", marked("sar-e", pb::Role::Mentee, "OWN-ghi"))
-        .await;
-    programme
-        .enrol_with("other", marked("other", pb::Role::Mentee, "OTHER-abc"))
-        .await;
+    enrol_marked(
+        &programme,
+        &[
+            ("sar-m", pb::Role::Mentor, "MENTOR-def"),
+            ("sar-e", pb::Role::Mentee, "OWN-ghi"),
+            ("other", pb::Role::Mentee, "OTHER-abc"),
+        ],
+    )
+    .await;
     programme.start_matching().await.expect("matching");
     programme.match_pair("r-sar", "sar-m", "sar-e").await;
     programme.start_momentum().await.expect("momentum");
