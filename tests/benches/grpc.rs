@@ -198,6 +198,44 @@ async fn main() {
     .await;
     disclosed.print(Some(&floor));
 
+    // A directory page of 50 people, named: each name read from the
+    // person's enrolment, the reveal recorded in the access ledger first
+    // (one append).
+    let mentors: Vec<String> = (0..10).map(|n| format!("nm{n}")).collect();
+    let mentees: Vec<String> = (0..40).map(|n| format!("ne{n}")).collect();
+    let mentors: Vec<&str> = mentors.iter().map(String::as_str).collect();
+    let mentees: Vec<&str> = mentees.iter().map(String::as_str).collect();
+    let named = Programme::matching(&server, "p-names", &mentors, &mentees).await;
+    let settled = server.head().await;
+    let directory = |_| {
+        let mut queries = queries.clone();
+        async move {
+            let page = queries
+                .list_participants(as_actor(
+                    ADMIN,
+                    pb::ListParticipantsRequest {
+                        programme_id: "p-names".to_owned(),
+                        consistency: mentorship_e2e::after(settled),
+                        page: Some(pb::PageRequest {
+                            page_size: 50,
+                            page_token: String::new(),
+                        }),
+                        ..Default::default()
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            assert!(page
+                .participants
+                .iter()
+                .all(|entry| !entry.display_name.is_empty()));
+        }
+    };
+    let names = timed("ListParticipants, 50 named (recorded)", CALLS, directory).await;
+    names.print(Some(&floor));
+    drop(named);
+
     let programmes = server.programmes();
     let command = timed("ProgrammeService/DefineProgramme (1 append)", CALLS, |i| {
         let mut programmes = programmes.clone();
