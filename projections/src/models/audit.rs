@@ -64,14 +64,23 @@ fn subject(fields: &Fields<'_>) -> String {
     [fields.stream_type, "/", fields.stream_id].concat()
 }
 
-/// The subject under which an answer that showed a person's data is also
-/// listed: `person/<id>`, so that auditors find every reveal of one
-/// person's data, whoever read it.
+/// The subject under which whatever was done with a person's data is also
+/// listed: `person/<id>`, so that auditors find, for one person, every
+/// answer that showed their data (whoever read it) and every erasure and
+/// export of it.
 pub const PERSON_SUBJECT: &str = "person/";
 
-/// The people whose personal data an access-ledger event says was shown
-/// (none for any other event).
+/// The people whose personal data an event says was shown, erased or
+/// exported (none for any other event).
 fn revealed(fields: &Fields<'_>) -> std::result::Result<Vec<String>, String> {
+    if fields.stream_type == "participant"
+        && matches!(
+            fields.event_type,
+            "PersonalDataErased" | "SubjectAccessExported"
+        )
+    {
+        return Ok(vec![crate::fact::person_of(fields.stream_id).to_owned()]);
+    }
     if fields.stream_type != "access" || fields.event_type != "PersonalDataRevealed" {
         return Ok(Vec::new());
     }

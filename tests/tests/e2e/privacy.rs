@@ -169,6 +169,32 @@ async fn an_erased_person_leaves_no_value_in_any_file_and_the_chain_verifies() {
     let recorded = stream.last().expect("the erasure");
     assert_eq!(recorded.event_type, "PersonalDataErased");
     assert_eq!(recorded.actor, ADMIN);
+    // Auditors find the erasure under the person, in both programmes.
+    let trail = server
+        .queries()
+        .list_audit_trail(as_actor(
+            "auditor",
+            pb::ListAuditTrailRequest {
+                key: Some(pb::list_audit_trail_request::Key::Subject(
+                    "person/gone".to_owned(),
+                )),
+                consistency: mentorship_e2e::after(erased.last_position),
+                page: None,
+            },
+        ))
+        .await
+        .expect("ListAuditTrail")
+        .into_inner();
+    let erasures: Vec<&str> = trail
+        .entries
+        .iter()
+        .filter(|entry| entry.event_type == "PersonalDataErased")
+        .map(|entry| entry.subject.as_str())
+        .collect();
+    assert_eq!(
+        erasures,
+        ["participant/p-gdpr-1/gone", "participant/p-gdpr-2/gone"]
+    );
     let metadata: serde_json::Value =
         serde_json::from_slice(&recorded.metadata_json).expect("JSON metadata");
     assert_eq!(
