@@ -22,6 +22,8 @@
 //! record; running the same request again (same command id) finds it
 //! recorded and finishes the destruction, which erases nothing twice.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -70,7 +72,7 @@ impl<L: EventLog> Engine<L> {
         person: &PersonId,
         audit: Audit,
     ) -> Result<Erasure, EngineError> {
-        let erasure = self.erase_in(person, None, &audit).await?;
+        let erasure = self.erase_everywhere(person, &audit).await?;
         if erasure.programmes.is_empty() {
             return Err(DomainError::not_found("person", person).into());
         }
@@ -81,7 +83,8 @@ impl<L: EventLog> Engine<L> {
     /// every programme closed before `closed_before`, in that programme
     /// only, each erasure recorded with `audit`'s actor, time and reason.
     /// Participants erased before are passed over, so a second run erases
-    /// nothing.
+    /// nothing. Each programme's stream and the list of enrolments are read
+    /// once, whatever the number of participants.
     pub async fn apply_retention(
         &self,
         closed_before: DateTime<Utc>,
@@ -103,6 +106,7 @@ impl<L: EventLog> Engine<L> {
                 continue;
             }
             let programme = ProgrammeId::parse("programme_id", programme)?;
+            let answers = survey_answers(&events)?;
             for stream_id in &participants {
                 let Some((of, person)) = ParticipantStreamId::split(stream_id) else {
                     continue;
@@ -111,8 +115,12 @@ impl<L: EventLog> Engine<L> {
                     continue;
                 }
                 let person = PersonId::parse("person_id", person)?;
-                let erased = self.erase_in(&person, Some(&programme), &audit).await?;
-                retention.values += erased.values;
+                let participant = ParticipantStreamId::new(programme.clone(), person.clone());
+                let positions = answers.get(&person).map_or(&[][..], Vec::as_slice);
+                let (values, _) = self
+                    .erase_participant(&participant, positions, &audit)
+                    .await?;
+                retention.values += values;
                 retention.people += 1;
             }
             retention.programmes.push(programme);
@@ -120,12 +128,10 @@ impl<L: EventLog> Engine<L> {
         Ok(retention)
     }
 
-    /// Erases `person` in `only` (every programme they applied to when
-    /// `None`).
-    async fn erase_in(
+    /// Erases `person` in every programme they applied to.
+    async fn erase_everywhere(
         &self,
         person: &PersonId,
-        only: Option<&ProgrammeId>,
         audit: &Audit,
     ) -> Result<Erasure, EngineError> {
         let mut erasure = Erasure {
@@ -144,63 +150,81 @@ impl<L: EventLog> Engine<L> {
             if who != person.as_str() {
                 continue;
             }
-            if only.is_some_and(|only| only.as_str() != programme) {
-                continue;
-            }
             let programme = ProgrammeId::parse("programme_id", programme)?;
             let participant = ParticipantStreamId::new(programme.clone(), person.clone());
-            let command = Envelope::new(
-                participant_audit(audit, "erase", &participant),
-                ParticipantCommand::ErasePersonalData,
-            );
-            match self
-                .execute::<Participant>(&participant, command, None)
-                .await
-            {
-                Ok(receipt) => erasure.last_position = receipt.last_position,
-                // Recorded by an earlier request: finish what it began.
-                Err(EngineError::Domain(DomainError::Conflict(_))) => {}
-                Err(error) => return Err(error),
-            }
-            let stream = StreamRef::new(Participant::STREAM.as_str(), stream_id.as_str());
-            erasure.values += self
-                .log()
-                .erase(&stream, Sensitivity::Personal, None)
+            let stream = StreamRef::new(Programme::STREAM.as_str(), programme.as_str());
+            let answers = survey_answers(&self.log().read_stream(&stream, 1).await?)?;
+            let positions = answers.get(person).map_or(&[][..], Vec::as_slice);
+            let (values, recorded_at) = self
+                .erase_participant(&participant, positions, audit)
                 .await?;
-            erasure.values += self.erase_survey_answers(&programme, person).await?;
+            erasure.values += values;
+            if let Some(position) = recorded_at {
+                erasure.last_position = position;
+            }
             erasure.programmes.push(programme);
         }
         Ok(erasure)
     }
 
-    /// Destroys `person`'s answers to `programme`'s closing survey, and only
-    /// theirs: the survey stream holds every respondent's.
-    async fn erase_survey_answers(
+    /// Records the erasure on `participant` (unless an earlier request did)
+    /// and destroys its personal values and its person's survey answers at
+    /// `answers` on the programme stream. Returns the values destroyed and
+    /// the position of the record made now, if one was.
+    async fn erase_participant(
         &self,
-        programme: &ProgrammeId,
-        person: &PersonId,
-    ) -> Result<usize, EngineError> {
-        let stream = StreamRef::new(Programme::STREAM.as_str(), programme.as_str());
-        let mut positions = Vec::new();
-        for recorded in self.log().read_stream(&stream, 1).await? {
-            if recorded.event_type != "SurveyResponded" {
-                continue;
-            }
-            let event: <Programme as cqrs_es::Aggregate>::Event = recorded.decode()?;
-            if let ProgrammeEvent::SurveyResponded { respondent, .. } = event.event {
-                if &respondent == person {
-                    positions.push(recorded.position);
-                }
-            }
-        }
-        if positions.is_empty() {
-            return Ok(0);
-        }
-        Ok(self
+        participant: &ParticipantStreamId,
+        answers: &[u64],
+        audit: &Audit,
+    ) -> Result<(usize, Option<u64>), EngineError> {
+        let command = Envelope::new(
+            participant_audit(audit, "erase", participant),
+            ParticipantCommand::ErasePersonalData,
+        );
+        let recorded_at = match self
+            .execute::<Participant>(participant, command, None)
+            .await
+        {
+            Ok(receipt) => Some(receipt.last_position),
+            // Recorded by an earlier request: finish what it began.
+            Err(EngineError::Domain(DomainError::Conflict(_))) => None,
+            Err(error) => return Err(error),
+        };
+        let stream = StreamRef::new(Participant::STREAM.as_str(), participant.to_string());
+        let mut values = self
             .log()
-            .erase(&stream, Sensitivity::Personal, Some(&positions))
-            .await?)
+            .erase(&stream, Sensitivity::Personal, None)
+            .await?;
+        if !answers.is_empty() {
+            let survey = StreamRef::new(Programme::STREAM.as_str(), participant.programme.as_str());
+            values += self
+                .log()
+                .erase(&survey, Sensitivity::Personal, Some(answers))
+                .await?;
+        }
+        Ok((values, recorded_at))
     }
+}
+
+/// The positions of each respondent's survey answers among a programme's
+/// `events`.
+fn survey_answers(
+    events: &[crate::store::RecordedEvent],
+) -> Result<BTreeMap<PersonId, Vec<u64>>, EngineError> {
+    let mut answers: BTreeMap<PersonId, Vec<u64>> = BTreeMap::new();
+    for recorded in events {
+        if recorded.event_type != "SurveyResponded" {
+            continue;
+        }
+        let event: <Programme as cqrs_es::Aggregate>::Event = recorded.decode()?;
+        if let ProgrammeEvent::SurveyResponded { respondent, .. } = event.event {
+            answers
+                .entry(respondent)
+                .or_default()
+                .push(recorded.position);
+        }
+    }
+    Ok(answers)
 }
 
 /// The audit of what one request (`purpose`: an erasure, a subject access)
