@@ -37,6 +37,31 @@ fn cmd<C>(actor: &str, command_id: &str, command: C) -> Envelope<C> {
     Envelope::new(command_audit(actor, command_id), command)
 }
 
+/// Defines programme `p`, designs it as `designed` without its modules,
+/// and opens onboarding.
+async fn open_programme<L: EventLog>(
+    engine: &Engine<L>,
+    p: &ProgrammeId,
+    designed: crate::domain::programme::Design,
+) {
+    let mut no_training = designed;
+    no_training.required_modules.clear();
+    let steps = [
+        ProgrammeCommand::Define {
+            programme: p.clone(),
+            charter: charter(),
+        },
+        ProgrammeCommand::Design(no_training),
+        ProgrammeCommand::OpenOnboarding,
+    ];
+    for (index, step) in steps.into_iter().enumerate() {
+        engine
+            .execute::<Programme>(p, cmd(ADMIN, &format!("{p}-setup-{index}"), step), None)
+            .await
+            .expect("set up");
+    }
+}
+
 /// Defines, designs and opens a one-to-one programme without modules, then
 /// onboards mentor `m1` (capacity 1) and `mentees`, and starts matching.
 async fn programme_in_matching<L: EventLog>(engine: &Engine<L>, mentees: &[&str]) {
@@ -52,22 +77,7 @@ async fn programme_in_matching_as<L: EventLog>(
     mentees: &[&str],
 ) {
     let p = programme_id();
-    let mut no_training = designed;
-    no_training.required_modules.clear();
-    let steps = vec![
-        ProgrammeCommand::Define {
-            programme: p.clone(),
-            charter: charter(),
-        },
-        ProgrammeCommand::Design(no_training),
-        ProgrammeCommand::OpenOnboarding,
-    ];
-    for (index, step) in steps.into_iter().enumerate() {
-        engine
-            .execute::<Programme>(&p, cmd(ADMIN, &format!("setup-{index}"), step), None)
-            .await
-            .expect("set up");
-    }
+    open_programme(engine, &p, designed).await;
     let mut people = vec![("m1", Role::Mentor)];
     people.extend(mentees.iter().map(|mentee| (*mentee, Role::Mentee)));
     for (who, role) in people {
@@ -901,22 +911,7 @@ async fn programme_through_measurement<L: EventLog>(
     close: bool,
 ) -> ProgrammeId {
     let p = ProgrammeId::parse("programme_id", id).expect("an id");
-    let mut no_training = design(ProgrammeType::OneToOne);
-    no_training.required_modules.clear();
-    let setup = [
-        ProgrammeCommand::Define {
-            programme: p.clone(),
-            charter: charter(),
-        },
-        ProgrammeCommand::Design(no_training),
-        ProgrammeCommand::OpenOnboarding,
-    ];
-    for (index, step) in setup.into_iter().enumerate() {
-        engine
-            .execute::<Programme>(&p, cmd(ADMIN, &format!("{id}-setup-{index}"), step), None)
-            .await
-            .expect("set up");
-    }
+    open_programme(engine, &p, design(ProgrammeType::OneToOne)).await;
     for (who, role, mark) in people {
         let mut answers = questionnaire(*role);
         answers.display_name = format!("{mark} name of {who}");
