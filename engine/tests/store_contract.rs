@@ -711,3 +711,4 @@ macro_rules! contract {
 
 contract!(memory, MemoryHarness::new());
 contract!(segments, SegmentHarness::new());
+contract!(postgres, PostgresHarness::new());

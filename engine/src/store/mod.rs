@@ -64,6 +64,7 @@ pub mod log;
 pub mod memory;
 pub mod model;
 mod plan;
+pub mod postgres;
 mod record;
 pub mod seal;
 mod segment;
@@ -74,6 +75,7 @@ pub use cqrs::{LogRepository, RECOMMENDED_SNAPSHOT_EVERY};
 pub use error::StoreError;
 pub use log::{EventLog, LogConfig};
 pub use memory::MemoryLog;
+pub use postgres::{PostgresLog, PostgresOptions};
 pub use model::{
     AppendOutcome, AppendRequest, ExpectedRevision, NewEvent, RawEvent, RecordedEvent, SealedField,
     Snapshot, StreamRef, Verification,

@@ -21,6 +21,7 @@ pub(crate) trait Index {
 pub(crate) struct PlannedEvent {
     pub(crate) position: u64,
     pub(crate) stream: StreamRef,
+    pub(crate) revision: u64,
     /// `hash[32] ‖ canonical bytes`.
     pub(crate) record: Vec<u8>,
 }
@@ -135,6 +136,7 @@ impl Batch {
             events.push(PlannedEvent {
                 position,
                 stream: request.stream.clone(),
+                revision,
                 record,
             });
         }

@@ -10,7 +10,9 @@
 #![allow(clippy::expect_used)]
 
 mod office;
+pub mod postgres;
 pub mod samples;
 
 pub use office::Office;
+pub use postgres::TestDatabase;
 pub use samples::*;

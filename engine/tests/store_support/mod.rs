@@ -265,3 +265,35 @@ pub async fn append_each(
         .unwrap();
     }
 }
+
+/// The PostgreSQL backend on a fresh database of its own.
+pub struct PostgresHarness {
+    database: mentorship_engine::testkit::TestDatabase,
+    log: Option<mentorship_engine::store::PostgresLog>,
+}
+
+impl PostgresHarness {
+    pub fn new() -> Self {
+        let database = mentorship_engine::testkit::TestDatabase::create();
+        let log = mentorship_engine::store::PostgresLog::open(database.url(), config()).unwrap();
+        Self {
+            database,
+            log: Some(log),
+        }
+    }
+
+    pub fn database(&self) -> &mentorship_engine::testkit::TestDatabase {
+        &self.database
+    }
+}
+
+impl Harness for PostgresHarness {
+    type Log = mentorship_engine::store::PostgresLog;
+    fn log(&self) -> &Self::Log {
+        self.log.as_ref().unwrap()
+    }
+    fn reopen(&mut self) {
+        self.log = None;
+        self.log = Some(mentorship_engine::store::PostgresLog::open(self.database.url(), config()).unwrap());
+    }
+}

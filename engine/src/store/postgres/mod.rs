@@ -1,0 +1,600 @@
+//! The PostgreSQL backend: one log shared by many servers.
+//!
+//! Every server that opens the same database is a writer. Order comes from
+//! one row, `log_head`, which each group commit locks from the read of the
+//! head to its commit ([`writer`]): positions are assigned and chained under
+//! that lock, so they are gapless and in commit order across servers, and a
+//! reader paging by position can never see position `n + 1` before `n`
+//! (the trap of sequence-assigned positions, which become visible out of
+//! order). Each server batches its concurrent appends into one transaction,
+//! so the lock is held across one flush per group rather than per append.
+//!
+//! The bytes are the segment log's: the same planner encodes, seals and
+//! chains each event, `log_events` keeps its hash and canonical bytes, and
+//! `log_contents` keeps the sealed values apart, so that erasure rewrites a
+//! content row and never a chained byte ([`schema`] has every table).
+//!
+//! Servers learn of each other's appends by `LISTEN`/`NOTIFY` on
+//! [`NOTIFY_CHANNEL`], a wake-up carrying only the new head position; a
+//! notification lost while a connection was down is made good by reading
+//! the head row on reconnect and once a second ([`follow`]). Each
+//! subscriber then catches up from its own position with `read_all`.
+//!
+//! The log runs its database I/O on a runtime of its own, so that it works
+//! the same under any caller (a server, a command-line tool, a test) and
+//! outlives none of them.
+
+mod errors;
+mod follow;
+pub mod schema;
+mod writer;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_postgres::Row;
+
+use self::errors::{big, from_pg, from_pool, unsigned};
+use super::error::StoreError;
+use super::log::{EventLog, LogConfig};
+use super::model::{
+    AppendOutcome, AppendRequest, RawEvent, RecordedEvent, Snapshot, StreamRef, Verification,
+};
+use super::record::{self, Verifier};
+use super::seal::Content;
+use crate::domain::sensitivity::Sensitivity;
+
+/// The channel every server notifies and listens on.
+pub const NOTIFY_CHANNEL: &str = "mentorship_log";
+
+/// How many events one page of `verify` (and of a copy) reads.
+const PAGE: usize = 4096;
+
+/// How a PostgreSQL log is tuned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostgresOptions {
+    /// The most appends one group commit takes. 1 commits each append in
+    /// its own transaction: the single-head-row baseline.
+    pub max_group: usize,
+    /// The most connections the log holds (readers and the writer).
+    pub pool_size: usize,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        Self {
+            max_group: 1024,
+            pool_size: 12,
+        }
+    }
+}
+
+/// The event log kept in a PostgreSQL database, shared by every server that
+/// opens it.
+pub struct PostgresLog {
+    runtime: Option<tokio::runtime::Runtime>,
+    io: tokio::runtime::Handle,
+    pool: deadpool_postgres::Pool,
+    config: LogConfig,
+    head: watch::Sender<u64>,
+    jobs: mpsc::Sender<writer::Job>,
+    target: String,
+}
+
+impl PostgresLog {
+    /// Connects to the database at `url` (a `postgres://` URL or a
+    /// `key=value` string), applies the schema migrations this release
+    /// knows, and starts the writer and the head follower. Fails with
+    /// [`StoreError::Unavailable`] when the database cannot be reached or
+    /// holds a schema newer than this release.
+    pub fn open(url: &str, config: LogConfig) -> Result<Self, StoreError> {
+        Self::open_with(url, config, PostgresOptions::default())
+    }
+
+    /// [`PostgresLog::open`] with tuning.
+    pub fn open_with(
+        url: &str,
+        config: LogConfig,
+        options: PostgresOptions,
+    ) -> Result<Self, StoreError> {
+        let pg = tokio_postgres::Config::from_str(url).map_err(|error| {
+            StoreError::invalid(format!("the PostgreSQL address does not read: {error}"))
+        })?;
+        let target = describe(&pg);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("postgres-log")
+            .enable_all()
+            .build()?;
+        let io = runtime.handle().clone();
+        let manager = deadpool_postgres::Manager::from_config(
+            pg.clone(),
+            tokio_postgres::NoTls,
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(options.pool_size.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|error| StoreError::Unavailable {
+                detail: format!("PostgreSQL pool: {error}"),
+            })?;
+        // Opening blocks its caller, as opening a file does; the handshake
+        // runs on the log's own runtime, from a thread outside any other.
+        let start = {
+            let pool = pool.clone();
+            let pg = pg.clone();
+            async move {
+                let (mut client, connection) = pg
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .map_err(errors::from_pg)?;
+                tokio::spawn(connection);
+                schema::migrate(&mut client).await?;
+                let client = pool.get().await.map_err(from_pool)?;
+                let row = client
+                    .query_one("SELECT position FROM log_head WHERE id = 1", &[])
+                    .await
+                    .map_err(from_pg)?;
+                Ok::<_, StoreError>(unsigned(row.get(0)))
+            }
+        };
+        let started = std::thread::scope(|scope| {
+            scope
+                .spawn(|| runtime.block_on(start))
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Unavailable {
+                        detail: "opening the PostgreSQL log panicked".into(),
+                    })
+                })
+        });
+        let head_position = match started {
+            Ok(head) => head,
+            Err(error) => {
+                runtime.shutdown_background();
+                return Err(match error {
+                    StoreError::Unavailable { detail } => StoreError::Unavailable {
+                        detail: format!("{target}: {detail}"),
+                    },
+                    other => other,
+                });
+            }
+        };
+        let head = watch::Sender::new(head_position);
+        let (jobs, queue) = mpsc::channel(options.max_group.max(1) * 4);
+        io.spawn(writer::run(
+            pool.clone(),
+            config.clone(),
+            options.max_group,
+            head.clone(),
+            queue,
+        ));
+        io.spawn(follow::run(pg, head.clone()));
+        Ok(Self {
+            runtime: Some(runtime),
+            io,
+            pool,
+            config,
+            head,
+            jobs,
+            target,
+        })
+    }
+
+    /// Where the log lives, without credentials: `host:port/database`.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Runs `work` on the log's runtime and waits for it from any caller.
+    async fn on_io<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.io
+            .spawn(work)
+            .await
+            .map_err(|error| StoreError::Unavailable {
+                detail: format!("the PostgreSQL log stopped: {error}"),
+            })?
+    }
+
+    /// Events and the sealed values they point to, as two queries sent in
+    /// one round trip: the values are read second, so they cover every
+    /// event the first read returned.
+    async fn fetch(
+        &self,
+        events_sql: &'static str,
+        contents_sql: &'static str,
+        params: Params,
+    ) -> Result<(Vec<Row>, Vec<Row>), StoreError> {
+        let pool = self.pool.clone();
+        self.on_io(async move {
+            let client = pool.get().await.map_err(from_pool)?;
+            let (events, contents) = futures_util::try_join!(
+                client.prepare_cached(events_sql),
+                client.prepare_cached(contents_sql)
+            )
+            .map_err(from_pg)?;
+            let refs = params.refs();
+            futures_util::try_join!(client.query(&events, &refs), client.query(&contents, &refs))
+                .map_err(from_pg)
+        })
+        .await
+    }
+
+    fn materialise(&self, events: Vec<Row>, contents: Vec<Row>) -> Result<Vec<RecordedEvent>, StoreError> {
+        let contents = content_map(contents)?;
+        let mut lookup = |digest: &[u8; 32]| Ok(contents.get(digest).cloned());
+        events
+            .into_iter()
+            .map(|row| {
+                let (position, record) = record_of(&row);
+                record::materialise(position, &record, &mut lookup, &self.config.upcasters)
+            })
+            .collect()
+    }
+
+    /// Runs one statement on a pooled connection and returns its rows.
+    async fn query(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, StoreError> {
+        let pool = self.pool.clone();
+        self.on_io(async move {
+            let client = pool.get().await.map_err(from_pool)?;
+            let statement = client.prepare_cached(sql).await.map_err(from_pg)?;
+            client.query(&statement, &params.refs()).await.map_err(from_pg)
+        })
+        .await
+    }
+}
+
+impl Drop for PostgresLog {
+    fn drop(&mut self) {
+        // The writer answers nothing more; appenders still waiting get
+        // `Unavailable`, and retry with their command ids.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// `host:port/database` of a connection configuration, for messages.
+fn describe(pg: &tokio_postgres::Config) -> String {
+    let host = pg
+        .get_hosts()
+        .first()
+        .map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
+    let database = pg.get_dbname().or(pg.get_user()).unwrap_or("postgres");
+    format!("postgresql {host}:{port}/{database}")
+}
+
+/// Owned query parameters, so that a query can move to the log's runtime.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+struct Params(Vec<Param>);
+
+impl Params {
+    fn refs(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+        self.0
+            .iter()
+            .map(|param| match param {
+                Param::Int(value) => value as &(dyn tokio_postgres::types::ToSql + Sync),
+                Param::Text(value) => value,
+            })
+            .collect()
+    }
+}
+
+fn stream_params(stream: &StreamRef, extra: Option<i64>) -> Params {
+    let mut params = vec![
+        Param::Text(stream.stream_type.clone()),
+        Param::Text(stream.stream_id.clone()),
+    ];
+    params.extend(extra.map(Param::Int));
+    Params(params)
+}
+
+/// `(position, hash ‖ canonical)` of an event row.
+fn record_of(row: &Row) -> (u64, Vec<u8>) {
+    let position = unsigned(row.get(0));
+    let hash: &[u8] = row.get(1);
+    let canonical: &[u8] = row.get(2);
+    let mut record = Vec::with_capacity(hash.len() + canonical.len());
+    record.extend_from_slice(hash);
+    record.extend_from_slice(canonical);
+    (position, record)
+}
+
+fn content_map(rows: Vec<Row>) -> Result<HashMap<[u8; 32], Content>, StoreError> {
+    rows.into_iter()
+        .map(|row| {
+            let position = unsigned(row.get(0));
+            let digest: [u8; 32] = row
+                .get::<_, &[u8]>(1)
+                .try_into()
+                .map_err(|_| StoreError::corrupt(position, "a sealed value's digest is not 32 bytes"))?;
+            let content = Content::decode(row.get(2))
+                .ok_or_else(|| StoreError::corrupt(position, "a sealed value does not decode"))?;
+            Ok((digest, content))
+        })
+        .collect()
+}
+
+/// Moves the published head forward, never back.
+pub(crate) fn advance(head: &watch::Sender<u64>, position: u64) {
+    head.send_if_modified(|current| {
+        let moved = position > *current;
+        if moved {
+            *current = position;
+        }
+        moved
+    });
+}
+
+const STREAM_EVENTS: &str = "SELECT position, hash, canonical FROM log_events
+     WHERE stream_type = $1 AND stream_id = $2 AND revision >= $3 ORDER BY revision";
+const STREAM_CONTENTS: &str = "SELECT c.position, c.digest, c.content
+     FROM log_contents c JOIN log_events e ON e.position = c.position
+     WHERE e.stream_type = $1 AND e.stream_id = $2 AND e.revision >= $3";
+const RANGE_EVENTS: &str = "SELECT position, hash, canonical FROM log_events
+     WHERE position >= $1 AND position <= $2 ORDER BY position";
+const RANGE_CONTENTS: &str = "SELECT position, digest, content FROM log_contents
+     WHERE position >= $1 AND position <= $2";
+
+impl EventLog for PostgresLog {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable {
+            detail: "the PostgreSQL log is closed".into(),
+        };
+        self.jobs
+            .send(writer::Job { request, reply })
+            .await
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamRef,
+        from_revision: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let params = stream_params(stream, Some(big(from_revision.clamp(1, i64::MAX as u64))?));
+        let (events, contents) = self.fetch(STREAM_EVENTS, STREAM_CONTENTS, params).await?;
+        self.materialise(events, contents)
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let Some((from, to)) = self.range(from_position, limit) else {
+            return Ok(Vec::new());
+        };
+        let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
+        let (events, contents) = self.fetch(RANGE_EVENTS, RANGE_CONTENTS, params).await?;
+        self.materialise(events, contents)
+    }
+
+    async fn read_all_raw(
+        &self,
+        from_position: u64,
+        limit: usize,
+    ) -> Result<Vec<RawEvent>, StoreError> {
+        let Some((from, to)) = self.range(from_position, limit) else {
+            return Ok(Vec::new());
+        };
+        let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
+        let rows = self.query(RANGE_EVENTS, params).await?;
+        rows.iter()
+            .map(|row| {
+                let (position, record) = record_of(row);
+                let (hash, canonical) = record::split(position, &record)?;
+                Ok(RawEvent {
+                    position,
+                    hash,
+                    canonical: canonical.to_vec(),
+                })
+            })
+            .collect()
+    }
+
+    async fn stream_revision(&self, stream: &StreamRef) -> Result<u64, StoreError> {
+        let rows = self
+            .query(
+                "SELECT revision FROM log_streams WHERE stream_type = $1 AND stream_id = $2",
+                stream_params(stream, None),
+            )
+            .await?;
+        Ok(rows.first().map_or(0, |row| unsigned(row.get(0))))
+    }
+
+    async fn stream_ids(&self, stream_type: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self
+            .query(
+                r#"SELECT stream_id FROM log_streams WHERE stream_type = $1 ORDER BY stream_id COLLATE "C""#,
+                Params(vec![Param::Text(stream_type.to_owned())]),
+            )
+            .await?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    async fn command_outcome(&self, command_id: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT first_position, last_position, revision FROM log_commands WHERE command_id = $1",
+                Params(vec![Param::Text(command_id.to_owned())]),
+            )
+            .await?;
+        Ok(rows.first().map(|row| AppendOutcome {
+            first_position: unsigned(row.get(0)),
+            last_position: unsigned(row.get(1)),
+            revision: unsigned(row.get(2)),
+            duplicate: false,
+        }))
+    }
+
+    fn head(&self) -> u64 {
+        *self.head.borrow()
+    }
+
+    fn subscribe_head(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    async fn verify(&self) -> Result<Verification, StoreError> {
+        let head_row = self
+            .query("SELECT position, hash FROM log_head WHERE id = 1", Params(Vec::new()))
+            .await?;
+        let Some(head_row) = head_row.first() else {
+            return Ok(Verification::Broken {
+                position: 0,
+                detail: "the head row is missing".into(),
+            });
+        };
+        let head = unsigned(head_row.get(0));
+        let head_hash: Vec<u8> = head_row.get(1);
+        let mut verifier = Verifier::new();
+        let mut from = 1;
+        while from <= head && !verifier.is_broken() {
+            let to = head.min(from + PAGE as u64 - 1);
+            let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
+            let (events, contents) = self.fetch(RANGE_EVENTS, RANGE_CONTENTS, params).await?;
+            let contents = match content_map(contents) {
+                Ok(contents) => contents,
+                Err(StoreError::Corrupt { position, detail }) => {
+                    verifier.break_at(position, detail);
+                    break;
+                }
+                Err(other) => return Err(other),
+            };
+            let mut lookup = |digest: &[u8; 32]| Ok(contents.get(digest).cloned());
+            for row in &events {
+                let (position, record) = record_of(row);
+                if !verifier.check(position, &record, &mut lookup) {
+                    break;
+                }
+            }
+            from = to + 1;
+        }
+        let verification = verifier.finish(head);
+        if let Verification::Intact { head_hash: last, .. } = &verification {
+            if last.as_slice() != head_hash.as_slice() {
+                return Ok(Verification::Broken {
+                    position: head,
+                    detail: "the head row's hash is not the last event's hash".into(),
+                });
+            }
+        }
+        Ok(verification)
+    }
+
+    async fn snapshot(&self, stream: &StreamRef) -> Result<Option<Snapshot>, StoreError> {
+        let rows = self
+            .query(
+                "SELECT revision, version, state FROM log_snapshots WHERE stream_type = $1 AND stream_id = $2",
+                stream_params(stream, None),
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        // A snapshot that does not read is a cache miss, not an error.
+        let state = serde_json::from_str(row.get::<_, &str>(2)).ok();
+        Ok(state.map(|state| Snapshot {
+            revision: unsigned(row.get(0)),
+            version: unsigned(row.get(1)),
+            state,
+        }))
+    }
+
+    async fn put_snapshot(&self, stream: &StreamRef, snapshot: Snapshot) -> Result<(), StoreError> {
+        let state = serde_json::to_string(&snapshot.state)
+            .map_err(|error| StoreError::invalid(format!("snapshot: {error}")))?;
+        let mut params = stream_params(stream, Some(big(snapshot.revision)?));
+        params.0.push(Param::Int(big(snapshot.version)?));
+        params.0.push(Param::Text(state));
+        self.query(
+            "INSERT INTO log_snapshots (stream_type, stream_id, revision, version, state)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (stream_type, stream_id) DO UPDATE
+             SET revision = excluded.revision, version = excluded.version, state = excluded.state",
+            params,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn erase(
+        &self,
+        stream: &StreamRef,
+        sensitivity: Sensitivity,
+        only: Option<&[u64]>,
+    ) -> Result<usize, StoreError> {
+        let events = self.read_stream(stream, 1).await?;
+        let erased = Content {
+            sensitivity,
+            held: None,
+        }
+        .encode();
+        let digests: Vec<Vec<u8>> = events
+            .iter()
+            .filter(|event| only.is_none_or(|positions| positions.contains(&event.position)))
+            .flat_map(|event| &event.sealed)
+            .filter(|field| field.sensitivity == sensitivity && field.value.is_some())
+            .map(|field| field.digest.to_vec())
+            .collect();
+        let pool = self.pool.clone();
+        let stream = stream.clone();
+        self.on_io(async move {
+            let mut client = pool.get().await.map_err(from_pool)?;
+            let transaction = client.transaction().await.map_err(from_pg)?;
+            let count = transaction
+                .execute(
+                    "UPDATE log_contents SET content = $2 WHERE digest = ANY($1) AND content <> $2",
+                    &[&digests, &erased],
+                )
+                .await
+                .map_err(from_pg)?;
+            transaction
+                .execute(
+                    "DELETE FROM log_snapshots WHERE stream_type = $1 AND stream_id = $2",
+                    &[&stream.stream_type, &stream.stream_id],
+                )
+                .await
+                .map_err(from_pg)?;
+            transaction.commit().await.map_err(from_pg)?;
+            Ok(usize::try_from(count).unwrap_or(usize::MAX))
+        })
+        .await
+    }
+}
+
+impl PostgresLog {
+    /// The positions a page of `limit` from `from_position` covers, up to
+    /// the head this server has seen; `None` when it covers none.
+    fn range(&self, from_position: u64, limit: usize) -> Option<(u64, u64)> {
+        let from = from_position.max(1);
+        let head = self.head();
+        if limit == 0 || from > head {
+            return None;
+        }
+        Some((from, head.min(from.saturating_add(limit as u64 - 1))))
+    }
+}
