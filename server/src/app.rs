@@ -12,7 +12,9 @@ use tonic::server::NamedService;
 
 use mentorship_engine::domain::schema;
 use mentorship_engine::facade::Engine;
-use mentorship_engine::store::{EventLog, LogConfig, SegmentLog, StoreError};
+use mentorship_engine::store::{
+    AnyLog, EventLog, LogConfig, PostgresLog, PostgresOptions, SegmentLog, StoreError,
+};
 use mentorship_projections::registry::{Projections, Settings};
 use mentorship_projections::{ProjectionError, ReadStore};
 use mentorship_proto::v1::event_store_service_server::EventStoreServiceServer;
@@ -145,9 +147,25 @@ pub fn authenticator(
     }
 }
 
-/// The log of record the server runs on: named once here, so that a
-/// backend is swapped in one line.
-pub type Log = SegmentLog;
+/// The log of record the server runs on: the embedded segment log or a
+/// shared PostgreSQL log, chosen at start.
+pub type Log = AnyLog;
+
+/// Where the log of record lives.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LogStore {
+    /// The segment log in the data directory, this process's alone.
+    #[default]
+    Embedded,
+    /// A PostgreSQL database that several servers share.
+    Postgres {
+        /// Its `postgres://` URL.
+        url: String,
+        /// The most appends one group commit takes (1: one transaction per
+        /// append).
+        max_group: usize,
+    },
+}
 
 /// Where the log lives inside the data directory.
 pub fn log_path(data_dir: &Path) -> PathBuf {
@@ -159,11 +177,43 @@ pub fn projections_path(data_dir: &Path) -> PathBuf {
     data_dir.join("projections")
 }
 
-/// Opens the log of record in `data_dir`.
-pub fn open_log(data_dir: &Path) -> Result<Log, ServeError> {
-    let path = log_path(data_dir);
-    Log::open(&path, LogConfig::new(schema::sensitive_fields))
-        .map_err(|source| ServeError::Store { path, source })
+/// Opens the log of record: in `data_dir`, or in the database `store` names.
+pub fn open_log(data_dir: &Path, store: &LogStore) -> Result<Log, ServeError> {
+    let config = LogConfig::new(schema::sensitive_fields);
+    match store {
+        LogStore::Embedded => {
+            let path = log_path(data_dir);
+            SegmentLog::open(&path, config)
+                .map(AnyLog::Segments)
+                .map_err(|source| ServeError::Store { path, source })
+        }
+        LogStore::Postgres { url, max_group } => {
+            let options = PostgresOptions {
+                max_group: *max_group,
+                ..PostgresOptions::default()
+            };
+            PostgresLog::open_with(url, config, options)
+                .map(AnyLog::postgres)
+                .map_err(|source| ServeError::Store {
+                    path: PathBuf::from(redact(url)),
+                    source,
+                })
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Opens every projection of `log` on the read-model store in `data_dir`;
@@ -224,9 +274,10 @@ pub fn open_projections<L: mentorship_engine::store::EventLog>(
 /// rewritten, and is served for reading only until an operator decides.
 pub async fn open_checked_log(
     data_dir: &Path,
+    store: &LogStore,
     key: Option<&SigningKey>,
 ) -> Result<Log, ServeError> {
-    let log = open_log(data_dir)?;
+    let log = open_log(data_dir, store)?;
     let path = log_path(data_dir);
     // A checkpoints file that does not read is itself a sign of tampering.
     let (checkpoints, unreadable) = match crate::commands::checkpoints::newest(data_dir) {
@@ -250,9 +301,18 @@ pub async fn open_checked_log(
     for problem in &problems {
         tracing::error!(log = %path.display(), %problem, "the log does not hold what its checkpoints or read models saw; serving it for reading only");
     }
-    drop(log);
-    Log::open_read_only(&path, LogConfig::new(schema::sensitive_fields))
-        .map_err(|source| ServeError::Store { path, source })
+    match log {
+        AnyLog::Segments(log) => {
+            drop(log);
+            SegmentLog::open_read_only(&path, LogConfig::new(schema::sensitive_fields))
+                .map(AnyLog::Segments)
+                .map_err(|source| ServeError::Store { path, source })
+        }
+        AnyLog::Postgres { log, .. } => Ok(AnyLog::Postgres {
+            log,
+            read_only: true,
+        }),
+    }
 }
 
 /// How far the read models of `data_dir` say they applied the log; `None`
@@ -356,8 +416,10 @@ pub fn private_data_dir(data_dir: &Path) -> Result<(), ServeError> {
 
 /// Serves the API on `address` from the store in `data_dir` until SIGTERM or
 /// Ctrl-C; in-flight requests finish before the store is closed.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     data_dir: &Path,
+    store: &LogStore,
     address: SocketAddr,
     auth: &AuthSettings,
     tls: Option<&TlsSettings>,
@@ -379,7 +441,7 @@ pub async fn serve(
         )));
     }
     let tls = tls.map(server_tls).transpose()?;
-    let log = Arc::new(open_checked_log(data_dir, signing_key.as_ref()).await?);
+    let log = Arc::new(open_checked_log(data_dir, store, signing_key.as_ref()).await?);
     let engine = Engine::new(Arc::clone(&log));
     let projections = Arc::new(open_projections(data_dir, Arc::clone(&log))?);
     projections.start();
@@ -461,7 +523,7 @@ pub async fn serve(
     };
     // The line end-to-end tests and operators wait for.
     println!("listening on {bound}");
-    tracing::info!(%bound, data_dir = %data_dir.display(), "serving");
+    tracing::info!(%bound, data_dir = %data_dir.display(), log = %log.describe(), "serving");
 
     let mut builder = Server::builder();
     if let Some(tls) = tls {

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mentorship_engine::domain::{schema, DomainError, StreamType};
 
 use crate::app::AuthSettings;
-use crate::app::{Limits, Operations, TlsSettings};
+use crate::app::{Limits, LogStore, Operations, TlsSettings};
 use crate::auth::authenticate::Mode;
 use crate::auth::principal::Role;
 use crate::auth::rate::RateLimit;
@@ -30,11 +30,22 @@ pub struct Cli {
 // Parsed once per process: the size of its largest variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
-    /// Serve the gRPC API on an embedded store.
+    /// Serve the gRPC API on the embedded store, or on a PostgreSQL log
+    /// shared with other servers.
     Serve {
         /// Where the store lives.
         #[command(flatten)]
         store: StoreArgs,
+        /// Keep the log in this PostgreSQL database
+        /// (`postgres://user@host:port/database`) instead of the data
+        /// directory; the read models, keys and checkpoints stay in the data
+        /// directory, one per server.
+        #[arg(long = "store", env = "MENTORSHIP_STORE", value_name = "URL")]
+        store_url: Option<String>,
+        /// The most appends one PostgreSQL transaction takes (1: one
+        /// transaction per append, for comparison).
+        #[arg(long, env = "MENTORSHIP_STORE_MAX_GROUP", default_value_t = 1024, hide = true)]
+        store_max_group: usize,
         /// Address to listen on.
         #[arg(long, env = "MENTORSHIP_LISTEN", default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
@@ -389,6 +400,8 @@ pub enum Job {
     Serve {
         /// The data directory.
         data_dir: PathBuf,
+        /// Where the log of record lives.
+        store: LogStore,
         /// Where to listen.
         listen: SocketAddr,
         /// How callers are authenticated.
@@ -537,6 +550,8 @@ impl Cli {
         Ok(match self.command {
             Command::Serve {
                 store,
+                store_url,
+                store_max_group,
                 listen,
                 auth,
                 tls,
@@ -544,6 +559,30 @@ impl Cli {
                 log_format,
                 metrics_listen,
             } => Job::Serve {
+                store: match store_url {
+                    None => LogStore::Embedded,
+                    Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                        if store_max_group == 0 {
+                            return Err(ConfigError {
+                                flag: "--store-max-group",
+                                reason: "must be at least 1".into(),
+                            });
+                        }
+                        LogStore::Postgres {
+                            url,
+                            max_group: store_max_group,
+                        }
+                    }
+                    Some(url) => {
+                        return Err(ConfigError {
+                            flag: "--store",
+                            reason: format!(
+                                "{} is not a postgres:// URL; leave --store out to use the embedded store in --data-dir",
+                                crate::app::redact(&url)
+                            ),
+                        })
+                    }
+                },
                 log_format,
                 operations: Operations {
                     signing_key: limits.signing_key.clone(),

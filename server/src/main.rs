@@ -94,6 +94,7 @@ async fn run(job: Job) -> Result<(), String> {
         Job::Serve {
             log_format: _,
             data_dir,
+            store,
             listen,
             auth,
             tls,
@@ -102,6 +103,7 @@ async fn run(job: Job) -> Result<(), String> {
             operations,
         } => mentorship_server::app::serve(
             &data_dir,
+            &store,
             listen,
             &auth,
             tls.as_ref(),

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use mentorship_engine::store::{EventLog, SegmentLog};
+use mentorship_engine::store::{AnyLog, EventLog};
 use mentorship_projections::registry::Projections;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -72,8 +72,8 @@ impl Metrics {
     /// Metrics of the server on `log`, its `projections` and live
     /// `subscriptions`.
     pub fn new(
-        log: Arc<SegmentLog>,
-        projections: Arc<Projections<SegmentLog>>,
+        log: Arc<AnyLog>,
+        projections: Arc<Projections<AnyLog>>,
         subscriptions: Arc<Subscriptions>,
     ) -> Arc<Self> {
         let mut registry = Registry::default();
@@ -131,8 +131,8 @@ impl Metrics {
 /// The values read at each scrape from the log, the projections and the
 /// subscriptions.
 struct Sampled {
-    log: Arc<SegmentLog>,
-    projections: Arc<Projections<SegmentLog>>,
+    log: Arc<AnyLog>,
+    projections: Arc<Projections<AnyLog>>,
     subscriptions: Arc<Subscriptions>,
 }
 

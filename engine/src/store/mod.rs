@@ -54,6 +54,7 @@
 //! field from a reader, or erasing it for good, touches no byte the chain
 //! covers, so the chain verifies without ever seeing confidential text.
 
+mod any;
 pub mod canonical;
 pub mod checkpoint;
 mod commands;
@@ -71,6 +72,7 @@ mod segment;
 pub mod segment_log;
 mod writer;
 
+pub use any::AnyLog;
 pub use cqrs::{LogRepository, RECOMMENDED_SNAPSHOT_EVERY};
 pub use error::StoreError;
 pub use log::{EventLog, LogConfig};

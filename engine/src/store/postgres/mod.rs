@@ -32,6 +32,8 @@ mod writer;
 use std::collections::HashMap;
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -81,6 +83,7 @@ pub struct PostgresLog {
     config: LogConfig,
     head: watch::Sender<u64>,
     jobs: mpsc::Sender<writer::Job>,
+    stats: Arc<writer::Stats>,
     target: String,
 }
 
@@ -170,11 +173,13 @@ impl PostgresLog {
         };
         let head = watch::Sender::new(head_position);
         let (jobs, queue) = mpsc::channel(options.max_group.max(1) * 4);
+        let stats = Arc::new(writer::Stats::default());
         io.spawn(writer::run(
             pool.clone(),
             config.clone(),
             options.max_group,
             head.clone(),
+            Arc::clone(&stats),
             queue,
         ));
         io.spawn(follow::run(pg, head.clone()));
@@ -185,8 +190,24 @@ impl PostgresLog {
             config,
             head,
             jobs,
+            stats,
             target,
         })
+    }
+
+    /// What the writer did since the log was opened: groups are committed
+    /// transactions, and their seconds run from taking the group to its
+    /// commit (the head row lock's wait included).
+    pub fn write_stats(&self) -> super::WriteStats {
+        let stats = &self.stats;
+        super::WriteStats {
+            groups: stats.groups.load(Ordering::Relaxed),
+            events: stats.events.load(Ordering::Relaxed),
+            sync_seconds: stats.commit_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            refused_full: stats.refused_full.load(Ordering::Relaxed),
+            index_checkpoints: 0,
+            index_checkpoint_seconds: 0.0,
+        }
     }
 
     /// Where the log lives, without credentials: `host:port/database`.

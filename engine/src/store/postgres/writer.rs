@@ -20,6 +20,9 @@
 //! group still commits.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_postgres::types::ToSql;
@@ -81,26 +84,44 @@ const WRITE_GROUP: &str = "WITH
      UPDATE log_head SET position = $17::int8, hash = $18 WHERE id = 1
      RETURNING pg_notify($19, $17::int8::text)";
 
+/// What the writer did, for metrics.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) groups: AtomicU64,
+    pub(crate) events: AtomicU64,
+    pub(crate) commit_nanos: AtomicU64,
+    pub(crate) refused_full: AtomicU64,
+}
+
 /// Runs the writer until every sender is dropped.
 pub(crate) async fn run(
     pool: deadpool_postgres::Pool,
     config: LogConfig,
     max_group: usize,
     head: watch::Sender<u64>,
+    stats: Arc<Stats>,
     mut jobs: mpsc::Receiver<Job>,
 ) {
     let mut group = Vec::with_capacity(max_group);
     while jobs.recv_many(&mut group, max_group.max(1)).await > 0 {
         let (requests, replies): (Vec<_>, Vec<_>) =
             group.drain(..).map(|job| (job.request, job.reply)).unzip();
+        let started = Instant::now();
         let answers = match commit(&pool, &config, &requests).await {
             Ok((answers, new_head)) => {
-                if let Some(new_head) = new_head {
+                if let Some((new_head, events)) = new_head {
                     super::advance(&head, new_head);
+                    stats.groups.fetch_add(1, Ordering::Relaxed);
+                    stats.events.fetch_add(events, Ordering::Relaxed);
+                    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    stats.commit_nanos.fetch_add(nanos, Ordering::Relaxed);
                 }
                 answers
             }
             Err(error) => {
+                if matches!(error, StoreError::Full(_)) {
+                    stats.refused_full.fetch_add(1, Ordering::Relaxed);
+                }
                 // Nothing of the group is known to be committed: every
                 // appender retries with its command id, which finds the
                 // append if the commit did reach the database.
@@ -131,12 +152,12 @@ fn again(error: &StoreError) -> StoreError {
 type Answers = Vec<Result<AppendOutcome, StoreError>>;
 
 /// Commits `requests` as one transaction; each gets its own answer, and the
-/// new head is returned when events were written.
+/// new head and the number of events are returned when events were written.
 async fn commit(
     pool: &deadpool_postgres::Pool,
     config: &LogConfig,
     requests: &[AppendRequest],
-) -> Result<(Answers, Option<u64>), StoreError> {
+) -> Result<(Answers, Option<(u64, u64)>), StoreError> {
     let mut client = pool.get().await.map_err(from_pool)?;
     let transaction = client.transaction().await.map_err(from_pg)?;
     let lock = transaction
@@ -229,7 +250,7 @@ async fn commit(
     ];
     transaction.query(&write, &params).await.map_err(from_pg)?;
     transaction.commit().await.map_err(from_pg)?;
-    Ok((answers, Some(batch.head)))
+    Ok((answers, Some((batch.head, batch.events.len() as u64))))
 }
 
 /// A planned group as one array per column, for `unnest`.
