@@ -126,6 +126,18 @@ pub enum Command {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// Copy an embedded store's log into an empty PostgreSQL database, with
+    /// the same positions, bytes and hashes; prints both head hashes, which
+    /// must match. Run it while no server runs on the store.
+    Migrate {
+        /// The data directory whose log is copied.
+        #[arg(long = "from", value_name = "DATA_DIR")]
+        from: PathBuf,
+        /// The database to copy into (`postgres://user@host:port/database`);
+        /// it must hold no event.
+        #[arg(long = "to", value_name = "URL")]
+        to: String,
+    },
     /// Export the whole log for an auditor: JSON lines with each event's
     /// canonical bytes, hash and sealed digests, and a manifest with the
     /// count, the head hash and the newest signed checkpoint;
@@ -468,6 +480,13 @@ pub enum Job {
         /// Why.
         reason: String,
     },
+    /// Copy a log into PostgreSQL.
+    Migrate {
+        /// The data directory.
+        from: PathBuf,
+        /// The database URL.
+        to: String,
+    },
     /// Export the log.
     Export {
         /// The data directory.
@@ -687,6 +706,15 @@ impl Cli {
                 reason,
                 to,
             },
+            Command::Migrate { from, to } => {
+                if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+                    return Err(ConfigError {
+                        flag: "--to",
+                        reason: format!("{} is not a postgres:// URL", crate::app::redact(&to)),
+                    });
+                }
+                Job::Migrate { from, to }
+            }
             Command::Export { store, to } => Job::Export {
                 data_dir: store.data_dir,
                 to,

@@ -228,6 +228,17 @@ async fn run(job: Job) -> Result<(), String> {
             })
             .await
         }
+        Job::Migrate { from, to } => {
+            offline(async {
+                let migrated = commands::migrate::run(&from, &to, |line| println!("{line}")).await?;
+                println!(
+                    "copied {} events into {}; the head hashes match",
+                    migrated.events, migrated.target
+                );
+                Ok(())
+            })
+            .await
+        }
         Job::Export { data_dir, to } => {
             offline(async {
                 let log = commands::open_read_only(&data_dir)?;

@@ -18,6 +18,7 @@ pub(crate) trait Index {
 }
 
 /// One event ready to store.
+#[derive(Clone)]
 pub(crate) struct PlannedEvent {
     pub(crate) position: u64,
     pub(crate) stream: StreamRef,
@@ -27,6 +28,7 @@ pub(crate) struct PlannedEvent {
 }
 
 /// The writes of a group of appends, in order.
+#[derive(Clone)]
 pub(crate) struct Batch {
     pub(crate) head: u64,
     pub(crate) head_hash: [u8; 32],

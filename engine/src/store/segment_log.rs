@@ -720,6 +720,17 @@ impl SegmentLog {
         })
     }
 
+    /// The sealed value kept under `digest`, as stored (for a copy to
+    /// another backend).
+    pub(crate) fn sealed_content(&self, digest: &[u8; 32]) -> Result<Option<Content>, StoreError> {
+        Ok(self
+            .shared
+            .read()?
+            .contents
+            .get(digest)
+            .map(|held| held.content.clone()))
+    }
+
     /// The directory the log lives in.
     pub fn path(&self) -> &Path {
         &self.path

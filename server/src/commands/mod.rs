@@ -6,6 +6,7 @@ pub mod checkpoints;
 pub mod demo;
 pub mod erase;
 pub mod export;
+pub mod migrate;
 pub mod rebuild;
 pub mod tail;
 pub mod verify;

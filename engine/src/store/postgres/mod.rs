@@ -26,8 +26,11 @@
 
 mod errors;
 mod follow;
+mod import;
 pub mod schema;
 mod writer;
+
+pub use import::import;
 
 use std::collections::HashMap;
 use std::future::Future;

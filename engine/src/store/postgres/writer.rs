@@ -160,16 +160,7 @@ async fn commit(
 ) -> Result<(Answers, Option<(u64, u64)>), StoreError> {
     let mut client = pool.get().await.map_err(from_pool)?;
     let transaction = client.transaction().await.map_err(from_pg)?;
-    let lock = transaction
-        .prepare_cached(LOCK_HEAD)
-        .await
-        .map_err(from_pg)?;
-    let head_row = transaction.query_one(&lock, &[]).await.map_err(from_pg)?;
-    let head = unsigned(head_row.get(0));
-    let head_hash: [u8; 32] = head_row
-        .get::<_, Vec<u8>>(1)
-        .try_into()
-        .map_err(|_| StoreError::corrupt(head, "the head row's hash is not 32 bytes"))?;
+    let (head, head_hash) = lock_head(&transaction).await?;
 
     let command_ids: Vec<&str> = requests.iter().map(|r| r.command_id.as_str()).collect();
     let stream_types: Vec<&str> = requests
@@ -221,7 +212,19 @@ async fn commit(
         return Ok((answers, None));
     }
 
-    let columns = Columns::of(&batch)?;
+    write(&transaction, &batch).await?;
+    transaction.commit().await.map_err(from_pg)?;
+    Ok((answers, Some((batch.head, batch.events.len() as u64))))
+}
+
+/// Writes `batch`'s events, sealed values, commands and stream revisions,
+/// moves the head row to its head and notifies every server, in the
+/// transaction that holds the head row lock.
+pub(crate) async fn write(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    batch: &Batch,
+) -> Result<(), StoreError> {
+    let columns = Columns::of(batch)?;
     let write = transaction
         .prepare_cached(WRITE_GROUP)
         .await
@@ -249,8 +252,24 @@ async fn commit(
         &NOTIFY_CHANNEL,
     ];
     transaction.query(&write, &params).await.map_err(from_pg)?;
-    transaction.commit().await.map_err(from_pg)?;
-    Ok((answers, Some((batch.head, batch.events.len() as u64))))
+    Ok(())
+}
+
+/// Locks the head row until the transaction ends and reads it.
+pub(crate) async fn lock_head(
+    transaction: &deadpool_postgres::Transaction<'_>,
+) -> Result<(u64, [u8; 32]), StoreError> {
+    let lock = transaction
+        .prepare_cached(LOCK_HEAD)
+        .await
+        .map_err(from_pg)?;
+    let row = transaction.query_one(&lock, &[]).await.map_err(from_pg)?;
+    let head = unsigned(row.get(0));
+    let hash = row
+        .get::<_, Vec<u8>>(1)
+        .try_into()
+        .map_err(|_| StoreError::corrupt(head, "the head row's hash is not 32 bytes"))?;
+    Ok((head, hash))
 }
 
 /// A planned group as one array per column, for `unnest`.
