@@ -44,7 +44,12 @@ pub enum Command {
         store_url: Option<String>,
         /// The most appends one PostgreSQL transaction takes (1: one
         /// transaction per append, for comparison).
-        #[arg(long, env = "MENTORSHIP_STORE_MAX_GROUP", default_value_t = 1024, hide = true)]
+        #[arg(
+            long,
+            env = "MENTORSHIP_STORE_MAX_GROUP",
+            default_value_t = 1024,
+            hide = true
+        )]
         store_max_group: usize,
         /// Address to listen on.
         #[arg(long, env = "MENTORSHIP_LISTEN", default_value = "127.0.0.1:50051")]

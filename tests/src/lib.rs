@@ -187,6 +187,14 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL, as a crash or an out-of-memory kill
+    /// would, and waits for it to be gone.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("the server is running");
+        child.kill().expect("SIGKILL is delivered");
+        child.wait().expect("the killed server is reaped");
+    }
+
     /// Stops the server with SIGTERM (it must exit 0) and starts it again on
     /// the same data directory; clients taken before must be taken again.
     pub async fn restart(&mut self) {

@@ -77,10 +77,10 @@ pub use cqrs::{LogRepository, RECOMMENDED_SNAPSHOT_EVERY};
 pub use error::StoreError;
 pub use log::{EventLog, LogConfig};
 pub use memory::MemoryLog;
-pub use postgres::{PostgresLog, PostgresOptions};
 pub use model::{
     AppendOutcome, AppendRequest, ExpectedRevision, NewEvent, RawEvent, RecordedEvent, SealedField,
     Snapshot, StreamRef, Verification,
 };
+pub use postgres::{PostgresLog, PostgresOptions};
 pub use seal::{EventSchema, OpenSchema};
 pub use segment_log::{IndexMemory, IndexOrigin, SegmentLog, WriteStats};

@@ -66,10 +66,16 @@ impl Drop for TestDatabase {
 
 /// `url` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base
-        .find("://")
-        .map_or(0, |scheme| scheme + 3 + base[scheme + 3..].find('/').unwrap_or(base.len() - scheme - 3));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |scheme| {
+        scheme
+            + 3
+            + base[scheme + 3..]
+                .find('/')
+                .unwrap_or(base.len() - scheme - 3)
+    });
     let mut out = format!("{}/{name}", &base[..authority_end]);
     if let Some(query) = query {
         out.push('?');

@@ -294,6 +294,8 @@ impl Harness for PostgresHarness {
     }
     fn reopen(&mut self) {
         self.log = None;
-        self.log = Some(mentorship_engine::store::PostgresLog::open(self.database.url(), config()).unwrap());
+        self.log = Some(
+            mentorship_engine::store::PostgresLog::open(self.database.url(), config()).unwrap(),
+        );
     }
 }

@@ -36,12 +36,13 @@ pub async fn run(
         source.path().display(),
         hex::encode(source_head_hash)
     ));
-    let target = PostgresLog::open(url, LogConfig::new(schema::sensitive_fields)).map_err(
-        |source| CommandError::Open {
-            path: crate::app::redact(url).into(),
-            source,
-        },
-    )?;
+    let target =
+        PostgresLog::open(url, LogConfig::new(schema::sensitive_fields)).map_err(|source| {
+            CommandError::Open {
+                path: crate::app::redact(url).into(),
+                source,
+            }
+        })?;
     let bar = super::progress(count, "copying", 100_000);
     let copied = postgres::import(&source, &target, |head| bar.set_position(head)).await?;
     bar.finish_and_clear();

@@ -15,6 +15,7 @@ mod idempotency;
 mod lifecycle;
 mod matching;
 mod policy;
+mod postgres;
 mod privacy;
 mod programme_types;
 mod query;

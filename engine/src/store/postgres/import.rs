@@ -107,8 +107,10 @@ fn batch_of(
         previous = event.hash;
         let stream = StreamRef::new(decoded.stream_type, decoded.stream_id);
         if seal::has_marker(decoded.payload) {
-            let mut payload: serde_json::Value = serde_json::from_slice(decoded.payload)
-                .map_err(|error| StoreError::corrupt(event.position, format!("payload: {error}")))?;
+            let mut payload: serde_json::Value =
+                serde_json::from_slice(decoded.payload).map_err(|error| {
+                    StoreError::corrupt(event.position, format!("payload: {error}"))
+                })?;
             let mut found = Vec::new();
             seal::unseal(event.position, &mut payload, &mut |digest| {
                 let content = from.sealed_content(digest)?;

@@ -255,7 +255,11 @@ impl PostgresLog {
         .await
     }
 
-    fn materialise(&self, events: Vec<Row>, contents: Vec<Row>) -> Result<Vec<RecordedEvent>, StoreError> {
+    fn materialise(
+        &self,
+        events: Vec<Row>,
+        contents: Vec<Row>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let contents = content_map(contents)?;
         let mut lookup = |digest: &[u8; 32]| Ok(contents.get(digest).cloned());
         events
@@ -273,7 +277,10 @@ impl PostgresLog {
         self.on_io(async move {
             let client = pool.get().await.map_err(from_pool)?;
             let statement = client.prepare_cached(sql).await.map_err(from_pg)?;
-            client.query(&statement, &params.refs()).await.map_err(from_pg)
+            client
+                .query(&statement, &params.refs())
+                .await
+                .map_err(from_pg)
         })
         .await
     }
@@ -348,10 +355,9 @@ fn content_map(rows: Vec<Row>) -> Result<HashMap<[u8; 32], Content>, StoreError>
     rows.into_iter()
         .map(|row| {
             let position = unsigned(row.get(0));
-            let digest: [u8; 32] = row
-                .get::<_, &[u8]>(1)
-                .try_into()
-                .map_err(|_| StoreError::corrupt(position, "a sealed value's digest is not 32 bytes"))?;
+            let digest: [u8; 32] = row.get::<_, &[u8]>(1).try_into().map_err(|_| {
+                StoreError::corrupt(position, "a sealed value's digest is not 32 bytes")
+            })?;
             let content = Content::decode(row.get(2))
                 .ok_or_else(|| StoreError::corrupt(position, "a sealed value does not decode"))?;
             Ok((digest, content))
@@ -484,7 +490,10 @@ impl EventLog for PostgresLog {
 
     async fn verify(&self) -> Result<Verification, StoreError> {
         let head_row = self
-            .query("SELECT position, hash FROM log_head WHERE id = 1", Params(Vec::new()))
+            .query(
+                "SELECT position, hash FROM log_head WHERE id = 1",
+                Params(Vec::new()),
+            )
             .await?;
         let Some(head_row) = head_row.first() else {
             return Ok(Verification::Broken {
@@ -518,7 +527,10 @@ impl EventLog for PostgresLog {
             from = to + 1;
         }
         let verification = verifier.finish(head);
-        if let Verification::Intact { head_hash: last, .. } = &verification {
+        if let Verification::Intact {
+            head_hash: last, ..
+        } = &verification
+        {
             if last.as_slice() != head_hash.as_slice() {
                 return Ok(Verification::Broken {
                     position: head,
