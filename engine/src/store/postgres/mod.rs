@@ -27,6 +27,7 @@
 mod errors;
 mod follow;
 mod import;
+mod recent;
 pub mod schema;
 mod writer;
 
@@ -87,6 +88,7 @@ pub struct PostgresLog {
     head: watch::Sender<u64>,
     jobs: mpsc::Sender<writer::Job>,
     stats: Arc<writer::Stats>,
+    recent: Arc<recent::Recent>,
     target: String,
 }
 
@@ -177,12 +179,16 @@ impl PostgresLog {
         let head = watch::Sender::new(head_position);
         let (jobs, queue) = mpsc::channel(options.max_group.max(1) * 4);
         let stats = Arc::new(writer::Stats::default());
+        let recent = Arc::new(recent::Recent::default());
         io.spawn(writer::run(
-            pool.clone(),
-            config.clone(),
-            options.max_group,
-            head.clone(),
-            Arc::clone(&stats),
+            writer::Shared {
+                pool: pool.clone(),
+                config: config.clone(),
+                max_group: options.max_group,
+                head: head.clone(),
+                stats: Arc::clone(&stats),
+                recent: Arc::clone(&recent),
+            },
             queue,
         ));
         io.spawn(follow::run(pg, head.clone()));
@@ -194,6 +200,7 @@ impl PostgresLog {
             head,
             jobs,
             stats,
+            recent,
             target,
         })
     }
@@ -218,7 +225,9 @@ impl PostgresLog {
         &self.target
     }
 
-    /// Runs `work` on the log's runtime and waits for it from any caller.
+    /// Runs `work` on the log's runtime and waits for it from any caller:
+    /// for work that must finish even if its caller gives up (a write that
+    /// holds the head row lock).
     async fn on_io<T: Send + 'static>(
         &self,
         work: impl Future<Output = Result<T, StoreError>> + Send + 'static,
@@ -240,19 +249,15 @@ impl PostgresLog {
         contents_sql: &'static str,
         params: Params,
     ) -> Result<(Vec<Row>, Vec<Row>), StoreError> {
-        let pool = self.pool.clone();
-        self.on_io(async move {
-            let client = pool.get().await.map_err(from_pool)?;
-            let (events, contents) = futures_util::try_join!(
-                client.prepare_cached(events_sql),
-                client.prepare_cached(contents_sql)
-            )
-            .map_err(from_pg)?;
-            let refs = params.refs();
-            futures_util::try_join!(client.query(&events, &refs), client.query(&contents, &refs))
-                .map_err(from_pg)
-        })
-        .await
+        let client = self.pool.get().await.map_err(from_pool)?;
+        let (events, contents) = futures_util::try_join!(
+            client.prepare_cached(events_sql),
+            client.prepare_cached(contents_sql)
+        )
+        .map_err(from_pg)?;
+        let refs = params.refs();
+        futures_util::try_join!(client.query(&events, &refs), client.query(&contents, &refs))
+            .map_err(from_pg)
     }
 
     fn materialise(
@@ -430,9 +435,14 @@ impl EventLog for PostgresLog {
         let Some((from, to)) = self.range(from_position, limit) else {
             return Ok(Vec::new());
         };
+        let kept = self.recent.run(from, to);
+        if !kept.is_empty() {
+            return Ok(kept);
+        }
         let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
         let rows = self.query(RANGE_EVENTS, params).await?;
-        rows.iter()
+        let events = rows
+            .iter()
             .map(|row| {
                 let (position, record) = record_of(row);
                 let (hash, canonical) = record::split(position, &record)?;
@@ -442,7 +452,9 @@ impl EventLog for PostgresLog {
                     canonical: canonical.to_vec(),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.recent.insert(events.iter().cloned());
+        Ok(events)
     }
 
     async fn stream_revision(&self, stream: &StreamRef) -> Result<u64, StoreError> {

@@ -32,7 +32,9 @@ use super::NOTIFY_CHANNEL;
 use crate::store::error::StoreError;
 use crate::store::log::LogConfig;
 use crate::store::model::{AppendOutcome, AppendRequest, StreamRef};
-use crate::store::plan::{Batch, Index};
+use super::recent::Recent;
+use crate::store::model::RawEvent;
+use crate::store::plan::{Batch, Index, PlannedEvent};
 
 /// One queued append and where its answer goes.
 pub(crate) struct Job {
@@ -93,23 +95,37 @@ pub(crate) struct Stats {
     pub(crate) refused_full: AtomicU64,
 }
 
+/// What the writer works with.
+pub(crate) struct Shared {
+    pub(crate) pool: deadpool_postgres::Pool,
+    pub(crate) config: LogConfig,
+    /// The most appends one transaction takes.
+    pub(crate) max_group: usize,
+    pub(crate) head: watch::Sender<u64>,
+    pub(crate) stats: Arc<Stats>,
+    pub(crate) recent: Arc<Recent>,
+}
+
 /// Runs the writer until every sender is dropped.
-pub(crate) async fn run(
-    pool: deadpool_postgres::Pool,
-    config: LogConfig,
-    max_group: usize,
-    head: watch::Sender<u64>,
-    stats: Arc<Stats>,
-    mut jobs: mpsc::Receiver<Job>,
-) {
+pub(crate) async fn run(shared: Shared, mut jobs: mpsc::Receiver<Job>) {
+    let Shared {
+        pool,
+        config,
+        max_group,
+        head,
+        stats,
+        recent,
+    } = shared;
     let mut group = Vec::with_capacity(max_group);
     while jobs.recv_many(&mut group, max_group.max(1)).await > 0 {
         let (requests, replies): (Vec<_>, Vec<_>) =
             group.drain(..).map(|job| (job.request, job.reply)).unzip();
         let started = Instant::now();
         let answers = match commit(&pool, &config, &requests).await {
-            Ok((answers, new_head)) => {
-                if let Some((new_head, events)) = new_head {
+            Ok((answers, written)) => {
+                if let Some((new_head, events)) = written {
+                    recent.insert(events.iter().map(raw));
+                    let events = events.len() as u64;
                     super::advance(&head, new_head);
                     stats.groups.fetch_add(1, Ordering::Relaxed);
                     stats.events.fetch_add(events, Ordering::Relaxed);
@@ -151,13 +167,23 @@ fn again(error: &StoreError) -> StoreError {
 
 type Answers = Vec<Result<AppendOutcome, StoreError>>;
 
+/// An event as written, as raw readers read it.
+fn raw(event: &PlannedEvent) -> RawEvent {
+    let (hash, canonical) = event.record.split_at(32);
+    RawEvent {
+        position: event.position,
+        hash: hash.try_into().unwrap_or([0; 32]),
+        canonical: canonical.to_vec(),
+    }
+}
+
 /// Commits `requests` as one transaction; each gets its own answer, and the
-/// new head and the number of events are returned when events were written.
+/// new head and the events are returned when events were written.
 async fn commit(
     pool: &deadpool_postgres::Pool,
     config: &LogConfig,
     requests: &[AppendRequest],
-) -> Result<(Answers, Option<(u64, u64)>), StoreError> {
+) -> Result<(Answers, Option<(u64, Vec<PlannedEvent>)>), StoreError> {
     let mut client = pool.get().await.map_err(from_pool)?;
     let transaction = client.transaction().await.map_err(from_pg)?;
     let (head, head_hash) = lock_head(&transaction).await?;
@@ -214,7 +240,7 @@ async fn commit(
 
     write(&transaction, &batch).await?;
     transaction.commit().await.map_err(from_pg)?;
-    Ok((answers, Some((batch.head, batch.events.len() as u64))))
+    Ok((answers, Some((batch.head, batch.events))))
 }
 
 /// Writes `batch`'s events, sealed values, commands and stream revisions,
