@@ -293,6 +293,37 @@ async fn snapshots_replace_and_load_with_the_tail(h: &mut impl Harness) {
     assert_eq!(h.log().snapshot(&stream("a")).await.unwrap(), Some(newer));
 }
 
+async fn a_snapshot_is_loaded_with_the_events_after_it(h: &mut impl Harness) {
+    let log = h.log();
+    let (none, all) = log.snapshot_and_tail(&stream("a")).await.unwrap();
+    assert_eq!((none, all.len()), (None, 0));
+    append_each(log, "a", 3, |i| json!({"n": i})).await;
+    let (none, all) = log.snapshot_and_tail(&stream("a")).await.unwrap();
+    assert_eq!(none, None);
+    assert_eq!(all, log.read_stream(&stream("a"), 1).await.unwrap());
+    let snapshot = Snapshot {
+        revision: 2,
+        version: 1,
+        state: json!({"sum": 1}),
+    };
+    log.put_snapshot(&stream("a"), snapshot.clone())
+        .await
+        .unwrap();
+    let (loaded, tail) = log.snapshot_and_tail(&stream("a")).await.unwrap();
+    assert_eq!(loaded, Some(snapshot));
+    assert_eq!(tail, log.read_stream(&stream("a"), 3).await.unwrap());
+    let at_head = Snapshot {
+        revision: 3,
+        version: 2,
+        state: json!({"sum": 3}),
+    };
+    log.put_snapshot(&stream("a"), at_head.clone())
+        .await
+        .unwrap();
+    let (loaded, tail) = log.snapshot_and_tail(&stream("a")).await.unwrap();
+    assert_eq!((loaded, tail.len()), (Some(at_head), 0));
+}
+
 async fn old_versions_are_upcast_on_read(h: &mut impl Harness) {
     let log = h.log();
     log.append(append(
@@ -662,6 +693,10 @@ macro_rules! contract {
             #[tokio::test]
             async fn snapshots_replace_and_load_with_the_tail() {
                 super::snapshots_replace_and_load_with_the_tail(&mut $harness).await;
+            }
+            #[tokio::test]
+            async fn a_snapshot_is_loaded_with_the_events_after_it() {
+                super::a_snapshot_is_loaded_with_the_events_after_it(&mut $harness).await;
             }
             #[tokio::test]
             async fn old_versions_are_upcast_on_read() {

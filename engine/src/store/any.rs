@@ -145,6 +145,13 @@ impl EventLog for AnyLog {
         each!(self, log => log.snapshot(stream).await)
     }
 
+    async fn snapshot_and_tail(
+        &self,
+        stream: &StreamRef,
+    ) -> Result<(Option<Snapshot>, Vec<RecordedEvent>), StoreError> {
+        each!(self, log => log.snapshot_and_tail(stream).await)
+    }
+
     async fn put_snapshot(&self, stream: &StreamRef, snapshot: Snapshot) -> Result<(), StoreError> {
         self.writable()?;
         each!(self, log => log.put_snapshot(stream, snapshot).await)

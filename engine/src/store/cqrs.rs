@@ -86,14 +86,18 @@ impl<L: EventLog> LogRepository<L> {
         may_snapshot: bool,
     ) -> Result<(A, u64), StoreError> {
         let stream = StreamRef::new(A::TYPE, id);
-        let (mut aggregate, mut revision, version) = match self.log.snapshot(&stream).await? {
+        let (snapshot, mut tail) = self.log.snapshot_and_tail(&stream).await?;
+        let (mut aggregate, mut revision, version) = match snapshot {
             Some(snapshot) => match serde_json::from_value::<A>(snapshot.state) {
                 Ok(aggregate) => (aggregate, snapshot.revision, snapshot.version),
-                Err(_) => (A::default(), 0, snapshot.version),
+                Err(_) => {
+                    // A snapshot of an older shape: replay from the start.
+                    tail = self.log.read_stream(&stream, 1).await?;
+                    (A::default(), 0, snapshot.version)
+                }
             },
             None => (A::default(), 0, 0),
         };
-        let tail = self.log.read_stream(&stream, revision + 1).await?;
         let applied = tail.len();
         for event in tail {
             let decoded: A::Event = event.decode()?;

@@ -106,6 +106,21 @@ pub trait EventLog: Send + Sync + 'static {
         stream: &StreamRef,
     ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send;
 
+    /// The latest snapshot of `stream`, if any, and the events after it:
+    /// what loading an aggregate needs. The default asks for each in turn;
+    /// a backend across a network answers both in one round trip.
+    fn snapshot_and_tail(
+        &self,
+        stream: &StreamRef,
+    ) -> impl Future<Output = Result<(Option<Snapshot>, Vec<RecordedEvent>), StoreError>> + Send
+    {
+        async move {
+            let snapshot = self.snapshot(stream).await?;
+            let from = snapshot.as_ref().map_or(1, |snapshot| snapshot.revision + 1);
+            Ok((snapshot, self.read_stream(stream, from).await?))
+        }
+    }
+
     /// Replaces the snapshot of `stream`. Snapshots are a cache: losing one
     /// costs a longer replay, never an event.
     fn put_snapshot(

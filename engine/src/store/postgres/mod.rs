@@ -240,40 +240,22 @@ impl PostgresLog {
             })?
     }
 
-    /// Events and the sealed values they point to, as two queries sent in
-    /// one round trip: the values are read second, so they cover every
-    /// event the first read returned.
-    async fn fetch(
-        &self,
-        events_sql: &'static str,
-        contents_sql: &'static str,
-        params: Params,
-    ) -> Result<(Vec<Row>, Vec<Row>), StoreError> {
-        let client = self.pool.get().await.map_err(from_pool)?;
-        let (events, contents) = futures_util::try_join!(
-            client.prepare_cached(events_sql),
-            client.prepare_cached(contents_sql)
-        )
-        .map_err(from_pg)?;
-        let refs = params.refs();
-        futures_util::try_join!(client.query(&events, &refs), client.query(&contents, &refs))
-            .map_err(from_pg)
-    }
-
-    fn materialise(
-        &self,
-        events: Vec<Row>,
-        contents: Vec<Row>,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let contents = content_map(contents)?;
-        let mut lookup = |digest: &[u8; 32]| Ok(contents.get(digest).cloned());
-        events
-            .into_iter()
-            .map(|row| {
-                let (position, record) = record_of(&row);
-                record::materialise(position, &record, &mut lookup, &self.config.upcasters)
-            })
-            .collect()
+    /// Events, each with the sealed values it points to, materialised.
+    fn materialise(&self, rows: &[Row], offset: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(stored) = Stored::of(row, offset)? else {
+                continue;
+            };
+            let mut lookup = |digest: &[u8; 32]| Ok(stored.contents.get(digest).cloned());
+            events.push(record::materialise(
+                stored.position,
+                &stored.record,
+                &mut lookup,
+                &self.config.upcasters,
+            )?);
+        }
+        Ok(events)
     }
 
     /// Runs one statement on a pooled connection and returns its rows.
@@ -356,18 +338,46 @@ fn record_of(row: &Row) -> (u64, Vec<u8>) {
     (position, record)
 }
 
-fn content_map(rows: Vec<Row>) -> Result<HashMap<[u8; 32], Content>, StoreError> {
-    rows.into_iter()
-        .map(|row| {
-            let position = unsigned(row.get(0));
-            let digest: [u8; 32] = row.get::<_, &[u8]>(1).try_into().map_err(|_| {
-                StoreError::corrupt(position, "a sealed value's digest is not 32 bytes")
-            })?;
-            let content = Content::decode(row.get(2))
-                .ok_or_else(|| StoreError::corrupt(position, "a sealed value does not decode"))?;
-            Ok((digest, content))
-        })
-        .collect()
+/// An event row: `position, hash, canonical, sealed` from column `offset`,
+/// where `sealed` holds each sealed value as `digest[32] ‖ content`.
+struct Stored {
+    position: u64,
+    record: Vec<u8>,
+    contents: HashMap<[u8; 32], Content>,
+}
+
+impl Stored {
+    /// The event of `row`, or `None` when the row holds none (an outer
+    /// join that found no event).
+    fn of(row: &Row, offset: usize) -> Result<Option<Self>, StoreError> {
+        let Some(position) = row.get::<_, Option<i64>>(offset) else {
+            return Ok(None);
+        };
+        let position = unsigned(position);
+        let hash: &[u8] = row.get(offset + 1);
+        let canonical: &[u8] = row.get(offset + 2);
+        let mut record = Vec::with_capacity(hash.len() + canonical.len());
+        record.extend_from_slice(hash);
+        record.extend_from_slice(canonical);
+        let sealed: Option<Vec<&[u8]>> = row.get(offset + 3);
+        let contents = sealed
+            .unwrap_or_default()
+            .into_iter()
+            .map(|bytes| {
+                let (digest, content) = bytes.split_first_chunk::<32>().ok_or_else(|| {
+                    StoreError::corrupt(position, "a sealed value is shorter than its digest")
+                })?;
+                let content = Content::decode(content)
+                    .ok_or_else(|| StoreError::corrupt(position, "a sealed value does not decode"))?;
+                Ok((*digest, content))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Some(Self {
+            position,
+            record,
+            contents,
+        }))
+    }
 }
 
 /// Moves the published head forward, never back.
@@ -381,15 +391,37 @@ pub(crate) fn advance(head: &watch::Sender<u64>, position: u64) {
     });
 }
 
-const STREAM_EVENTS: &str = "SELECT position, hash, canonical FROM log_events
-     WHERE stream_type = $1 AND stream_id = $2 AND revision >= $3 ORDER BY revision";
-const STREAM_CONTENTS: &str = "SELECT c.position, c.digest, c.content
-     FROM log_contents c JOIN log_events e ON e.position = c.position
-     WHERE e.stream_type = $1 AND e.stream_id = $2 AND e.revision >= $3";
+/// The sealed values of event `e`, each as `digest ‖ content`.
+macro_rules! sealed_of {
+    () => {
+        "(SELECT array_agg(c.digest || c.content) FROM log_contents c WHERE c.position = e.position)"
+    };
+}
+
+const STREAM_EVENTS: &str = concat!(
+    "SELECT e.position, e.hash, e.canonical, ",
+    sealed_of!(),
+    " FROM log_events e WHERE e.stream_type = $1 AND e.stream_id = $2 AND e.revision >= $3
+     ORDER BY e.revision"
+);
 const RANGE_EVENTS: &str = "SELECT position, hash, canonical FROM log_events
      WHERE position >= $1 AND position <= $2 ORDER BY position";
-const RANGE_CONTENTS: &str = "SELECT position, digest, content FROM log_contents
-     WHERE position >= $1 AND position <= $2";
+const RANGE_SEALED_EVENTS: &str = concat!(
+    "SELECT e.position, e.hash, e.canonical, ",
+    sealed_of!(),
+    " FROM log_events e WHERE e.position >= $1 AND e.position <= $2 ORDER BY e.position"
+);
+/// A stream's snapshot (columns 0–2, null when none) and the events after
+/// it (columns 3–6, null when none), in one round trip.
+const SNAPSHOT_AND_TAIL: &str = concat!(
+    "SELECT s.revision, s.version, s.state, e.position, e.hash, e.canonical, ",
+    sealed_of!(),
+    " FROM (SELECT 1) AS one
+     LEFT JOIN log_snapshots s ON s.stream_type = $1 AND s.stream_id = $2
+     LEFT JOIN log_events e ON e.stream_type = $1 AND e.stream_id = $2
+                           AND e.revision > coalesce(s.revision, 0)
+     ORDER BY e.revision"
+);
 
 impl EventLog for PostgresLog {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
@@ -410,8 +442,8 @@ impl EventLog for PostgresLog {
         from_revision: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let params = stream_params(stream, Some(big(from_revision.clamp(1, i64::MAX as u64))?));
-        let (events, contents) = self.fetch(STREAM_EVENTS, STREAM_CONTENTS, params).await?;
-        self.materialise(events, contents)
+        let rows = self.query(STREAM_EVENTS, params).await?;
+        self.materialise(&rows, 0)
     }
 
     async fn read_all(
@@ -423,8 +455,8 @@ impl EventLog for PostgresLog {
             return Ok(Vec::new());
         };
         let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
-        let (events, contents) = self.fetch(RANGE_EVENTS, RANGE_CONTENTS, params).await?;
-        self.materialise(events, contents)
+        let rows = self.query(RANGE_SEALED_EVENTS, params).await?;
+        self.materialise(&rows, 0)
     }
 
     async fn read_all_raw(
@@ -520,19 +552,19 @@ impl EventLog for PostgresLog {
         while from <= head && !verifier.is_broken() {
             let to = head.min(from + PAGE as u64 - 1);
             let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
-            let (events, contents) = self.fetch(RANGE_EVENTS, RANGE_CONTENTS, params).await?;
-            let contents = match content_map(contents) {
-                Ok(contents) => contents,
-                Err(StoreError::Corrupt { position, detail }) => {
-                    verifier.break_at(position, detail);
-                    break;
-                }
-                Err(other) => return Err(other),
-            };
-            let mut lookup = |digest: &[u8; 32]| Ok(contents.get(digest).cloned());
-            for row in &events {
-                let (position, record) = record_of(row);
-                if !verifier.check(position, &record, &mut lookup) {
+            let rows = self.query(RANGE_SEALED_EVENTS, params).await?;
+            for row in &rows {
+                let stored = match Stored::of(row, 0) {
+                    Ok(Some(stored)) => stored,
+                    Ok(None) => continue,
+                    Err(StoreError::Corrupt { position, detail }) => {
+                        verifier.break_at(position, detail);
+                        break;
+                    }
+                    Err(other) => return Err(other),
+                };
+                let mut lookup = |digest: &[u8; 32]| Ok(stored.contents.get(digest).cloned());
+                if !verifier.check(stored.position, &stored.record, &mut lookup) {
                     break;
                 }
             }
@@ -570,6 +602,32 @@ impl EventLog for PostgresLog {
             version: unsigned(row.get(1)),
             state,
         }))
+    }
+
+    async fn snapshot_and_tail(
+        &self,
+        stream: &StreamRef,
+    ) -> Result<(Option<Snapshot>, Vec<RecordedEvent>), StoreError> {
+        let rows = self
+            .query(SNAPSHOT_AND_TAIL, stream_params(stream, None))
+            .await?;
+        let snapshot = rows.first().and_then(|row| {
+            let revision = row.get::<_, Option<i64>>(0)?;
+            let version = row.get::<_, Option<i64>>(1)?;
+            // A snapshot that does not read is a cache miss, not an error.
+            let state = serde_json::from_str(row.get::<_, Option<&str>>(2)?).ok()?;
+            Some(Snapshot {
+                revision: unsigned(revision),
+                version: unsigned(version),
+                state,
+            })
+        });
+        let tail = self.materialise(&rows, 3)?;
+        if snapshot.is_none() && tail.first().is_some_and(|event| event.revision != 1) {
+            // The stored snapshot did not read: its tail starts after it.
+            return Ok((None, self.read_stream(stream, 1).await?));
+        }
+        Ok((snapshot, tail))
     }
 
     async fn put_snapshot(&self, stream: &StreamRef, snapshot: Snapshot) -> Result<(), StoreError> {
