@@ -64,10 +64,12 @@ const LOCK_HEAD: &str = "SELECT position, hash FROM log_head WHERE id = 1 FOR UP
 const READ_COMMANDS: &str = "SELECT command_id, first_position, last_position, revision
      FROM log_commands WHERE command_id = ANY($1)";
 
-const READ_STREAMS: &str = "SELECT s.stream_type, s.stream_id, s.revision
-     FROM log_streams s
-     JOIN unnest($1::text[], $2::text[]) AS k(stream_type, stream_id)
-       ON s.stream_type = k.stream_type AND s.stream_id = k.stream_id";
+/// One index lookup per stream of the group (a join could hash the whole
+/// table, whose cost grows with the log).
+const READ_STREAMS: &str = "SELECT k.stream_type, k.stream_id,
+       (SELECT s.revision FROM log_streams s
+         WHERE s.stream_type = k.stream_type AND s.stream_id = k.stream_id)
+     FROM unnest($1::text[], $2::text[]) AS k(stream_type, stream_id)";
 
 const WRITE_GROUP: &str = "WITH
      events AS (
@@ -222,10 +224,12 @@ async fn commit(
         );
     }
     for row in stream_rows {
-        committed.streams.insert(
-            StreamRef::new(row.get::<_, String>(0), row.get::<_, String>(1)),
-            unsigned(row.get(2)),
-        );
+        if let Some(revision) = row.get::<_, Option<i64>>(2) {
+            committed.streams.insert(
+                StreamRef::new(row.get::<_, String>(0), row.get::<_, String>(1)),
+                unsigned(revision),
+            );
+        }
     }
 
     let mut batch = Batch::new(head, head_hash);
