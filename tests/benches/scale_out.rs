@@ -68,7 +68,11 @@ async fn run(setup: &Setup, commands: usize) -> Measured {
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
     let head = servers[0].head().await;
-    assert_eq!(head as usize, WARM_UP + commands, "every command wrote one event");
+    assert_eq!(
+        head as usize,
+        WARM_UP + commands,
+        "every command wrote one event"
+    );
     Measured {
         per_second: commands as f64 / elapsed.as_secs_f64(),
         p50: at(0.5),
@@ -156,9 +160,11 @@ fn main() {
         },
     ];
     // `SCALE_ONLY=0,5` runs only those setups (by their place above).
-    let only: Option<Vec<usize>> = std::env::var("SCALE_ONLY")
-        .ok()
-        .map(|list| list.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let only: Option<Vec<usize>> = std::env::var("SCALE_ONLY").ok().map(|list| {
+        list.split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect()
+    });
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let mut rows = Vec::new();
     for (index, setup) in setups.iter().enumerate() {

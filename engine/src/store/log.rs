@@ -116,7 +116,9 @@ pub trait EventLog: Send + Sync + 'static {
     {
         async move {
             let snapshot = self.snapshot(stream).await?;
-            let from = snapshot.as_ref().map_or(1, |snapshot| snapshot.revision + 1);
+            let from = snapshot
+                .as_ref()
+                .map_or(1, |snapshot| snapshot.revision + 1);
             Ok((snapshot, self.read_stream(stream, from).await?))
         }
     }

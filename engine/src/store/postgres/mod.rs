@@ -20,9 +20,11 @@
 //! the head row on reconnect and once a second ([`follow`]). Each
 //! subscriber then catches up from its own position with `read_all`.
 //!
-//! The log runs its database I/O on a runtime of its own, so that it works
-//! the same under any caller (a server, a command-line tool, a test) and
-//! outlives none of them.
+//! The writer and the follower run on a small runtime of the log's own, so
+//! that a group commit finishes (and releases the head row) even when the
+//! caller that queued an append gives up, and so that the log opens the
+//! same way under any caller (a server, a command-line tool, a test). Reads
+//! run on the caller's runtime, without a hop between threads.
 
 mod errors;
 mod follow;
@@ -367,8 +369,9 @@ impl Stored {
                 let (digest, content) = bytes.split_first_chunk::<32>().ok_or_else(|| {
                     StoreError::corrupt(position, "a sealed value is shorter than its digest")
                 })?;
-                let content = Content::decode(content)
-                    .ok_or_else(|| StoreError::corrupt(position, "a sealed value does not decode"))?;
+                let content = Content::decode(content).ok_or_else(|| {
+                    StoreError::corrupt(position, "a sealed value does not decode")
+                })?;
                 Ok((*digest, content))
             })
             .collect::<Result<_, StoreError>>()?;

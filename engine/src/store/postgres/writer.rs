@@ -28,12 +28,12 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_postgres::types::ToSql;
 
 use super::errors::{big, from_pg, from_pool, unsigned};
+use super::recent::Recent;
 use super::NOTIFY_CHANNEL;
 use crate::store::error::StoreError;
 use crate::store::log::LogConfig;
-use crate::store::model::{AppendOutcome, AppendRequest, StreamRef};
-use super::recent::Recent;
 use crate::store::model::RawEvent;
+use crate::store::model::{AppendOutcome, AppendRequest, StreamRef};
 use crate::store::plan::{Batch, Index, PlannedEvent};
 
 /// One queued append and where its answer goes.
