@@ -169,6 +169,19 @@ fn again(error: &StoreError) -> StoreError {
 
 type Answers = Vec<Result<AppendOutcome, StoreError>>;
 
+/// Whether PostgreSQL can store the request's text columns: a NUL in one
+/// would fail the whole group's statement, so such a request is refused
+/// alone.
+fn storable(request: &AppendRequest) -> bool {
+    [
+        &request.stream.stream_type,
+        &request.stream.stream_id,
+        &request.command_id,
+    ]
+    .iter()
+    .all(|text| !text.contains('\0'))
+}
+
 /// An event as written, as raw readers read it.
 fn raw(event: &PlannedEvent) -> RawEvent {
     let (hash, canonical) = event.record.split_at(32);
@@ -190,15 +203,10 @@ async fn commit(
     let transaction = client.transaction().await.map_err(from_pg)?;
     let (head, head_hash) = lock_head(&transaction).await?;
 
-    let command_ids: Vec<&str> = requests.iter().map(|r| r.command_id.as_str()).collect();
-    let stream_types: Vec<&str> = requests
-        .iter()
-        .map(|r| r.stream.stream_type.as_str())
-        .collect();
-    let stream_ids: Vec<&str> = requests
-        .iter()
-        .map(|r| r.stream.stream_id.as_str())
-        .collect();
+    let stored = || requests.iter().filter(|request| storable(request));
+    let command_ids: Vec<&str> = stored().map(|r| r.command_id.as_str()).collect();
+    let stream_types: Vec<&str> = stored().map(|r| r.stream.stream_type.as_str()).collect();
+    let stream_ids: Vec<&str> = stored().map(|r| r.stream.stream_id.as_str()).collect();
     let (read_commands, read_streams) = futures_util::try_join!(
         transaction.prepare_cached(READ_COMMANDS),
         transaction.prepare_cached(READ_STREAMS)
@@ -235,7 +243,15 @@ async fn commit(
     let mut batch = Batch::new(head, head_hash);
     let answers: Answers = requests
         .iter()
-        .map(|request| batch.plan(&committed, &*config.schema, request))
+        .map(|request| {
+            if storable(request) {
+                batch.plan(&committed, &*config.schema, request)
+            } else {
+                Err(StoreError::invalid(
+                    "a stream type, stream id or command id holds a NUL character, which PostgreSQL text cannot store",
+                ))
+            }
+        })
         .collect();
     if batch.events.is_empty() {
         transaction.rollback().await.map_err(from_pg)?;
