@@ -12,7 +12,11 @@
 //! The bytes are the segment log's: the same planner encodes, seals and
 //! chains each event, `log_events` keeps its hash and canonical bytes, and
 //! `log_contents` keeps the sealed values apart, so that erasure rewrites a
-//! content row and never a chained byte ([`schema`] has every table).
+//! content row and never a chained byte ([`schema`] has every table). An
+//! erased value is gone from the table when the erasure commits; as with
+//! any update in PostgreSQL, the old row version stays in the table's files
+//! until vacuum reclaims its space, and in the write-ahead log and backups
+//! for as long as the operator keeps them.
 //!
 //! Servers learn of each other's appends by `LISTEN`/`NOTIFY` on
 //! [`NOTIFY_CHANNEL`], a wake-up carrying only the new head position; a
@@ -114,6 +118,9 @@ impl PostgresLog {
             StoreError::invalid(format!("the PostgreSQL address does not read: {error}"))
         })?;
         let target = describe(&pg);
+        if !is_local(&pg) {
+            tracing::warn!(%target, "the connection to PostgreSQL is not encrypted (this release speaks no TLS to it): events and sealed values cross the network in clear; keep the database on this host, on a Unix socket, or behind a local TLS tunnel");
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("postgres-log")
@@ -300,7 +307,20 @@ fn describe(pg: &tokio_postgres::Config) -> String {
     format!("postgresql {host}:{port}/{database}")
 }
 
-/// Owned query parameters, so that a query can move to the log's runtime.
+/// Whether every host of `pg` is this machine (loopback or a Unix socket).
+fn is_local(pg: &tokio_postgres::Config) -> bool {
+    pg.get_hosts().iter().all(|host| match host {
+        tokio_postgres::config::Host::Unix(_) => true,
+        tokio_postgres::config::Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|address| address.is_loopback())
+        }
+    })
+}
+
+/// A read's parameters, owned.
 enum Param {
     Int(i64),
     Text(String),
