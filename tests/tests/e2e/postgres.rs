@@ -292,6 +292,7 @@ async fn a_lost_database_connection_is_unavailable_writes_nothing_and_heals() {
     let mut client = server.programmes();
     let pending =
         tokio::spawn(async move { client.define_programme(define("p-cut", options())).await });
+    let waited = std::time::Instant::now();
     let waiting_pid = loop {
         let rows = admin
             .query(
@@ -304,6 +305,10 @@ async fn a_lost_database_connection_is_unavailable_writes_nothing_and_heals() {
         if let Some(row) = rows.first() {
             break row.get::<_, i32>(0);
         }
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the append never waited for the head row"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     admin
