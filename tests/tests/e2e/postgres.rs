@@ -341,6 +341,10 @@ async fn a_lost_database_connection_is_unavailable_writes_nothing_and_heals() {
         )
         .await
         .expect("every session cut");
+    // Reads find the closed connections and read again on fresh ones.
+    for _ in 0..5 {
+        assert_eq!(server.head().await, 2);
+    }
     let mut healed = None;
     // Retried under one command id, so a reply lost after a commit cannot
     // write twice.

@@ -25,6 +25,16 @@ pub(crate) fn from_pg(error: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// Whether `error` says the connection is gone (closed, or ended by the
+/// server), so that nothing more can have happened on it.
+pub(crate) fn is_lost_connection(error: &tokio_postgres::Error) -> bool {
+    error.is_closed()
+        || error.code().is_some_and(|code| {
+            *code == tokio_postgres::error::SqlState::ADMIN_SHUTDOWN
+                || code.code().starts_with("08")
+        })
+}
+
 fn source_is_io(error: &tokio_postgres::Error) -> bool {
     let mut source = std::error::Error::source(error);
     while let Some(inner) = source {

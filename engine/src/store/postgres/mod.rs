@@ -267,18 +267,28 @@ impl PostgresLog {
         Ok(events)
     }
 
-    /// Runs one statement on a pooled connection and returns its rows.
+    /// Runs one read-only statement on a pooled connection and returns its
+    /// rows. A pooled connection the database closed (a restart, an
+    /// operator ending sessions) is only found out when used: the read is
+    /// then tried again on another, since reading twice changes nothing.
     async fn query(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, StoreError> {
-        let pool = self.pool.clone();
-        self.on_io(async move {
-            let client = pool.get().await.map_err(from_pool)?;
-            let statement = client.prepare_cached(sql).await.map_err(from_pg)?;
-            client
-                .query(&statement, &params.refs())
-                .await
-                .map_err(from_pg)
-        })
-        .await
+        let mut attempts = self.pool.status().max_size + 1;
+        loop {
+            let client = self.pool.get().await.map_err(from_pool)?;
+            let result = async {
+                let statement = client.prepare_cached(sql).await?;
+                client.query(&statement, &params.refs()).await
+            }
+            .await;
+            match result {
+                Ok(rows) => return Ok(rows),
+                Err(error) if errors::is_lost_connection(&error) && attempts > 1 => {
+                    attempts -= 1;
+                    tracing::debug!(%error, "a pooled PostgreSQL connection was closed; reading again on another");
+                }
+                Err(error) => return Err(from_pg(error)),
+            }
+        }
     }
 }
 
