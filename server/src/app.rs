@@ -161,9 +161,8 @@ pub enum LogStore {
     Postgres {
         /// Its `postgres://` URL.
         url: String,
-        /// The most appends one group commit takes (1: one transaction per
-        /// append).
-        max_group: usize,
+        /// The group size and the connections the server holds.
+        options: PostgresOptions,
     },
 }
 
@@ -187,18 +186,12 @@ pub fn open_log(data_dir: &Path, store: &LogStore) -> Result<Log, ServeError> {
                 .map(AnyLog::Segments)
                 .map_err(|source| ServeError::Store { path, source })
         }
-        LogStore::Postgres { url, max_group } => {
-            let options = PostgresOptions {
-                max_group: *max_group,
-                ..PostgresOptions::default()
-            };
-            PostgresLog::open_with(url, config, options)
-                .map(AnyLog::postgres)
-                .map_err(|source| ServeError::Store {
-                    path: PathBuf::from(redact(url)),
-                    source,
-                })
-        }
+        LogStore::Postgres { url, options } => PostgresLog::open_with(url, config, *options)
+            .map(AnyLog::postgres)
+            .map_err(|source| ServeError::Store {
+                path: PathBuf::from(redact(url)),
+                source,
+            }),
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mentorship_engine::domain::{schema, DomainError, StreamType};
+use mentorship_engine::store::PostgresOptions;
 
 use crate::app::AuthSettings;
 use crate::app::{Limits, LogStore, Operations, TlsSettings};
@@ -51,6 +52,16 @@ pub enum Command {
             hide = true
         )]
         store_max_group: usize,
+        /// The most connections this server holds to PostgreSQL (size it so
+        /// that every server's fit the database's `max_connections`, with
+        /// one more each for notifications).
+        #[arg(
+            long,
+            env = "MENTORSHIP_STORE_CONNECTIONS",
+            default_value_t = 12,
+            value_name = "N"
+        )]
+        store_connections: usize,
         /// Address to listen on.
         #[arg(long, env = "MENTORSHIP_LISTEN", default_value = "127.0.0.1:50051")]
         listen: SocketAddr,
@@ -576,6 +587,7 @@ impl Cli {
                 store,
                 store_url,
                 store_max_group,
+                store_connections,
                 listen,
                 auth,
                 tls,
@@ -592,9 +604,18 @@ impl Cli {
                                 reason: "must be at least 1".into(),
                             });
                         }
+                        if store_connections < 2 {
+                            return Err(ConfigError {
+                                flag: "--store-connections",
+                                reason: "must be at least 2: one writes while another reads".into(),
+                            });
+                        }
                         LogStore::Postgres {
                             url,
-                            max_group: store_max_group,
+                            options: PostgresOptions {
+                                max_group: store_max_group,
+                                pool_size: store_connections,
+                            },
                         }
                     }
                     Some(url) => {

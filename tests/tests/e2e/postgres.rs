@@ -14,12 +14,24 @@ use pb::event_store_service_client::EventStoreServiceClient;
 use pb::subscribe_reply::Item;
 use tonic::Code;
 
-/// `count` servers, each on its own data directory, sharing `database`.
+/// `count` servers, each on its own data directory, sharing `database`;
+/// each holds a few connections, so that the tests running side by side
+/// stay well within the database's `max_connections`.
 async fn servers(database: &TestDatabase, count: usize) -> Vec<Server> {
     let mut servers = Vec::with_capacity(count);
     for _ in 0..count {
         let url = database.url().to_owned();
-        servers.push(Server::start_with(move |_| vec!["--store".into(), url]).await);
+        servers.push(
+            Server::start_with(move |_| {
+                vec![
+                    "--store".into(),
+                    url,
+                    "--store-connections".into(),
+                    "4".into(),
+                ]
+            })
+            .await,
+        );
     }
     servers
 }
