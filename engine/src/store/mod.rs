@@ -6,7 +6,9 @@
 //! 1 for the first event ever written, then 2, 3, ... without gap. Its
 //! *revision* is its place in its stream (one aggregate instance): 1 for the
 //! stream's first event, without gap. Both are assigned inside the commit, by
-//! the single writer, so they follow commit order; position 0 and revision 0
+//! the one writer that holds the log at that moment (the segment log's writer
+//! thread; on PostgreSQL, whichever server holds the head row, see
+//! [`postgres`]), so they follow commit order; position 0 and revision 0
 //! mean "before the first".
 //!
 //! ```text
@@ -25,8 +27,9 @@
 //!
 //! # Durability
 //!
-//! **An append is durable when it returns `Ok`.** One writer thread owns the
-//! write path. Appenders queue their requests; the writer takes all queued
+//! **An append is durable when it returns `Ok`.** In the segment log, one
+//! writer thread owns the write path ([`postgres`] batches the same way, per
+//! server, into one transaction). Appenders queue their requests; the writer takes all queued
 //! requests as one group, checks and plans them in order, appends the group
 //! to the current segment file with one `write` followed by one `fdatasync`
 //! (the group's sealed values go to a content segment, synced just before),
