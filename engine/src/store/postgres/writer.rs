@@ -27,7 +27,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_postgres::types::ToSql;
 
-use super::errors::{big, from_pg, from_pool, unsigned};
+use super::errors::{big, from_pg, from_pool, is_lost_connection, unsigned};
 use super::recent::Recent;
 use super::NOTIFY_CHANNEL;
 use crate::store::error::StoreError;
@@ -199,8 +199,32 @@ async fn commit(
     config: &LogConfig,
     requests: &[AppendRequest],
 ) -> Result<(Answers, Option<(u64, Vec<PlannedEvent>)>), StoreError> {
-    let mut client = pool.get().await.map_err(from_pool)?;
-    let transaction = client.transaction().await.map_err(from_pg)?;
+    // A pooled connection the database closed is found out by `BEGIN`,
+    // before anything is written: the group then starts again on another.
+    let mut attempts = pool.status().max_size + 1;
+    loop {
+        let mut client = pool.get().await.map_err(from_pool)?;
+        let done = match client.transaction().await {
+            Ok(transaction) => Some(commit_in(transaction, config, requests).await),
+            Err(error) if is_lost_connection(&error) && attempts > 1 => {
+                tracing::debug!(%error, "a pooled PostgreSQL connection was closed; the group starts again on another");
+                None
+            }
+            Err(error) => Some(Err(from_pg(error))),
+        };
+        if let Some(done) = done {
+            return done;
+        }
+        attempts -= 1;
+    }
+}
+
+/// [`commit`] in `transaction`.
+async fn commit_in(
+    transaction: deadpool_postgres::Transaction<'_>,
+    config: &LogConfig,
+    requests: &[AppendRequest],
+) -> Result<(Answers, Option<(u64, Vec<PlannedEvent>)>), StoreError> {
     let (head, head_hash) = lock_head(&transaction).await?;
 
     let stored = || requests.iter().filter(|request| storable(request));
