@@ -195,18 +195,31 @@ pub fn open_log(data_dir: &Path, store: &LogStore) -> Result<Log, ServeError> {
     }
 }
 
-/// A database URL without its password, for messages.
+/// A database URL without its password (in the authority or as a
+/// `password=` parameter), for messages.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let mut out = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match base[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+            None => base.to_owned(),
+        },
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => parameter.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&parameters.join("&"));
     }
+    out
 }
 
 /// Opens every projection of `log` on the read-model store in `data_dir`;
@@ -292,7 +305,7 @@ pub async fn open_checked_log(
         return Ok(log);
     }
     for problem in &problems {
-        tracing::error!(log = %path.display(), %problem, "the log does not hold what its checkpoints or read models saw; serving it for reading only");
+        tracing::error!(log = %log.describe(), %problem, "the log does not hold what its checkpoints or read models saw; serving it for reading only");
     }
     match log {
         AnyLog::Segments(log) => {
@@ -641,5 +654,23 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => tracing::info!("interrupted; shutting down"),
         () = terminate => tracing::info!("terminated; shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_database_password_never_reaches_a_message() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/mentorship"),
+            "postgres://app:***@db:5432/mentorship"
+        );
+        assert_eq!(
+            redact("postgres://app@db/mentorship?password=s3cret&sslmode=disable"),
+            "postgres://app@db/mentorship?password=***&sslmode=disable"
+        );
+        assert_eq!(redact("postgres://db/m"), "postgres://db/m");
     }
 }
