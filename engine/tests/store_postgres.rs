@@ -116,3 +116,34 @@ async fn a_text_postgres_cannot_store_is_refused_and_writes_nothing() {
         .unwrap();
     assert_eq!(written.last_position, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handle_whose_sessions_were_cut_still_hears_of_new_appends() {
+    let database = TestDatabase::create();
+    let writer = PostgresLog::open(database.url(), config()).unwrap();
+    let follower = PostgresLog::open(database.url(), config()).unwrap();
+    // Every session ends, the follower's listening one too: a notification
+    // sent before it listens again is lost, and the head row makes it good.
+    database.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    let written = writer
+        .append(append(
+            "after-cut",
+            ExpectedRevision::NoStream,
+            "c-after-cut",
+            vec![noted(json!({}))],
+        ))
+        .await
+        .unwrap();
+    let mut heard = follower.subscribe_head();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        heard.wait_for(|head| *head == written.last_position),
+    )
+    .await
+    .expect("the follower hears of the append after its sessions were cut")
+    .unwrap();
+    assert_eq!(follower.read_all(1, 10).await.unwrap().len(), 1);
+}

@@ -48,7 +48,7 @@ pub enum Command {
         #[arg(
             long,
             env = "MENTORSHIP_STORE_MAX_GROUP",
-            default_value_t = 1024,
+            default_value_t = PostgresOptions::default().max_group,
             hide = true
         )]
         store_max_group: usize,
@@ -58,7 +58,7 @@ pub enum Command {
         #[arg(
             long,
             env = "MENTORSHIP_STORE_CONNECTIONS",
-            default_value_t = 12,
+            default_value_t = PostgresOptions::default().pool_size,
             value_name = "N"
         )]
         store_connections: usize,

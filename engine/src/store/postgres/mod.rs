@@ -359,15 +359,15 @@ fn stream_params(stream: &StreamRef, extra: Option<i64>) -> Params {
     Params(params)
 }
 
-/// `(position, hash ‖ canonical)` of an event row.
-fn record_of(row: &Row) -> (u64, Vec<u8>) {
-    let position = unsigned(row.get(0));
-    let hash: &[u8] = row.get(1);
-    let canonical: &[u8] = row.get(2);
-    let mut record = Vec::with_capacity(hash.len() + canonical.len());
-    record.extend_from_slice(hash);
-    record.extend_from_slice(canonical);
-    (position, record)
+/// The snapshot in a row's first three columns (`revision, version,
+/// state`), if there is one. A snapshot that does not read is a cache miss,
+/// not an error.
+fn snapshot_of(row: &Row) -> Option<Snapshot> {
+    Some(Snapshot {
+        revision: unsigned(row.get::<_, Option<i64>>(0)?),
+        version: unsigned(row.get::<_, Option<i64>>(1)?),
+        state: serde_json::from_str(row.get::<_, Option<&str>>(2)?).ok()?,
+    })
 }
 
 /// An event row: `position, hash, canonical, sealed` from column `offset`,
@@ -506,18 +506,20 @@ impl EventLog for PostgresLog {
         }
         let params = Params(vec![Param::Int(big(from)?), Param::Int(big(to)?)]);
         let rows = self.query(RANGE_EVENTS, params).await?;
-        let events = rows
-            .iter()
-            .map(|row| {
-                let (position, record) = record_of(row);
-                let (hash, canonical) = record::split(position, &record)?;
-                Ok(RawEvent {
-                    position,
-                    hash,
-                    canonical: canonical.to_vec(),
+        let events =
+            rows.iter()
+                .map(|row| {
+                    let position = unsigned(row.get(0));
+                    let hash = row.get::<_, &[u8]>(1).try_into().map_err(|_| {
+                        StoreError::corrupt(position, "a stored hash is not 32 bytes")
+                    })?;
+                    Ok(RawEvent {
+                        position,
+                        hash,
+                        canonical: row.get(2),
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+                .collect::<Result<Vec<_>, StoreError>>()?;
         self.recent.insert(events.iter().cloned());
         Ok(events)
     }
@@ -625,16 +627,7 @@ impl EventLog for PostgresLog {
                 stream_params(stream, None),
             )
             .await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        // A snapshot that does not read is a cache miss, not an error.
-        let state = serde_json::from_str(row.get::<_, &str>(2)).ok();
-        Ok(state.map(|state| Snapshot {
-            revision: unsigned(row.get(0)),
-            version: unsigned(row.get(1)),
-            state,
-        }))
+        Ok(rows.first().and_then(snapshot_of))
     }
 
     async fn snapshot_and_tail(
@@ -644,17 +637,7 @@ impl EventLog for PostgresLog {
         let rows = self
             .query(SNAPSHOT_AND_TAIL, stream_params(stream, None))
             .await?;
-        let snapshot = rows.first().and_then(|row| {
-            let revision = row.get::<_, Option<i64>>(0)?;
-            let version = row.get::<_, Option<i64>>(1)?;
-            // A snapshot that does not read is a cache miss, not an error.
-            let state = serde_json::from_str(row.get::<_, Option<&str>>(2)?).ok()?;
-            Some(Snapshot {
-                revision: unsigned(revision),
-                version: unsigned(version),
-                state,
-            })
-        });
+        let snapshot = rows.first().and_then(snapshot_of);
         let tail = self.materialise(&rows, 3)?;
         if snapshot.is_none() && tail.first().is_some_and(|event| event.revision != 1) {
             // The stored snapshot did not read: its tail starts after it.
